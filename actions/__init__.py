@@ -1,0 +1,1 @@
+"""Custom actions for the rasa_sdk action server."""

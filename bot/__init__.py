@@ -1,0 +1,1 @@
+"""Xiaoke (小客): everything that runs inside or beside the Rasa server."""
