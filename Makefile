@@ -1,0 +1,108 @@
+# Xiaoke: `make run` sets up and runs the assistant; `make test` sets up and runs every check.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+STAMP := $(VENV)/.installed
+SPACY_MODEL := build/spacy_zh/meta.json
+SHARED := ../shared
+
+# Ports and addresses (override on the command line or in the environment).
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export RASA_INTERFACE ?= 127.0.0.1
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+# No network at run time: no telemetry, quiet TensorFlow.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup nlu-build model run chat test lint typecheck validate eval-overlap \
+        unit story-test eval-nlu lock clean
+
+help:
+	@echo "make run       set up, train if needed, start the assistant"
+	@echo "make test      set up, then run every check and test"
+	@echo "make chat      chat with the running assistant in this terminal"
+	@echo "make eval-nlu  score the NLU on ../shared/eval/dev.tsv"
+
+# --- setup -----------------------------------------------------------------
+$(STAMP): requirements.lock pyproject.toml scripts/find_python310.sh
+	@py=$$(scripts/find_python310.sh); \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+	  rm -rf $(VENV); echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade "pip<25" wheel
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
+	@touch $@
+
+setup: $(STAMP)
+
+# spaCy zh pipeline (jieba + user dictionary + EntityRuler), built from the repo.
+$(SPACY_MODEL): $(STAMP) bot/nlu/build_spacy_model.py bot/nlu/spacy_tokenizer.py \
+                $(wildcard bot/nlu/resources/*)
+	$(PY) -m bot.nlu.build_spacy_model --out build/spacy_zh
+
+nlu-build: $(SPACY_MODEL)
+
+# Trains only when config, domain, data or the NLU code changed (see bot/model_cache.py).
+model: $(SPACY_MODEL)
+	$(PY) -m bot.model_cache
+
+# --- run -------------------------------------------------------------------
+run: model
+	@scripts/dev_env.sh
+	@echo ""
+	@echo "Starting Xiaoke: Rasa server on http://$(RASA_INTERFACE):$(RASA_PORT), action server on port $(ACTION_PORT)."
+	@echo "Chat with it as soon as the Rasa server logs 'Rasa server is up and running':"
+	@echo "  make chat                     (in another terminal)"
+	@echo "  curl -s localhost:$(RASA_PORT)/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"你好\"}'"
+	@echo "Ctrl-C stops everything."
+	@echo ""
+	$(VENV)/bin/honcho --env var/dev.env start
+
+chat: $(STAMP)
+	$(PY) -m bot.chat --url http://127.0.0.1:$(RASA_PORT)
+
+# --- tests -----------------------------------------------------------------
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy bot actions
+
+validate: $(STAMP)
+	$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warnings
+
+eval-overlap:
+	python3 $(SHARED)/tools/check_eval_overlap.py data
+
+unit: model
+	$(PY) -m pytest -q
+
+story-test: model
+	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors \
+	  --out results/stories
+
+test: lint typecheck validate eval-overlap unit story-test
+	@echo "all checks passed"
+
+eval-nlu: model
+	@mkdir -p benchmarks/results
+	$(PY) $(SHARED)/tools/nlu_eval.py --data $(SHARED)/eval/dev.tsv --show-errors \
+	  --json benchmarks/results/nlu_dev.json | tee benchmarks/results/nlu_dev.txt
+
+# Re-resolve every dependency together with Rasa's pins and write the lock file.
+lock: $(STAMP)
+	$(PY) -m pip install --quiet -r requirements.in
+	$(PY) -m pip check
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+clean:
+	rm -rf build results .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Shared plumbing of the reference backends: settings, database, errors, HTTP glue."""

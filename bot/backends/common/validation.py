@@ -1,0 +1,151 @@
+"""Identifier formats and small request-field validators, free of HTTP."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from bot.backends.common.errors import InvalidInput
+
+ORDER_NUMBER_RE = re.compile(r"XK\d{12}")
+TRACKING_NUMBER_RE = re.compile(r"(?:SF|ZT|YT|JD)\d{12}|E[A-Z]\d{9}CN")
+PHONE_RE = re.compile(r"1[3-9]\d{9}")
+SERIAL_NUMBER_RE = re.compile(r"SN[A-Z0-9]{10}")
+RMA_NUMBER_RE = re.compile(r"RMA\d{12}")
+CUSTOMER_ID_RE = re.compile(r"C\d{6}")
+SKU_RE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,39}")
+IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_.:-]{8,100}")
+
+
+def _normalize(value: object, pattern: re.Pattern[str], what: str, example: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{what} must be a string like {example}")
+    cleaned = value.strip().upper()
+    if not pattern.fullmatch(cleaned):
+        raise InvalidInput(f"{what} {value!r} is malformed; expected e.g. {example}")
+    return cleaned
+
+
+def order_number(value: object) -> str:
+    """Validate an order number, accepting any case; return it upper-case."""
+    return _normalize(value, ORDER_NUMBER_RE, "order_number", "XK202411110001")
+
+
+def serial_number(value: object) -> str:
+    """Validate a serial number, accepting any case; return it upper-case."""
+    return _normalize(value, SERIAL_NUMBER_RE, "serial_number", "SN8H2K4M9Q1Z")
+
+
+def rma_number(value: object) -> str:
+    """Validate a return (RMA) number, accepting any case; return it upper-case."""
+    return _normalize(value, RMA_NUMBER_RE, "rma_number", "RMA202411150001")
+
+
+def customer_id(value: object) -> str:
+    """Validate a customer id such as ``C100001``."""
+    return _normalize(value, CUSTOMER_ID_RE, "customer_id", "C100001")
+
+
+def sku(value: object) -> str:
+    """Validate a SKU such as ``PH-X1-256-BLK``."""
+    return _normalize(value, SKU_RE, "sku", "PH-X1-256-BLK")
+
+
+def phone(value: object) -> str:
+    """Validate a mainland mobile number; spaces, dashes and +86 are dropped."""
+    if not isinstance(value, str):
+        raise InvalidInput("phone must be a string of 11 digits like 13800138000")
+    cleaned = re.sub(r"[\s-]", "", value)
+    for prefix in ("+86", "0086"):
+        if cleaned.startswith(prefix):
+            cleaned = cleaned[len(prefix) :]
+    if not PHONE_RE.fullmatch(cleaned):
+        raise InvalidInput(f"phone {value!r} is not a mainland mobile number")
+    return cleaned
+
+
+def mask_phone(number: str) -> str:
+    """Mask the middle four digits of a mobile number: ``138****8000``."""
+    return f"{number[:3]}****{number[-4:]}"
+
+
+def idempotency_key(value: object) -> str:
+    """Validate an Idempotency-Key header value (8-100 safe characters)."""
+    if not isinstance(value, str) or not IDEMPOTENCY_KEY_RE.fullmatch(value):
+        raise InvalidInput(
+            "Idempotency-Key header is required: 8-100 characters of "
+            "letters, digits, '_', '.', ':' or '-'"
+        )
+    return value
+
+
+def require_object(value: object, what: str = "request body") -> Mapping[str, Any]:
+    """Check that a JSON value is an object."""
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"{what} must be a JSON object")
+    return value
+
+
+def require_str(
+    body: Mapping[str, Any],
+    field: str,
+    *,
+    max_length: int = 200,
+    required: bool = True,
+) -> str | None:
+    """Read a non-empty string field (optional ones return None when absent)."""
+    value = body.get(field)
+    if value is None:
+        if required:
+            raise InvalidInput(f"field '{field}' is required")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"field '{field}' must be a non-empty string")
+    if len(value) > max_length:
+        raise InvalidInput(f"field '{field}' is longer than {max_length} characters")
+    return value.strip()
+
+
+def require_int(value: object, field: str, *, minimum: int, maximum: int) -> int:
+    """Check that a value is an integer within bounds (booleans are refused)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"field '{field}' must be an integer")
+    if not minimum <= value <= maximum:
+        raise InvalidInput(
+            f"field '{field}' must be between {minimum} and {maximum}, got {value}"
+        )
+    return value
+
+
+def parse_int(
+    raw: str | None, field: str, *, default: int, minimum: int, maximum: int
+) -> int:
+    """Parse an integer query parameter with bounds."""
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"parameter '{field}' must be an integer") from None
+    return require_int(value, field, minimum=minimum, maximum=maximum)
+
+
+def parse_date(value: object, field: str) -> date:
+    """Parse a ``YYYY-MM-DD`` date."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"field '{field}' must be a date like 2024-11-11")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"field '{field}' must be a date like 2024-11-11, got {value!r}"
+        ) from None
+
+
+def choice(value: object, field: str, allowed: tuple[str, ...]) -> str:
+    """Check that a value is one of the allowed strings."""
+    if value not in allowed:
+        raise InvalidInput(f"field '{field}' must be one of {', '.join(allowed)}")
+    return str(value)

@@ -1,0 +1,1 @@
+"""Reference CRM service: customers, identities, loyalty and warranties."""

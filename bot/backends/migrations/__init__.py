@@ -1,0 +1,1 @@
+"""Alembic migrations of the reference backends (one history per service)."""

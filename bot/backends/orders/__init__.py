@@ -1,0 +1,1 @@
+"""Reference order service: orders, shipments, tracking and returns."""

@@ -1,0 +1,168 @@
+"""SQLAlchemy models of the order service (money in integer fen)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import relationship
+
+from bot.backends.common.sqltypes import UTCDateTime, make_base
+
+Base: Any = make_base()
+metadata = Base.metadata
+
+
+class Order(Base):
+    """A customer's order; ``status`` is one of :class:`rules.OrderStatus`."""
+
+    __tablename__ = "orders"
+
+    id = Column(Integer, primary_key=True)
+    order_number = Column(String(14), nullable=False, unique=True)
+    customer_id = Column(String(16), nullable=False, index=True)
+    status = Column(String(16), nullable=False)
+    total_fen = Column(Integer, nullable=False)
+    receiver_name = Column(String(40), nullable=False)
+    receiver_city = Column(String(40), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    paid_at = Column(UTCDateTime)
+    shipped_at = Column(UTCDateTime)
+    delivered_at = Column(UTCDateTime)
+    cancelled_at = Column(UTCDateTime)
+
+    items = relationship(
+        "OrderItem", back_populates="order", order_by="OrderItem.id", lazy="raise"
+    )
+    shipments = relationship(
+        "Shipment", back_populates="order", order_by="Shipment.id", lazy="raise"
+    )
+
+
+class OrderItem(Base):
+    """One line of an order; serialised goods carry their serial numbers."""
+
+    __tablename__ = "order_items"
+    __table_args__ = (UniqueConstraint("order_id", "sku"),)
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(ForeignKey("orders.id", ondelete="CASCADE"), nullable=False)
+    sku = Column(String(40), nullable=False)
+    product_name = Column(String(100), nullable=False)
+    category = Column(String(32), nullable=False)
+    unit_price_fen = Column(Integer, nullable=False)
+    quantity = Column(Integer, nullable=False)
+    warranty_months = Column(Integer, nullable=False, default=0)
+
+    order = relationship("Order", back_populates="items", lazy="raise")
+    serials = relationship(
+        "ItemSerial", back_populates="item", order_by="ItemSerial.id", lazy="raise"
+    )
+
+
+class ItemSerial(Base):
+    """A serial number of one unit of a serialised order item."""
+
+    __tablename__ = "order_item_serials"
+
+    id = Column(Integer, primary_key=True)
+    order_item_id = Column(
+        ForeignKey("order_items.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    serial_number = Column(String(12), nullable=False, unique=True)
+
+    item = relationship("OrderItem", back_populates="serials", lazy="raise")
+
+
+class Shipment(Base):
+    """A parcel of an order handed to a carrier."""
+
+    __tablename__ = "shipments"
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(
+        ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    carrier = Column(String(8), nullable=False)
+    tracking_number = Column(String(16), nullable=False, unique=True)
+    status = Column(String(20), nullable=False)
+    shipped_at = Column(UTCDateTime, nullable=False)
+    estimated_delivery = Column(Date)
+    delivered_at = Column(UTCDateTime)
+
+    order = relationship("Order", back_populates="shipments", lazy="raise")
+    events = relationship(
+        "ShipmentEvent",
+        back_populates="shipment",
+        order_by="ShipmentEvent.occurred_at",
+        lazy="raise",
+    )
+
+
+class ShipmentEvent(Base):
+    """One tracking event: time, place and the carrier's Chinese status text."""
+
+    __tablename__ = "shipment_events"
+
+    id = Column(Integer, primary_key=True)
+    shipment_id = Column(
+        ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    occurred_at = Column(UTCDateTime, nullable=False)
+    location = Column(String(60), nullable=False)
+    status_text = Column(String(200), nullable=False)
+
+    shipment = relationship("Shipment", back_populates="events", lazy="raise")
+
+
+class Return(Base):
+    """A return (RMA) request for some items of one order."""
+
+    __tablename__ = "returns"
+    __table_args__ = (UniqueConstraint("customer_id", "idempotency_key"),)
+
+    id = Column(Integer, primary_key=True)
+    rma_number = Column(String(15), nullable=False, unique=True)
+    order_id = Column(ForeignKey("orders.id"), nullable=False, index=True)
+    customer_id = Column(String(16), nullable=False, index=True)
+    reason = Column(String(20), nullable=False)
+    description = Column(Text)
+    status = Column(String(16), nullable=False)
+    refund_fen = Column(Integer, nullable=False)
+    return_address = Column(String(200), nullable=False)
+    instructions = Column(Text, nullable=False)
+    idempotency_key = Column(String(100))
+    request_fingerprint = Column(String(64))
+    created_at = Column(UTCDateTime, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)
+
+    order = relationship("Order", lazy="raise")
+    items = relationship(
+        "ReturnItem", back_populates="return_", order_by="ReturnItem.id", lazy="raise"
+    )
+
+
+class ReturnItem(Base):
+    """How many units of one order item a return covers."""
+
+    __tablename__ = "return_items"
+
+    id = Column(Integer, primary_key=True)
+    return_id = Column(
+        ForeignKey("returns.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    order_item_id = Column(ForeignKey("order_items.id"), nullable=False, index=True)
+    sku = Column(String(40), nullable=False)
+    quantity = Column(Integer, nullable=False)
+    refund_fen = Column(Integer, nullable=False)
+
+    return_ = relationship("Return", back_populates="items", lazy="raise")
+    order_item = relationship("OrderItem", lazy="raise")

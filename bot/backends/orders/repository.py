@@ -1,0 +1,141 @@
+"""Data access of the order service; knows SQLAlchemy, not HTTP or rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.backends.orders.models import (
+    ItemSerial,
+    Order,
+    OrderItem,
+    Return,
+    ReturnItem,
+    Shipment,
+)
+
+_ORDER_DETAIL = (
+    selectinload(Order.items).selectinload(OrderItem.serials),
+    selectinload(Order.shipments).selectinload(Shipment.events),
+)
+_RETURN_DETAIL = (selectinload(Return.items), selectinload(Return.order))
+
+
+class OrderRepository:
+    """Reads and writes orders and returns within one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def count_orders(self) -> int:
+        """Count every order (to tell an empty database)."""
+        result = await self.session.execute(select(func.count(Order.id)))
+        return int(result.scalar_one())
+
+    async def list_orders(
+        self, customer_id: str, limit: int, status: str | None = None
+    ) -> Sequence[Order]:
+        """Return a customer's most recent orders with items and shipments."""
+        query = (
+            select(Order)
+            .where(Order.customer_id == customer_id)
+            .options(*_ORDER_DETAIL)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+        if status is not None:
+            query = query.where(Order.status == status)
+        result = await self.session.execute(query)
+        return result.scalars().all()
+
+    async def get_order(
+        self, customer_id: str, order_number: str, *, for_update: bool = False
+    ) -> Order | None:
+        """Return one of a customer's orders, optionally locking its row."""
+        query = (
+            select(Order)
+            .where(Order.customer_id == customer_id, Order.order_number == order_number)
+            .options(*_ORDER_DETAIL)
+        )
+        if for_update:
+            query = query.with_for_update(of=Order)
+        result = await self.session.execute(query)
+        return result.scalars().first()
+
+    async def find_serial(
+        self, customer_id: str, serial_number: str
+    ) -> OrderItem | None:
+        """Return the customer's order item a serial number was sold with."""
+        query = (
+            select(OrderItem)
+            .join(ItemSerial, ItemSerial.order_item_id == OrderItem.id)
+            .join(Order, Order.id == OrderItem.order_id)
+            .where(
+                ItemSerial.serial_number == serial_number,
+                Order.customer_id == customer_id,
+            )
+            .options(selectinload(OrderItem.order), selectinload(OrderItem.serials))
+        )
+        result = await self.session.execute(query)
+        return result.scalars().first()
+
+    async def return_lines(self, order_id: int) -> list[tuple[str, int, str]]:
+        """Return ``(sku, quantity, status)`` for every return line of an order."""
+        query = (
+            select(ReturnItem.sku, ReturnItem.quantity, Return.status)
+            .join(Return, Return.id == ReturnItem.return_id)
+            .where(Return.order_id == order_id)
+        )
+        result = await self.session.execute(query)
+        return [(sku, quantity, status) for sku, quantity, status in result.all()]
+
+    async def list_returns(self, customer_id: str, limit: int) -> Sequence[Return]:
+        """Return a customer's most recent returns."""
+        query = (
+            select(Return)
+            .where(Return.customer_id == customer_id)
+            .options(*_RETURN_DETAIL)
+            .order_by(Return.created_at.desc(), Return.id.desc())
+            .limit(limit)
+        )
+        result = await self.session.execute(query)
+        return result.scalars().all()
+
+    async def get_return(self, customer_id: str, rma_number: str) -> Return | None:
+        """Return one of a customer's returns by RMA number."""
+        query = (
+            select(Return)
+            .where(Return.customer_id == customer_id, Return.rma_number == rma_number)
+            .options(*_RETURN_DETAIL)
+        )
+        result = await self.session.execute(query)
+        return result.scalars().first()
+
+    async def find_by_idempotency_key(
+        self, customer_id: str, key: str
+    ) -> Return | None:
+        """Return the return a customer already created with an idempotency key."""
+        query = (
+            select(Return)
+            .where(Return.customer_id == customer_id, Return.idempotency_key == key)
+            .options(*_RETURN_DETAIL)
+        )
+        result = await self.session.execute(query)
+        return result.scalars().first()
+
+    async def last_rma_number(self, prefix: str) -> str | None:
+        """Return the highest RMA number starting with ``prefix``."""
+        query = select(func.max(Return.rma_number)).where(
+            Return.rma_number.like(f"{prefix}%")
+        )
+        result = await self.session.execute(query)
+        value: str | None = result.scalar_one()
+        return value
+
+    async def add_return(self, return_: Return) -> None:
+        """Insert a return with its lines and flush, so constraints fire now."""
+        self.session.add(return_)
+        await self.session.flush()

@@ -1,0 +1,210 @@
+"""Request parsing and JSON rendering of the order service (the wire contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.backends.common import validation as v
+from bot.backends.common.errors import InvalidInput
+from bot.backends.common.timeutil import china_date, iso_china, iso_date
+from bot.backends.orders.models import (
+    Order,
+    OrderItem,
+    Return,
+    Shipment,
+)
+from bot.backends.orders.rules import (
+    CARRIER_NAMES,
+    Eligibility,
+    OrderStatus,
+    ReturnReason,
+)
+from bot.backends.orders.service import OrderDetail, ReturnRequest
+
+ORDER_STATUSES = tuple(status.value for status in OrderStatus)
+RETURN_REASONS = tuple(reason.value for reason in ReturnReason)
+MAX_DESCRIPTION = 500
+
+
+def parse_status(raw: str | None) -> OrderStatus | None:
+    """Parse the optional ``status`` filter of the order list."""
+    if raw is None or raw == "":
+        return None
+    return OrderStatus(v.choice(raw, "status", ORDER_STATUSES))
+
+
+def parse_reason(raw: object) -> ReturnReason:
+    """Parse a return reason code."""
+    return ReturnReason(v.choice(raw, "reason", RETURN_REASONS))
+
+
+def parse_return_request(body: object) -> ReturnRequest:
+    """Validate a create-return body.
+
+    Args:
+        body: The decoded JSON body.
+
+    Returns:
+        The request.
+
+    Raises:
+        InvalidInput: Saying which field is wrong.
+    """
+    data = v.require_object(body)
+    order_number = v.order_number(data.get("order_number"))
+    raw_items = data.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        raise InvalidInput("field 'items' must be a non-empty list of {sku, quantity}")
+    if len(raw_items) > 20:
+        raise InvalidInput("field 'items' has more than 20 lines")
+    items: dict[str, int] = {}
+    for index, raw in enumerate(raw_items):
+        line = v.require_object(raw, f"items[{index}]")
+        sku = v.sku(line.get("sku"))
+        if sku in items:
+            raise InvalidInput(f"items[{index}]: sku {sku} is listed twice")
+        items[sku] = v.require_int(
+            line.get("quantity"), f"items[{index}].quantity", minimum=1, maximum=99
+        )
+    description = v.require_str(
+        data, "description", max_length=MAX_DESCRIPTION, required=False
+    )
+    return ReturnRequest(
+        order_number=order_number,
+        items=items,
+        reason=parse_reason(data.get("reason")),
+        description=description,
+    )
+
+
+def item_json(
+    item: OrderItem, returned: Mapping[str, int] | None = None
+) -> dict[str, Any]:
+    """Render an order line."""
+    rendered: dict[str, Any] = {
+        "sku": item.sku,
+        "product_name": item.product_name,
+        "category": item.category,
+        "unit_price_fen": item.unit_price_fen,
+        "quantity": item.quantity,
+        "warranty_months": item.warranty_months,
+        "serial_numbers": [serial.serial_number for serial in item.serials],
+    }
+    if returned is not None:
+        rendered["returned_quantity"] = returned.get(item.sku, 0)
+    return rendered
+
+
+def shipment_json(shipment: Shipment, *, with_events: bool) -> dict[str, Any]:
+    """Render a shipment, with its tracking events newest first if asked."""
+    rendered: dict[str, Any] = {
+        "carrier": shipment.carrier,
+        "carrier_name": CARRIER_NAMES.get(shipment.carrier, shipment.carrier),
+        "tracking_number": shipment.tracking_number,
+        "status": shipment.status,
+        "shipped_at": iso_china(shipment.shipped_at),
+        "estimated_delivery": iso_date(shipment.estimated_delivery),
+        "delivered_at": iso_china(shipment.delivered_at),
+    }
+    if with_events:
+        rendered["events"] = [
+            {
+                "time": iso_china(event.occurred_at),
+                "location": event.location,
+                "status_text": event.status_text,
+            }
+            for event in reversed(shipment.events)
+        ]
+    return rendered
+
+
+def order_json(
+    order: Order, returned: Mapping[str, int] | None = None
+) -> dict[str, Any]:
+    """Render an order with its lines and shipments (without tracking events)."""
+    return {
+        "order_number": order.order_number,
+        "customer_id": order.customer_id,
+        "status": order.status,
+        "total_fen": order.total_fen,
+        "receiver_name": order.receiver_name,
+        "receiver_city": order.receiver_city,
+        "created_at": iso_china(order.created_at),
+        "paid_at": iso_china(order.paid_at),
+        "shipped_at": iso_china(order.shipped_at),
+        "delivered_at": iso_china(order.delivered_at),
+        "cancelled_at": iso_china(order.cancelled_at),
+        "items": [item_json(item, returned) for item in order.items],
+        "shipments": [
+            shipment_json(shipment, with_events=False) for shipment in order.shipments
+        ],
+    }
+
+
+def order_detail_json(detail: OrderDetail) -> dict[str, Any]:
+    """Render an order with returned quantities per line."""
+    return order_json(detail.order, detail.returned)
+
+
+def shipments_json(order: Order) -> dict[str, Any]:
+    """Render an order's shipments with their tracking timelines."""
+    return {
+        "order_number": order.order_number,
+        "order_status": order.status,
+        "shipments": [
+            shipment_json(shipment, with_events=True) for shipment in order.shipments
+        ],
+    }
+
+
+def serial_json(item: OrderItem, serial_number: str) -> dict[str, Any]:
+    """Render where a serial number was sold (for warranty registration)."""
+    order = item.order
+    return {
+        "serial_number": serial_number,
+        "order_number": order.order_number,
+        "sku": item.sku,
+        "product_name": item.product_name,
+        "category": item.category,
+        "warranty_months": item.warranty_months,
+        "purchase_date": iso_date(china_date(order.paid_at)) if order.paid_at else None,
+        "delivered_at": iso_china(order.delivered_at),
+    }
+
+
+def eligibility_json(order_number: str, result: Eligibility) -> dict[str, Any]:
+    """Render the result of a return eligibility check."""
+    return {
+        "order_number": order_number,
+        "sku": result.sku,
+        "reason": result.reason.value,
+        "eligible": result.eligible,
+        "code": result.code.value,
+        "message": result.message,
+        "requested_quantity": result.requested_quantity,
+        "returnable_quantity": result.returnable_quantity,
+        "deadline": iso_date(result.deadline),
+        "refund_fen": result.refund_fen,
+    }
+
+
+def return_json(return_: Return) -> dict[str, Any]:
+    """Render a return."""
+    return {
+        "rma_number": return_.rma_number,
+        "order_number": return_.order.order_number,
+        "customer_id": return_.customer_id,
+        "status": return_.status,
+        "reason": return_.reason,
+        "description": return_.description,
+        "refund_fen": return_.refund_fen,
+        "items": [
+            {"sku": line.sku, "quantity": line.quantity, "refund_fen": line.refund_fen}
+            for line in return_.items
+        ],
+        "return_address": return_.return_address,
+        "instructions": return_.instructions,
+        "created_at": iso_china(return_.created_at),
+        "updated_at": iso_china(return_.updated_at),
+    }

@@ -1,0 +1,1 @@
+"""Deterministic demo data set shared by the order and CRM services."""

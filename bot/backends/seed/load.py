@@ -1,0 +1,217 @@
+"""Writes the demo data set into the order and CRM databases."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.backends.common.db import session_factory
+from bot.backends.crm import models as crm
+from bot.backends.orders import models as orders
+from bot.backends.orders.rules import (
+    RETURN_ADDRESS,
+    ReturnReason,
+    return_instructions,
+)
+from bot.backends.seed.catalog import PRODUCTS
+from bot.backends.seed.dataset import DemoData, build_dataset
+
+ORDERS_TABLES = (
+    orders.ReturnItem,
+    orders.Return,
+    orders.ShipmentEvent,
+    orders.Shipment,
+    orders.ItemSerial,
+    orders.OrderItem,
+    orders.Order,
+)
+CRM_TABLES = (
+    crm.WarrantyRegistration,
+    crm.PointsEntry,
+    crm.LoyaltyAccount,
+    crm.ChannelIdentity,
+    crm.Customer,
+)
+
+
+def _order_rows(data: DemoData) -> list[orders.Order]:
+    rows = []
+    for seed in data.orders:
+        order = orders.Order(
+            order_number=seed.order_number,
+            customer_id=seed.customer_id,
+            status=seed.status,
+            total_fen=sum(PRODUCTS[i.sku].price_fen * i.quantity for i in seed.items),
+            receiver_name=seed.receiver_name,
+            receiver_city=seed.receiver_city,
+            created_at=seed.created_at,
+            paid_at=seed.paid_at,
+            shipped_at=seed.shipped_at,
+            delivered_at=seed.delivered_at,
+            cancelled_at=seed.cancelled_at,
+        )
+        by_sku: dict[str, orders.OrderItem] = {}
+        order.items = []
+        for seed_item in seed.items:
+            product = PRODUCTS[seed_item.sku]
+            item = orders.OrderItem(
+                sku=product.sku,
+                product_name=product.name,
+                category=product.category,
+                unit_price_fen=product.price_fen,
+                quantity=seed_item.quantity,
+                warranty_months=product.warranty_months,
+                serials=[orders.ItemSerial(serial_number=s) for s in seed_item.serials],
+            )
+            by_sku[product.sku] = item
+            order.items.append(item)
+        order.shipments = [
+            orders.Shipment(
+                carrier=shipment.carrier,
+                tracking_number=shipment.tracking_number,
+                status=shipment.status,
+                shipped_at=shipment.shipped_at,
+                estimated_delivery=shipment.estimated_delivery,
+                delivered_at=shipment.delivered_at,
+                events=[
+                    orders.ShipmentEvent(
+                        occurred_at=event.at,
+                        location=event.location,
+                        status_text=event.text,
+                    )
+                    for event in shipment.events
+                ],
+            )
+            for shipment in seed.shipments
+        ]
+        rows.append(order)
+        for seed_return in seed.returns:
+            lines = [
+                orders.ReturnItem(
+                    order_item=by_sku[sku],
+                    sku=sku,
+                    quantity=quantity,
+                    refund_fen=PRODUCTS[sku].price_fen * quantity,
+                )
+                for sku, quantity in seed_return.items
+            ]
+            rows.append(
+                orders.Return(
+                    rma_number=seed_return.rma_number,
+                    order=order,
+                    customer_id=seed.customer_id,
+                    reason=seed_return.reason,
+                    description=seed_return.description,
+                    status=seed_return.status,
+                    refund_fen=sum(line.refund_fen for line in lines),
+                    return_address=RETURN_ADDRESS,
+                    instructions=return_instructions(
+                        ReturnReason(seed_return.reason), seed_return.rma_number
+                    ),
+                    created_at=seed_return.created_at,
+                    updated_at=seed_return.created_at,
+                    items=lines,
+                )
+            )
+    return rows
+
+
+def _crm_rows(data: DemoData) -> list[object]:
+    rows: list[object] = []
+    for seed in data.customers:
+        rows.append(
+            crm.Customer(
+                id=seed.customer_id,
+                name=seed.name,
+                phone=seed.phone,
+                city=seed.city,
+                created_at=seed.created_at,
+                identities=[
+                    crm.ChannelIdentity(
+                        channel=channel,
+                        external_id=external_id,
+                        bound_at=seed.created_at,
+                    )
+                    for channel, external_id in seed.identities
+                ],
+            )
+        )
+        rows.append(
+            crm.LoyaltyAccount(
+                customer_id=seed.customer_id, enrolled_at=seed.created_at
+            )
+        )
+        rows.extend(
+            crm.PointsEntry(
+                customer_id=seed.customer_id,
+                kind=entry.kind,
+                points=entry.points,
+                occurred_at=entry.at,
+                expires_on=entry.expires_on,
+                description=entry.description,
+                order_number=entry.order_number,
+            )
+            for entry in seed.ledger
+        )
+        for warranty in seed.warranties:
+            product = PRODUCTS[warranty.sku]
+            rows.append(
+                crm.WarrantyRegistration(
+                    serial_number=warranty.serial_number,
+                    customer_id=seed.customer_id,
+                    sku=product.sku,
+                    product_name=product.name,
+                    order_number=warranty.order_number,
+                    purchase_date=warranty.purchase_date,
+                    standard_months=product.warranty_months,
+                    extended_months=warranty.extended_months,
+                    registered_at=warranty.registered_at,
+                )
+            )
+    return rows
+
+
+async def _write(
+    engine: AsyncEngine, tables: tuple[type, ...], rows: list[object]
+) -> None:
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        for table in tables:
+            await session.execute(delete(table))
+        # Parents first: customers and accounts before the rows that refer to them.
+        for row in rows:
+            session.add(row)
+            if isinstance(row, (crm.Customer, crm.LoyaltyAccount)):
+                await session.flush()
+
+
+async def seed_orders(engine: AsyncEngine, today: date) -> int:
+    """Replace the order database's rows with the demo data set.
+
+    Args:
+        engine: Engine of a migrated order database.
+        today: Day the data set is relative to (Beijing time).
+
+    Returns:
+        How many orders were written.
+    """
+    data = build_dataset(today)
+    await _write(engine, ORDERS_TABLES, list(_order_rows(data)))
+    return len(data.orders)
+
+
+async def seed_crm(engine: AsyncEngine, today: date) -> int:
+    """Replace the CRM database's rows with the demo data set.
+
+    Args:
+        engine: Engine of a migrated CRM database.
+        today: Day the data set is relative to (Beijing time).
+
+    Returns:
+        How many customers were written.
+    """
+    data = build_dataset(today)
+    await _write(engine, CRM_TABLES, _crm_rows(data))
+    return len(data.customers)

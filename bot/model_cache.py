@@ -1,0 +1,132 @@
+"""Train the Rasa model only when its inputs changed since the last training.
+
+Usage: ``python -m bot.model_cache`` (``make model`` calls it).
+
+The model archive is named after a hash of everything that shapes it (config,
+domain, training data, the NLU code and resources, the built spaCy pipeline
+and the locked dependency versions). If an archive with that name exists it is
+reused (and marked newest, so ``rasa run --model models`` picks it); otherwise
+Rasa trains one. Older archives beyond the last few are removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+INPUTS = (
+    "config.yml",
+    "domain",
+    "data",
+    "bot/nlu",
+    "build/spacy_zh",
+    "requirements.lock",
+)
+PREFIX = "xiaoke-"
+KEEP = 3
+
+
+def input_files(root: Path, inputs: Iterable[str] = INPUTS) -> list[Path]:
+    """List the files that shape the model, in a stable order.
+
+    Args:
+        root: The project root.
+        inputs: Files and directories (relative to ``root``) to include.
+
+    Returns:
+        Every file under the inputs, caches excluded, sorted by path.
+    """
+    files: list[Path] = []
+    for name in inputs:
+        path = root / name
+        if path.is_file():
+            files.append(path)
+        elif path.is_dir():
+            files.extend(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts
+            )
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def fingerprint(root: Path, inputs: Iterable[str] = INPUTS) -> str:
+    """Hash the names and contents of the model's input files.
+
+    Args:
+        root: The project root.
+        inputs: Files and directories to include.
+
+    Returns:
+        The first 16 hex digits of a SHA-256 over the inputs.
+    """
+    digest = hashlib.sha256()
+    for path in input_files(root, inputs):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def prune(models: Path, keep: int = KEEP) -> None:
+    """Remove all but the ``keep`` newest model archives."""
+    archives = sorted(models.glob(f"{PREFIX}*.tar.gz"), key=os.path.getmtime)
+    for old in archives[:-keep]:
+        old.unlink()
+
+
+def ensure_model(root: Path, models: Path) -> Path:
+    """Return the model for the current inputs, training it if it doesn't exist.
+
+    Args:
+        root: The project root.
+        models: Directory of model archives.
+
+    Returns:
+        The path of the model archive.
+
+    Raises:
+        SystemExit: If training fails.
+    """
+    name = f"{PREFIX}{fingerprint(root)}"
+    archive = models / f"{name}.tar.gz"
+    if archive.exists():
+        archive.touch()
+        print(f"model up to date: {archive}")
+        return archive
+    print(f"inputs changed: training {archive} ...", flush=True)
+    command = [
+        sys.executable, "-m", "rasa", "train",
+        "--config", "config.yml", "--domain", "domain", "--data", "data",
+        "--out", str(models), "--fixed-model-name", name,
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=root, check=False)  # noqa: S603
+    if result.returncode != 0 or not archive.exists():
+        raise SystemExit(f"training failed (exit {result.returncode})")
+    prune(models)
+    return archive
+
+
+def main() -> None:
+    """Parse arguments and make sure a current model exists."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=Path, default=Path("models"))
+    parser.add_argument(
+        "--print-fingerprint", action="store_true", help="print the hash and exit"
+    )
+    args = parser.parse_args()
+    root = Path.cwd()
+    if args.print_fingerprint:
+        print(fingerprint(root))
+        return
+    ensure_model(root, args.models)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""integration clients tests."""

@@ -1,0 +1,1 @@
+"""Reusable test helpers (service availability, API contract checks)."""

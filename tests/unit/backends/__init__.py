@@ -1,0 +1,1 @@
+"""unit backends tests."""
