@@ -27,7 +27,7 @@ _DIGITS = {ch: str(i) for i, ch in enumerate("零一二三四五六七八九")} 
 }
 # Measure words and units after which a numeral run is a number (三件, 十一月, 五号).
 _UNITS = frozenset(
-    "个件台天号日月年块元次单份盒瓶双条箱斤克寸周折星位笔部只套支张袋包瓶罐"
+    "个件台天号日月年点块元次单份盒瓶双条箱斤克寸周折星位笔部只套支张袋包罐"
     "分秒岁楼层斤码"
 )
 _TWO_CHAR_UNITS = ("小时", "分钟", "星期", "公斤", "积分", "礼拜")
@@ -144,7 +144,7 @@ def convert_script(text: str, convert: Converter, is_simplified: CharTest) -> st
         )
     return "".join(
         original if original == new or is_simplified(original) else new
-        for original, new in zip(text, converted)
+        for original, new in zip(text, converted, strict=True)
     )
 
 

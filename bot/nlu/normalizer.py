@@ -43,7 +43,7 @@ def normalization_of(message: Message) -> NormalizedText | None:
     [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
 )
 class ChineseTextNormalizer(GraphComponent):
-    """Normalises text: traditional → simplified, full-width → half-width, …
+    """Normalise text (traditional → simplified, full width → half width, …).
 
     Put it first in the pipeline. Training examples are normalised the same way
     (with their entity annotations moved to match), so training and prediction

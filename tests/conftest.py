@@ -1,0 +1,38 @@
+"""Shared fixtures: the trained model and free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = ROOT / "models"
+
+
+def latest_model() -> Path:
+    """The model `make model` trained or reused last (newest archive)."""
+    archives = sorted(MODELS.glob("*.tar.gz"), key=os.path.getmtime)
+    if not archives:
+        pytest.fail("no trained model in models/: run `make model` (make test does)")
+    return archives[-1]
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    return latest_model()
+
+
+@pytest.fixture(scope="session")
+def agent(model_path):
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(model_path))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

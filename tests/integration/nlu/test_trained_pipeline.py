@@ -1,0 +1,108 @@
+"""The trained NLU pipeline: normalisation, entity extraction, offsets, values."""
+
+import pytest
+
+pytestmark = pytest.mark.model
+
+
+async def parse(agent, text):
+    return await agent.parse_message(text)
+
+
+def entity(parsed, name):
+    found = [e for e in parsed["entities"] if e["entity"] == name]
+    assert found, f"no {name} in {parsed['entities']}"
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [
+        ("我的訂單到哪裡了", "我的订单到哪里了"),
+        ("ＪＤ２０２３１１２３", "jd20231123"),
+        ("查下物流谢谢🙏", "查下物流谢谢"),
+        ("我要退貨，質量有問題", "我要退货，质量有问题"),
+        ("積分還有多少", "积分还有多少"),
+        ("MY ORDER到哪了", "my order到哪了"),
+    ],
+)
+async def test_variants_parse_like_their_plain_form(agent, typed, plain):
+    variant, reference = await parse(agent, typed), await parse(agent, plain)
+    assert variant["intent"]["name"] == reference["intent"]["name"]
+    assert variant["intent"]["confidence"] == pytest.approx(
+        reference["intent"]["confidence"], abs=0.02
+    )
+
+
+async def test_parse_result_keeps_what_the_shopper_typed(agent):
+    parsed = await parse(agent, "我的訂單到哪裡了")
+    assert parsed["text"] == "我的訂單到哪裡了"
+
+
+async def test_full_width_order_number_is_canonical_and_points_into_the_original(
+    agent,
+):
+    typed = "查一下订单ＸＫ２０２４１１１１０００１到哪了"
+    order = entity(await parse(agent, typed), "order_id")
+    assert order["value"] == "XK202411110001"
+    assert typed[order["start"] : order["end"]] == "ＸＫ２０２４１１１１０００１"
+
+
+async def test_offsets_survive_a_numeral_conversion(agent):
+    typed = "退两件，订单xk202411110002"
+    order = entity(await parse(agent, typed), "order_id")
+    assert order["value"] == "XK202411110002"
+    assert typed[order["start"] : order["end"]] == "xk202411110002"
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "value", "surface"),
+    [
+        ("顺丰单号SF123456789012到哪了", "tracking_number", "SF123456789012", None),
+        ("邮政的ea123456789cn怎么不动", "tracking_number", "EA123456789CN", None),
+        ("我手机号是１３９１２３４５６７８", "phone", "13912345678", "１３９１２３４５６７８"),
+        ("序列号sn8h2k4m9q1z想登记保修", "serial_number", "SN8H2K4M9Q1Z", None),
+        ("耳机坏了想退", "return_reason", "质量问题", "坏了"),
+        ("不想要了，七天无理由退吧", "return_reason", "七天无理由", None),
+        ("我的顺丰速运快递到哪了", "carrier", "顺丰", "顺丰速运"),
+        ("蓝牙耳机还在保修期吗", "product_category", "耳机", "蓝牙耳机"),
+    ],
+)
+async def test_entities_are_extracted_with_canonical_values(
+    agent, typed, name, value, surface
+):
+    found = entity(await parse(agent, typed), name)
+    assert found["value"] == value
+    if surface is not None:
+        assert typed[found["start"] : found["end"]] == surface
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("你好", "greet"),
+        ("谢谢亲", "thank"),
+        ("我的快递到哪了", "track_delivery"),
+        ("我要退货", "request_return"),
+        ("退款什么时候到账", "check_return_status"),
+        ("帮我登记一下保修", "register_warranty"),
+        ("保修期多久", "check_warranty"),
+        ("我有多少积分", "check_loyalty"),
+        ("转人工", "human_handoff"),
+        ("我要投诉你们", "complain"),
+    ],
+)
+async def test_core_requests_get_their_intent(agent, text, intent):
+    assert (await parse(agent, text))["intent"]["name"] == intent
+
+
+async def test_faq_question_selects_a_faq_answer(agent):
+    parsed = await parse(agent, "可以开发票吗")
+    assert parsed["intent"]["name"] == "faq"
+    chosen = parsed["response_selector"]["faq"]["response"]["intent_response_key"]
+    assert chosen == "faq/invoice"
+
+
+async def test_gibberish_does_not_start_a_flow(agent):
+    parsed = await parse(agent, "asdfghjkl")
+    assert parsed["intent"]["name"] in {"nlu_fallback", "out_of_scope"}

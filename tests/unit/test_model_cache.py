@@ -1,0 +1,55 @@
+"""Training happens only when the model's inputs change."""
+
+import os
+import time
+
+from bot.model_cache import fingerprint, input_files, prune
+
+
+def make_project(root):
+    (root / "data" / "nlu").mkdir(parents=True)
+    (root / "config.yml").write_text("pipeline: []\n")
+    (root / "data" / "nlu" / "a.yml").write_text("nlu: []\n")
+    (root / "data" / "__pycache__").mkdir()
+    (root / "data" / "__pycache__" / "x.pyc").write_bytes(b"\0")
+
+
+def test_fingerprint_is_stable_for_unchanged_inputs(tmp_path):
+    make_project(tmp_path)
+    assert fingerprint(tmp_path) == fingerprint(tmp_path)
+
+
+def test_fingerprint_changes_when_training_data_changes(tmp_path):
+    make_project(tmp_path)
+    before = fingerprint(tmp_path)
+    (tmp_path / "data" / "nlu" / "a.yml").write_text("nlu: [x]\n")
+    assert fingerprint(tmp_path) != before
+
+
+def test_fingerprint_changes_when_a_file_is_added(tmp_path):
+    make_project(tmp_path)
+    before = fingerprint(tmp_path)
+    (tmp_path / "data" / "nlu" / "b.yml").write_text("nlu: []\n")
+    assert fingerprint(tmp_path) != before
+
+
+def test_fingerprint_ignores_caches_and_unrelated_files(tmp_path):
+    make_project(tmp_path)
+    before = fingerprint(tmp_path)
+    (tmp_path / "README.md").write_text("docs")
+    (tmp_path / "data" / "__pycache__" / "y.pyc").write_bytes(b"1")
+    assert fingerprint(tmp_path) == before
+    assert all("__pycache__" not in p.parts for p in input_files(tmp_path))
+
+
+def test_prune_keeps_the_newest_archives(tmp_path):
+    now = time.time()
+    for age in range(5):
+        archive = tmp_path / f"xiaoke-{age}.tar.gz"
+        archive.write_bytes(b"")
+        os.utime(archive, (now - age * 60, now - age * 60))
+    prune(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "xiaoke-0.tar.gz",
+        "xiaoke-1.tar.gz",
+    ]
