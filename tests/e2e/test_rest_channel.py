@@ -58,7 +58,7 @@ def assistant(model_path, tmp_path_factory) -> Iterator[str]:
                  "--endpoints", "endpoints.yml"],
     }  # fmt: skip
     processes = {
-        name: subprocess.Popen(  # noqa: S603
+        name: subprocess.Popen(
             command,
             cwd=ROOT,
             env=env,

@@ -60,7 +60,12 @@ async def test_offsets_survive_a_numeral_conversion(agent):
     [
         ("顺丰单号SF123456789012到哪了", "tracking_number", "SF123456789012", None),
         ("邮政的ea123456789cn怎么不动", "tracking_number", "EA123456789CN", None),
-        ("我手机号是１３９１２３４５６７８", "phone", "13912345678", "１３９１２３４５６７８"),
+        (
+            "手机号１３９１２３４５６７８",
+            "phone",
+            "13912345678",
+            "１３９１２３４５６７８",
+        ),
         ("序列号sn8h2k4m9q1z想登记保修", "serial_number", "SN8H2K4M9Q1Z", None),
         ("耳机坏了想退", "return_reason", "质量问题", "坏了"),
         ("不想要了，七天无理由退吧", "return_reason", "七天无理由", None),
