@@ -1,0 +1,190 @@
+"""Identity first: every flow form knows the shopper before it asks anything else.
+
+A shopper is known by their channel identity (for WeChat, the openid). If the
+CRM has no customer bound to it, the form asks for the phone number and one of
+the shopper's order numbers, verifies them with the CRM, binds the identity and
+then goes on with the flow's own slots.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC
+from typing import Any, ClassVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.clients.errors import BackendError, BackendUnavailable, NotFound, Rejected
+from actions.common import (
+    BACKEND_DOWN,
+    FLOW_STOP,
+    apologise_for_backend,
+    crm_client,
+    identity_channel,
+    orders_client,
+)
+
+logger = logging.getLogger(__name__)
+
+IDENTITY_SLOTS = ("phone", "order_id", "customer_id")
+MAX_VERIFICATION_FAILURES = 2
+
+
+class ShopperFormValidation(FormValidationAction, ABC):
+    """Validation for a flow's form: identity first, then ``flow_slots``.
+
+    Subclasses set ``flow_slots`` (the flow's own slots, in asking order) and
+    implement ``name()``. The domain needs the slots ``customer_id`` (custom
+    mapping), ``phone``, ``order_id``, ``flow_stop`` and
+    ``verification_failures``, and the responses ``utter_identity_verified``,
+    ``utter_identity_mismatch``, ``utter_identity_failed`` and
+    ``utter_backend_unavailable``.
+    """
+
+    flow_slots: ClassVar[tuple[str, ...]] = ()
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Identity slots while the shopper is unknown, then the flow's slots.
+
+        Once a flow is stopped only ``flow_stop`` is required (and filled), so
+        the form ends and the slot reaches the flow's final action.
+        """
+        if tracker.get_slot(FLOW_STOP):
+            return [FLOW_STOP]
+        if tracker.get_slot("customer_id"):
+            return ["customer_id", *self.flow_slots]
+        rest = [slot for slot in self.flow_slots if slot not in IDENTITY_SLOTS]
+        return ["phone", "order_id", "customer_id", *rest]
+
+    async def extract_customer_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Look the shopper's channel identity up in the CRM (once, then cached)."""
+        if tracker.get_slot("customer_id"):
+            return {}
+        try:
+            customer = await crm_client().find_customer_by_identity(
+                identity_channel(tracker), tracker.sender_id
+            )
+        except NotFound:
+            return {}
+        except BackendError as error:
+            apologise_for_backend(dispatcher, error)
+            return {FLOW_STOP: BACKEND_DOWN}
+        return {"customer_id": customer["customer_id"]}
+
+    async def validate_phone(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accept the phone number and bind the identity if the order is known."""
+        if tracker.get_slot("customer_id"):
+            return {"phone": value}
+        order_id = tracker.get_slot("order_id")
+        if not order_id:
+            return {"phone": value}
+        return await self._bind(str(value), str(order_id), dispatcher, tracker)
+
+    async def validate_order_id(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Check the order is the shopper's; while unknown, use it to verify them."""
+        order_id = str(value).upper()
+        customer_id = tracker.get_slot("customer_id")
+        if not customer_id:
+            if "phone" in tracker.slots_to_validate():
+                # Given together with the phone, whose validation has already
+                # tried the binding: keep what that decided.
+                return {"order_id": tracker.get_slot("order_id")}
+            phone = tracker.get_slot("phone")
+            if not phone:
+                return {"order_id": order_id}
+            return await self._bind(str(phone), order_id, dispatcher, tracker)
+        try:
+            await orders_client().get_order(customer_id, order_id)
+        except NotFound:
+            # Someone else's order and a mistyped one look the same: no details.
+            dispatcher.utter_message(
+                response="utter_order_not_found", order_id=order_id
+            )
+            return {"order_id": None}
+        except BackendError as error:
+            apologise_for_backend(dispatcher, error)
+            return {"order_id": None, FLOW_STOP: BACKEND_DOWN}
+        return {"order_id": order_id, **await self.order_selected(order_id, tracker)}
+
+    async def order_selected(self, order_id: str, tracker: Tracker) -> dict[str, Any]:
+        """Hook: slots a flow can fill once the order is known (default none)."""
+        return {}
+
+    async def validate_flow_stop(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Keep the reason the flow stopped (the final action reads it)."""
+        return {FLOW_STOP: value}
+
+    async def validate_customer_id(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Keep the customer id the CRM gave."""
+        return {"customer_id": value}
+
+    async def _bind(
+        self,
+        phone: str,
+        order_id: str,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+    ) -> dict[str, Any]:
+        try:
+            customer = await crm_client().bind_identity(
+                identity_channel(tracker), tracker.sender_id, phone, order_id
+            )
+        except Rejected as rejection:
+            logger.info("identity verification refused: %s", rejection.code)
+            failures = int(tracker.get_slot("verification_failures") or 0) + 1
+            if failures >= MAX_VERIFICATION_FAILURES:
+                dispatcher.utter_message(response="utter_identity_failed")
+                return {
+                    "phone": None,
+                    "order_id": None,
+                    "verification_failures": 0,
+                    FLOW_STOP: "identity_failed",
+                }
+            dispatcher.utter_message(response="utter_identity_mismatch")
+            return {"phone": None, "order_id": None, "verification_failures": failures}
+        except (BackendUnavailable, NotFound) as error:
+            apologise_for_backend(dispatcher, error)
+            return {"phone": None, "order_id": None, FLOW_STOP: BACKEND_DOWN}
+        dispatcher.utter_message(response="utter_identity_verified")
+        # The order used for verification is the shopper's; flows may use it.
+        return {
+            "phone": phone,
+            "order_id": order_id if "order_id" in self.flow_slots else None,
+            "customer_id": customer["customer_id"],
+            "verification_failures": 0,
+        }

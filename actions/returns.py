@@ -1,0 +1,322 @@
+"""Returns and refunds: order, item, reason, eligibility, confirmation, RMA."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.clients.errors import BackendError, NotFound, Rejected
+from actions.clients.payloads import OrderItem, ReturnReason
+from actions.common import (
+    FLOW_STOP,
+    apologise_for_backend,
+    chinese_date,
+    flow_done,
+    orders_client,
+    yuan,
+)
+from actions.identity import ShopperFormValidation
+
+# The shopper's reasons (return_reason slot values) → the order service's.
+REASONS: dict[str, ReturnReason] = {
+    "七天无理由": "no_reason",
+    "质量问题": "quality_issue",
+    "发错货": "wrong_item",
+    "少件": "wrong_item",
+    "其他": "no_reason",
+}
+STATUS_NAMES = {
+    "requested": "已提交，等待审核",
+    "approved": "审核通过，请按说明寄回商品",
+    "received": "商品已收到，正在为您退款",
+    "refunded": "已退款",
+    "rejected": "未通过审核",
+}
+RETURN_SLOTS = ("order_id", "item", "return_reason", "return_confirmed")
+REFUSAL_CODES = frozenset(
+    {
+        "order_not_delivered",
+        "category_excluded",
+        "return_window_expired",
+        "already_returned",
+        "quantity_exceeded",
+    }
+)
+
+
+def refusal_response(code: str) -> str:
+    """The response explaining a refused return, in plain Chinese."""
+    if code in REFUSAL_CODES:
+        return f"utter_return_refused_{code}"
+    return "utter_return_not_created"
+
+
+def match_item(items: list[OrderItem], said: str) -> OrderItem | None:
+    """Find the order line the shopper means: SKU, product name or category.
+
+    Args:
+        items: The order's lines.
+        said: A SKU (from a button), a category (耳机) or free text.
+
+    Returns:
+        The single matching line, or ``None`` if none or several match.
+    """
+    said = said.strip()
+    for item in items:
+        if item["sku"].lower() == said.lower():
+            return item
+    matches = [
+        item
+        for item in items
+        if said
+        and (
+            said in item["product_name"]
+            or item["product_name"] in said
+            or said in item["category"]
+            or item["category"] in said
+        )
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+class ValidateReturnForm(ShopperFormValidation):
+    """Return form: identity, order, item, reason (eligibility checked), confirm."""
+
+    flow_slots = RETURN_SLOTS
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "validate_return_form"
+
+    async def order_selected(self, order_id: str, tracker: Tracker) -> dict[str, Any]:
+        """An order with a single line needs no item question."""
+        customer_id = tracker.get_slot("customer_id")
+        order = await orders_client().get_order(customer_id, order_id)
+        if len(order["items"]) == 1:
+            return {"item": order["items"][0]["sku"]}
+        return {}
+
+    async def validate_item(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Resolve what the shopper said to one line of the order."""
+        customer_id = tracker.get_slot("customer_id")
+        order_id = tracker.get_slot("order_id")
+        if not customer_id or not order_id:
+            return {"item": None}
+        try:
+            order = await orders_client().get_order(customer_id, order_id)
+        except BackendError as error:
+            apologise_for_backend(dispatcher, error)
+            return {"item": None, FLOW_STOP: "backend_unavailable"}
+        item = match_item(order["items"], str(value))
+        if item is None:
+            dispatcher.utter_message(response="utter_item_not_found")
+            return {"item": None}
+        return {"item": item["sku"]}
+
+    async def validate_return_reason(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Check the order service allows this return; explain a refusal."""
+        reason = REASONS.get(str(value))
+        customer_id = tracker.get_slot("customer_id")
+        order_id = tracker.get_slot("order_id")
+        sku = tracker.get_slot("item")
+        if reason is None:
+            dispatcher.utter_message(response="utter_ask_return_reason")
+            return {"return_reason": None}
+        if not (customer_id and order_id and sku):
+            return {"return_reason": value}
+        try:
+            eligibility = await orders_client().check_return_eligibility(
+                customer_id, order_id, sku, reason
+            )
+        except BackendError as error:
+            apologise_for_backend(dispatcher, error)
+            return {"return_reason": None, FLOW_STOP: "backend_unavailable"}
+        if not eligibility["eligible"]:
+            dispatcher.utter_message(
+                response=refusal_response(eligibility["code"]),
+                deadline=chinese_date(eligibility.get("deadline")),
+            )
+            return {"return_reason": None, FLOW_STOP: "return_refused"}
+        return {
+            "return_reason": value,
+            "refund_estimate": yuan(eligibility["refund_fen"]),
+        }
+
+
+class ActionAskItem(Action):
+    """Ask which item of the order, with the order's lines as buttons."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_ask_item"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """List the order's lines."""
+        try:
+            order = await orders_client().get_order(
+                tracker.get_slot("customer_id"), tracker.get_slot("order_id")
+            )
+        except BackendError as error:
+            apologise_for_backend(dispatcher, error)
+            return [SlotSet(FLOW_STOP, "backend_unavailable")]
+        buttons = [
+            {
+                "title": f"{item['product_name']} ×{item['quantity']}",
+                "payload": f'/inform{{"item": "{item["sku"]}"}}',
+            }
+            for item in order["items"]
+        ]
+        dispatcher.utter_message(response="utter_ask_item", buttons=buttons)
+        return []
+
+
+class ActionAskReturnConfirmed(Action):
+    """Sum the return up and ask the shopper to confirm it."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_ask_return_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Ask for confirmation with 确认/取消 buttons."""
+        dispatcher.utter_message(
+            response="utter_ask_return_confirmed",
+            order_id=tracker.get_slot("order_id"),
+            item=tracker.get_slot("item"),
+            return_reason=tracker.get_slot("return_reason"),
+            refund=tracker.get_slot("refund_estimate") or "",
+        )
+        return []
+
+
+def idempotency_key(tracker: Tracker) -> str:
+    """One key per confirmed return request: the same turn gives the same key.
+
+    Built from the conversation, the return's details and the time of the
+    shopper's confirming message, so a retried action (or a retried webhook
+    delivering the same turn) cannot create a second return.
+    """
+    user_turns = [e for e in tracker.events if e.get("event") == "user"]
+    turn = user_turns[-1].get("timestamp") if user_turns else ""
+    parts = [
+        tracker.sender_id,
+        str(tracker.get_slot("order_id")),
+        str(tracker.get_slot("item")),
+        str(tracker.get_slot("return_reason")),
+        str(turn),
+    ]
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return f"xiaoke-{digest[:32]}"
+
+
+class ActionSubmitReturn(Action):
+    """Create the confirmed return and tell the shopper how to send it back."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_submit_return"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Create the return (idempotently) and reply with the RMA."""
+        done = flow_done(*RETURN_SLOTS, "refund_estimate")
+        customer_id = tracker.get_slot("customer_id")
+        if tracker.get_slot(FLOW_STOP) or not customer_id:
+            return done
+        if not tracker.get_slot("return_confirmed"):
+            dispatcher.utter_message(response="utter_flow_stopped")
+            return done
+        reason = REASONS[tracker.get_slot("return_reason")]
+        try:
+            created = await orders_client().create_return(
+                customer_id,
+                tracker.get_slot("order_id"),
+                [{"sku": tracker.get_slot("item"), "quantity": 1}],
+                reason,
+                idempotency_key=idempotency_key(tracker),
+            )
+        except Rejected as rejection:
+            dispatcher.utter_message(
+                response=refusal_response(rejection.code), deadline=""
+            )
+            return done
+        except BackendError as error:
+            apologise_for_backend(dispatcher, error)
+            return done
+        dispatcher.utter_message(
+            response="utter_return_created",
+            rma=created["rma_number"],
+            refund=yuan(created["refund_fen"]),
+            address=created["return_address"],
+            instructions=created["instructions"],
+        )
+        return done
+
+
+class ValidateReturnStatusForm(ShopperFormValidation):
+    """Return-status form: only identity is needed."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "validate_return_status_form"
+
+
+class ActionCheckReturnStatus(Action):
+    """Report the progress of the shopper's returns."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_check_return_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """List the latest returns (or the one for the order mentioned)."""
+        done = flow_done("order_id")
+        customer_id = tracker.get_slot("customer_id")
+        if tracker.get_slot(FLOW_STOP) or not customer_id:
+            return done
+        try:
+            returns = await orders_client().list_returns(customer_id, limit=5)
+        except NotFound:
+            returns = []
+        except BackendError as error:
+            apologise_for_backend(dispatcher, error)
+            return done
+        order_id = tracker.get_slot("order_id")
+        if order_id:
+            returns = [r for r in returns if r["order_number"] == order_id]
+        if not returns:
+            dispatcher.utter_message(response="utter_no_returns")
+            return done
+        for entry in returns[:3]:
+            dispatcher.utter_message(
+                response="utter_return_status",
+                rma=entry["rma_number"],
+                order_id=entry["order_number"],
+                status=STATUS_NAMES.get(entry["status"], entry["status"]),
+                refund=yuan(entry["refund_fen"]),
+            )
+        return done

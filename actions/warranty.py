@@ -1,0 +1,176 @@
+"""Warranty: register a serial number from the shopper's orders; answer coverage."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.clients.errors import BackendError, NotFound, Rejected
+from actions.common import (
+    FLOW_STOP,
+    apologise_for_backend,
+    chinese_date,
+    crm_client,
+    flow_done,
+    orders_client,
+)
+from actions.identity import ShopperFormValidation
+
+SERIAL_FORMAT = re.compile(r"^SN[0-9A-Z]{10}$")
+MAX_FORMAT_FAILURES = 2
+
+
+class ValidateWarrantyForm(ShopperFormValidation):
+    """Warranty registration form: identity, then a serial from their orders."""
+
+    flow_slots = ("serial_number",)
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "validate_warranty_form"
+
+    async def validate_serial_number(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Check the format, then that it was sold on one of the shopper's orders."""
+        serial = str(value).strip().upper()
+        if not SERIAL_FORMAT.match(serial):
+            failures = int(tracker.get_slot("validation_failures") or 0) + 1
+            if failures >= MAX_FORMAT_FAILURES:
+                dispatcher.utter_message(response="utter_offer_handoff_after_retries")
+                return {
+                    "serial_number": None,
+                    "validation_failures": 0,
+                    FLOW_STOP: "format",
+                }
+            dispatcher.utter_message(response="utter_serial_format_hint")
+            return {"serial_number": None, "validation_failures": failures}
+        customer_id = tracker.get_slot("customer_id")
+        try:
+            await orders_client().find_serial(customer_id, serial)
+        except NotFound:
+            dispatcher.utter_message(
+                response="utter_serial_not_in_orders", serial=serial
+            )
+            return {"serial_number": None}
+        except BackendError as error:
+            apologise_for_backend(dispatcher, error)
+            return {"serial_number": None, FLOW_STOP: "backend_unavailable"}
+        return {"serial_number": serial, "validation_failures": 0}
+
+
+class ActionRegisterWarranty(Action):
+    """Register the serial number with the CRM and give the warranty end date."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_register_warranty"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Register (idempotent for the same shopper) and reply."""
+        done = flow_done("serial_number")
+        customer_id = tracker.get_slot("customer_id")
+        serial = tracker.get_slot("serial_number")
+        if tracker.get_slot(FLOW_STOP) or not customer_id or not serial:
+            return done
+        try:
+            sale = await orders_client().find_serial(customer_id, serial)
+            warranty = await crm_client().register_warranty(
+                customer_id,
+                serial_number=serial,
+                sku=sale["sku"],
+                product_name=sale["product_name"],
+                purchase_date=(sale["purchase_date"] or sale["delivered_at"] or "")[
+                    :10
+                ],
+                standard_months=sale["warranty_months"],
+                order_number=sale["order_number"],
+            )
+        except Rejected as rejection:
+            response = (
+                "utter_serial_registered_elsewhere"
+                if rejection.code == "serial_already_registered"
+                else "utter_warranty_not_registered"
+            )
+            dispatcher.utter_message(response=response)
+            return done
+        except BackendError as error:
+            apologise_for_backend(dispatcher, error)
+            return done
+        dispatcher.utter_message(
+            response="utter_warranty_registered",
+            product=warranty["product_name"],
+            serial=serial,
+            end_date=chinese_date(warranty["end_date"]),
+        )
+        if warranty["extended_months"]:
+            dispatcher.utter_message(
+                response="utter_warranty_extended",
+                months=warranty["extended_months"],
+                standard_end=chinese_date(warranty["standard_end_date"]),
+            )
+        return done
+
+
+class ValidateWarrantyStatusForm(ShopperFormValidation):
+    """Warranty-status form: only identity is needed."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "validate_warranty_status_form"
+
+
+class ActionCheckWarranty(Action):
+    """Answer "is my X still under warranty" and "how long is the warranty"."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_check_warranty"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """List the shopper's registered warranties, narrowed to what they named."""
+        done = flow_done("serial_number")
+        customer_id = tracker.get_slot("customer_id")
+        if tracker.get_slot(FLOW_STOP) or not customer_id:
+            return done
+        try:
+            warranties = await crm_client().warranties_of(customer_id)
+        except BackendError as error:
+            apologise_for_backend(dispatcher, error)
+            return done
+        serial = tracker.get_slot("serial_number")
+        category = next(tracker.get_latest_entity_values("product_category"), None)
+        if serial:
+            warranties = [w for w in warranties if w["serial_number"] == serial]
+        elif category:
+            named = [w for w in warranties if category in w["product_name"]]
+            warranties = named or warranties
+        if not warranties:
+            dispatcher.utter_message(response="utter_no_warranties")
+            return done
+        for warranty in warranties[:3]:
+            dispatcher.utter_message(
+                response=(
+                    "utter_warranty_active"
+                    if warranty["status"] == "active"
+                    else "utter_warranty_expired"
+                ),
+                product=warranty["product_name"],
+                serial=warranty["serial_number"],
+                end_date=chinese_date(warranty["end_date"]),
+                days=warranty["days_remaining"],
+            )
+        return done

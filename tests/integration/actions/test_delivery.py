@@ -1,0 +1,83 @@
+"""Delivery tracking against the real order service."""
+
+import json
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import flow_done
+from actions.delivery import ActionAskOrderId, ActionTrackDelivery, ValidateDeliveryForm
+from tests.support.trackers import load_tracker, message_kwargs, responses
+
+DONE = flow_done("order_id")
+DOMAIN = {"forms": {"delivery_form": {"required_slots": ["order_id"]}}, "slots": {}}
+
+
+async def track(tracker):
+    dispatcher = CollectingDispatcher()
+    events = await ActionTrackDelivery().run(dispatcher, tracker, {})
+    return dispatcher, events
+
+
+async def test_order_in_transit_gets_carrier_tracking_number_and_events(services):
+    tracker = load_tracker("known_shopper", order_id="XK202411110003")
+    dispatcher, events = await track(tracker)
+    assert events == DONE
+    assert responses(dispatcher) == ["utter_delivery_status"]
+    status = message_kwargs(dispatcher, "utter_delivery_status")
+    assert status["tracking_number"] == "SF123456789012"
+    assert status["carrier"] == "顺丰速运"
+    assert status["events"].startswith("· ")
+    assert "预计" in status["eta"]
+
+
+async def test_paid_but_not_shipped_says_when_it_ships(services):
+    dispatcher, events = await track(
+        load_tracker("known_shopper", order_id="XK202411110002")
+    )
+    assert events == DONE
+    assert responses(dispatcher) == ["utter_order_paid"]
+
+
+async def test_signed_but_not_received_apologises_and_offers_a_person(services):
+    tracker = load_tracker(
+        "known_shopper", text="显示签收了但我没收到啊", order_id="XK202411110004"
+    )
+    dispatcher, events = await track(tracker)
+    assert events == DONE
+    assert responses(dispatcher) == [
+        "utter_delivery_status",
+        "utter_signed_not_received",
+    ]
+    assert "已于" in message_kwargs(dispatcher, "utter_delivery_status")["eta"]
+
+
+async def test_someone_elses_order_is_refused_without_details(services):
+    tracker = load_tracker("known_shopper", order_id="XK202411110009")
+    dispatcher = CollectingDispatcher()
+    events = await ValidateDeliveryForm().run(dispatcher, tracker, DOMAIN)
+    assert events == [SlotSet("order_id", None), SlotSet("requested_slot", "order_id")]
+    assert responses(dispatcher) == ["utter_order_not_found"]
+    shown = json.dumps(dispatcher.messages, ensure_ascii=False)
+    # C100002's order: nothing of it may appear (carrier, tracking, product)
+    for secret in ("JD000123456791", "扫地机器人", "李强", "C100002"):
+        assert secret not in shown
+
+
+async def test_recent_orders_are_offered_as_a_numbered_choice(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAskOrderId().run(dispatcher, load_tracker("known_shopper"), {})
+    assert events == []
+    assert responses(dispatcher) == ["utter_choose_order"]
+    buttons = dispatcher.messages[0]["buttons"]
+    assert 1 <= len(buttons) <= 5
+    assert all(b["payload"].startswith('/inform{"order_id": "XK') for b in buttons)
+    assert all("C100002" not in b["title"] for b in buttons)
+
+
+async def test_order_service_down_gets_an_apology(services_down):
+    dispatcher, events = await track(
+        load_tracker("known_shopper", order_id="XK202411110003")
+    )
+    assert events == DONE
+    assert responses(dispatcher) == ["utter_backend_unavailable"]

@@ -1,0 +1,84 @@
+"""Identity first: known shoppers are recognised, unknown ones verify and bind."""
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.loyalty import ValidateLoyaltyForm
+from tests.support.trackers import load_tracker, responses, slot_changes
+
+DOMAIN = {"forms": {"loyalty_form": {"required_slots": ["customer_id"]}}, "slots": {}}
+
+
+async def run_form(tracker):
+    dispatcher = CollectingDispatcher()
+    events = await ValidateLoyaltyForm().run(dispatcher, tracker, DOMAIN)
+    return dispatcher, events
+
+
+async def test_wechat_shopper_bound_in_crm_is_recognised(services):
+    tracker = load_tracker("known_shopper", customer_id=None)
+    dispatcher, events = await run_form(tracker)
+    assert slot_changes(events) == {"customer_id": "C100001"}
+    assert responses(dispatcher) == []
+
+
+async def test_unknown_shopper_is_asked_for_the_phone_first(services):
+    dispatcher, events = await run_form(load_tracker("unknown_shopper"))
+    assert slot_changes(events) == {"requested_slot": "phone"}
+    assert responses(dispatcher) == []
+
+
+async def test_phone_and_own_order_bind_the_identity(services):
+    tracker = load_tracker(
+        "unknown_shopper", phone="13700001111", order_id="XK202411110012"
+    )
+    dispatcher, events = await run_form(tracker)
+    assert slot_changes(events) == {
+        "phone": "13700001111",
+        "order_id": "XK202411110012",  # theirs: confirmed once they are known
+        "customer_id": "C100003",
+        "verification_failures": 0,
+    }
+    assert responses(dispatcher) == ["utter_identity_verified"]
+    # bound now: the next conversation on this identity is recognised
+    again, _ = await run_form(load_tracker("unknown_shopper"))
+    assert responses(again) == []
+
+
+async def test_someone_elses_order_does_not_verify(services):
+    tracker = load_tracker(
+        "unknown_shopper", phone="13700001111", order_id="XK202411110003"
+    )
+    dispatcher, events = await run_form(tracker)
+    assert slot_changes(events) == {
+        "phone": None,
+        "order_id": None,
+        "verification_failures": 1,
+        "requested_slot": "phone",
+    }
+    assert responses(dispatcher) == ["utter_identity_mismatch"]
+
+
+async def test_second_failed_verification_ends_the_form_with_an_offer(services):
+    tracker = load_tracker(
+        "unknown_shopper",
+        phone="13700001111",
+        order_id="XK202411110003",
+        verification_failures=1,
+    )
+    dispatcher, events = await run_form(tracker)
+    assert slot_changes(events) == {
+        "phone": None,
+        "order_id": None,
+        "flow_stop": "identity_failed",
+        "requested_slot": None,
+    }
+    assert responses(dispatcher) == ["utter_identity_failed"]
+
+
+async def test_crm_down_gets_an_apology_and_ends_the_form(services_down):
+    dispatcher, events = await run_form(load_tracker("unknown_shopper"))
+    assert slot_changes(events) == {
+        "flow_stop": "backend_unavailable",
+        "requested_slot": None,
+    }
+    assert responses(dispatcher) == ["utter_backend_unavailable"]

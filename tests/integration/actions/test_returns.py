@@ -1,0 +1,135 @@
+"""Returns against the real order service: eligibility, confirmation, one RMA."""
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.clients.http import close_session
+from actions.common import flow_done, orders_client
+from actions.returns import (
+    RETURN_SLOTS,
+    ActionSubmitReturn,
+    ValidateReturnForm,
+    match_item,
+)
+from tests.support.trackers import (
+    load_tracker,
+    message_kwargs,
+    responses,
+    slot_changes,
+)
+
+DOMAIN = {
+    "forms": {
+        "return_form": {
+            "required_slots": ["order_id", "item", "return_reason", "return_confirmed"]
+        }
+    },
+    "slots": {},
+}
+SUBMITTED = flow_done(*RETURN_SLOTS, "refund_estimate")
+
+
+async def validate(tracker):
+    dispatcher = CollectingDispatcher()
+    events = await ValidateReturnForm().run(dispatcher, tracker, DOMAIN)
+    return dispatcher, events
+
+
+async def test_eligible_reason_gives_a_refund_estimate_and_asks_to_confirm(services):
+    tracker = load_tracker(
+        "known_shopper",
+        order_id="XK202411110004",
+        item="EB-AIR2-WHT",
+        return_reason="七天无理由",
+    )
+    dispatcher, events = await validate(tracker)
+    assert slot_changes(events) == {
+        "order_id": "XK202411110004",
+        "item": "EB-AIR2-WHT",
+        "return_reason": "七天无理由",
+        "refund_estimate": "499.00",
+        "requested_slot": "return_confirmed",
+    }
+    assert responses(dispatcher) == []
+
+
+async def test_custom_goods_are_refused_a_no_reason_return_in_plain_chinese(services):
+    tracker = load_tracker(
+        "known_shopper",
+        order_id="XK202411110007",
+        item="CU-CASE-ENGR",
+        return_reason="七天无理由",
+    )
+    dispatcher, events = await validate(tracker)
+    assert slot_changes(events) == {
+        "order_id": "XK202411110007",
+        "item": "CU-CASE-ENGR",
+        "return_reason": None,
+        "flow_stop": "return_refused",
+        "requested_slot": None,
+    }
+    assert responses(dispatcher) == ["utter_return_refused_category_excluded"]
+
+
+async def test_expired_window_says_until_when(services):
+    tracker = load_tracker(
+        "known_shopper",
+        order_id="XK202411110005",
+        item="PH-X1-256-BLK",
+        return_reason="七天无理由",
+    )
+    dispatcher, _ = await validate(tracker)
+    assert responses(dispatcher) == ["utter_return_refused_return_window_expired"]
+    assert message_kwargs(dispatcher, "utter_return_refused_return_window_expired")[
+        "deadline"
+    ].endswith("日")
+
+
+async def test_confirmed_return_is_created_once_even_if_submitted_twice(services):
+    tracker = load_tracker(
+        "known_shopper",
+        text="确认",
+        order_id="XK202411110004",
+        item="EB-AIR2-WHT",
+        return_reason="质量问题",
+        return_confirmed=True,
+    )
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    assert await ActionSubmitReturn().run(first, tracker, {}) == SUBMITTED
+    assert await ActionSubmitReturn().run(second, tracker, {}) == SUBMITTED
+    created = message_kwargs(first, "utter_return_created")
+    assert created["rma"].startswith("RMA")
+    assert message_kwargs(second, "utter_return_created")["rma"] == created["rma"]
+    assert created["refund"] == "499.00"
+    assert created["address"]
+    returns = await orders_client().list_returns("C100001", limit=20)
+    assert [r["rma_number"] for r in returns].count(created["rma"]) == 1
+    assert sum(r["order_number"] == "XK202411110004" for r in returns) == 1
+    await close_session()
+
+
+async def test_unconfirmed_return_is_not_created(services):
+    tracker = load_tracker(
+        "known_shopper",
+        order_id="XK202411110004",
+        item="EB-AIR2-WHT",
+        return_reason="质量问题",
+        return_confirmed=None,
+    )
+    dispatcher = CollectingDispatcher()
+    assert await ActionSubmitReturn().run(dispatcher, tracker, {}) == SUBMITTED
+    assert responses(dispatcher) == ["utter_flow_stopped"]
+    returns = await orders_client().list_returns("C100001", limit=20)
+    assert all(r["order_number"] != "XK202411110004" for r in returns)
+
+
+def test_item_is_matched_by_sku_name_or_category():
+    items = [
+        {"sku": "EB-AIR2-WHT", "product_name": "小客 Air2 真无线蓝牙耳机 白色",
+         "category": "audio"},
+        {"sku": "SK-SUN-50", "product_name": "清透防晒乳 SPF50+ 50ml",
+         "category": "skincare"},
+    ]  # fmt: skip
+    assert match_item(items, "EB-AIR2-WHT")["sku"] == "EB-AIR2-WHT"
+    assert match_item(items, "耳机")["sku"] == "EB-AIR2-WHT"
+    assert match_item(items, "防晒乳")["sku"] == "SK-SUN-50"
+    assert match_item(items, "冰箱") is None

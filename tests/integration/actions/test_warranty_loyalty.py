@@ -1,0 +1,107 @@
+"""Warranty registration and status, and the loyalty summary, against the CRM."""
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import flow_done
+from actions.loyalty import ActionShowLoyalty
+from actions.warranty import (
+    ActionCheckWarranty,
+    ActionRegisterWarranty,
+    ValidateWarrantyForm,
+)
+from tests.support.trackers import load_tracker, message_kwargs, responses
+
+DOMAIN = {
+    "forms": {"warranty_form": {"required_slots": ["serial_number"]}},
+    "slots": {},
+}
+
+
+async def validate(tracker):
+    dispatcher = CollectingDispatcher()
+    events = await ValidateWarrantyForm().run(dispatcher, tracker, DOMAIN)
+    return dispatcher, events
+
+
+async def test_badly_formatted_serial_gets_a_hint_then_an_offer(services):
+    dispatcher, events = await validate(
+        load_tracker("known_shopper", serial_number="SN123")
+    )
+    assert events == [
+        SlotSet("serial_number", None),
+        SlotSet("validation_failures", 1),
+        SlotSet("requested_slot", "serial_number"),
+    ]
+    assert responses(dispatcher) == ["utter_serial_format_hint"]
+    dispatcher, events = await validate(
+        load_tracker("known_shopper", serial_number="SN123", validation_failures=1)
+    )
+    assert responses(dispatcher) == ["utter_offer_handoff_after_retries"]
+    assert SlotSet("flow_stop", "format") in events
+
+
+async def test_serial_not_in_the_shoppers_orders_is_refused(services):
+    dispatcher, events = await validate(
+        load_tracker("known_shopper", serial_number="SN5R9T2K7M3P")
+    )
+    assert events == [
+        SlotSet("serial_number", None),
+        SlotSet("requested_slot", "serial_number"),
+    ]
+    assert responses(dispatcher) == ["utter_serial_not_in_orders"]
+
+
+async def test_registration_replies_with_the_warranty_end_date(services):
+    tracker = load_tracker("known_shopper", serial_number="SN3F7T1W6B2X")
+    dispatcher, events = await validate(tracker)
+    assert SlotSet("serial_number", "SN3F7T1W6B2X") in events
+    dispatcher = CollectingDispatcher()
+    events = await ActionRegisterWarranty().run(dispatcher, tracker, {})
+    assert events == flow_done("serial_number")
+    assert responses(dispatcher) == ["utter_warranty_registered"]
+    registered = message_kwargs(dispatcher, "utter_warranty_registered")
+    assert registered["serial"] == "SN3F7T1W6B2X"
+    assert registered["end_date"].startswith("2025年")  # 12 months from Nov 2024
+
+
+async def test_warranty_question_lists_registered_warranties(services):
+    dispatcher = CollectingDispatcher()
+    tracker = load_tracker("known_shopper", text="我的手机还在保修期吗")
+    events = await ActionCheckWarranty().run(dispatcher, tracker, {})
+    assert events == flow_done("serial_number")
+    assert responses(dispatcher)[0] in {
+        "utter_warranty_active",
+        "utter_warranty_expired",
+    }
+    assert message_kwargs(dispatcher, responses(dispatcher)[0])["serial"] == (
+        "SN8H2K4M9Q1Z"
+    )
+
+
+async def test_loyalty_summary_has_points_tier_expiry_and_progress(services):
+    dispatcher = CollectingDispatcher()
+    tracker = load_tracker("known_shopper", text="我有多少积分")
+    assert await ActionShowLoyalty().run(dispatcher, tracker, {}) == flow_done()
+    assert responses(dispatcher) == [
+        "utter_loyalty_summary",
+        "utter_points_expiring",
+        "utter_tier_progress",
+    ]
+    assert message_kwargs(dispatcher, "utter_loyalty_summary")["points"] == 8799
+    assert message_kwargs(dispatcher, "utter_loyalty_summary")["tier"] == "金卡会员"
+    assert message_kwargs(dispatcher, "utter_points_expiring")["points"] == 800
+
+
+async def test_ledger_entries_on_request(services):
+    dispatcher = CollectingDispatcher()
+    tracker = load_tracker("known_shopper", text="看下积分明细")
+    await ActionShowLoyalty().run(dispatcher, tracker, {})
+    assert responses(dispatcher)[-1] == "utter_ledger"
+    assert message_kwargs(dispatcher, "utter_ledger")["entries"].count("· ") >= 1
+
+
+async def test_crm_down_gets_an_apology(services_down):
+    dispatcher = CollectingDispatcher()
+    await ActionShowLoyalty().run(dispatcher, load_tracker("known_shopper"), {})
+    assert responses(dispatcher) == ["utter_backend_unavailable"]

@@ -1,0 +1,61 @@
+"""Trackers for action tests, built from JSON fixtures in tests/fixtures/trackers."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from rasa_sdk import Tracker
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "trackers"
+
+
+def load_tracker(name: str, text: str | None = None, **slots: Any) -> Tracker:
+    """Build a tracker from ``<name>.json``, with slots set and the text replaced.
+
+    Args:
+        name: Fixture name without ``.json``.
+        text: Replaces the latest user message's text, if given.
+        **slots: Slot values to set on top of the fixture's, recorded as set
+            during the latest turn (so a form's validation sees them as new).
+
+    Returns:
+        A rasa_sdk ``Tracker``.
+    """
+    state = json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
+    state = copy.deepcopy(state)
+    state["slots"].update(slots)
+    state["events"].extend(
+        {"event": "slot", "name": name, "value": value} for name, value in slots.items()
+    )
+    if text is not None:
+        state["latest_message"]["text"] = text
+        state["events"][-1]["text"] = text
+    return Tracker.from_dict(state)
+
+
+def responses(dispatcher: Any) -> list[str]:
+    """The response names an action dispatched, in order."""
+    return [message.get("response") for message in dispatcher.messages]
+
+
+def message_kwargs(dispatcher: Any, response: str) -> dict[str, Any]:
+    """The template values dispatched with one response."""
+    for message in dispatcher.messages:
+        if message.get("response") == response:
+            return dict(message)
+    raise AssertionError(f"{response} was not dispatched: {responses(dispatcher)}")
+
+
+def slot_changes(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every event as ``{slot: value}``; fails if any is not a unique SlotSet.
+
+    Form validation returns its SlotSet events in rasa_sdk's internal order;
+    comparing this mapping still checks the whole list.
+    """
+    assert all(event["event"] == "slot" for event in events), events
+    changes = {event["name"]: event["value"] for event in events}
+    assert len(changes) == len(events), f"a slot is set twice: {events}"
+    return changes
