@@ -9,7 +9,7 @@ then goes on with the flow's own slots.
 from __future__ import annotations
 
 import logging
-from abc import ABC
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
@@ -45,6 +45,13 @@ class ShopperFormValidation(FormValidationAction, ABC):
     """
 
     flow_slots: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def name(self) -> str:
+        """Name of the validation action (``validate_<form>``).
+
+        Abstract, so rasa_sdk does not register this base class as an action.
+        """
 
     async def required_slots(
         self,

@@ -1,0 +1,63 @@
+"""Start the reference order and CRM services as real processes on free ports."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.conftest import ROOT, free_port
+from tests.support.processes import wait_for
+
+
+@contextmanager
+def run_backends(workdir: Path) -> Iterator[dict[str, str]]:
+    """Run ``python -m bot.backends.orders`` and ``… crm`` on fresh SQLite files.
+
+    Each service migrates and seeds its demo data (relative to today) at start.
+
+    Args:
+        workdir: Where the databases and logs go.
+
+    Yields:
+        The environment the action server needs to reach them.
+    """
+    token = uuid.uuid4().hex
+    orders_port, crm_port = free_port(), free_port()
+    orders_url = f"http://127.0.0.1:{orders_port}"
+    env = {
+        **os.environ,
+        "BACKEND_API_TOKEN": token,
+        "ORDERS_PORT": str(orders_port),
+        "CRM_PORT": str(crm_port),
+        "ORDERS_URL": orders_url,
+        "CRM_URL": f"http://127.0.0.1:{crm_port}",
+        "ORDERS_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'orders.db'}",
+        "CRM_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'crm.db'}",
+    }
+    processes = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", f"bot.backends.{name}"],
+            cwd=ROOT,
+            env=env,
+            stdout=(workdir / f"{name}.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        for name in ("orders", "crm")
+    }
+    try:
+        wait_for(f"{orders_url}/health", processes["orders"], timeout=60)
+        wait_for(f"http://127.0.0.1:{crm_port}/health", processes["crm"], timeout=60)
+        yield {key: env[key] for key in ("BACKEND_API_TOKEN", "ORDERS_URL", "CRM_URL")}
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()

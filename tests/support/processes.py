@@ -1,0 +1,123 @@
+"""Start the assistant's real processes (Rasa server, action server) on free ports.
+
+Shared by the end-to-end tests: each test module starts its own pair, with
+whatever extra environment it needs (e.g. the WeChat channel's settings).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, free_port
+
+VENV_BIN = Path(sys.executable).parent
+START_TIMEOUT = 180
+
+
+@dataclass(frozen=True)
+class Assistant:
+    """A running Rasa server + action server.
+
+    Attributes:
+        url: Base URL of the Rasa server.
+        token: The Rasa HTTP API token.
+        logs: Directory with one log file per process.
+    """
+
+    url: str
+    token: str
+    logs: Path
+
+
+def wait_for(
+    url: str,
+    process: subprocess.Popen,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = START_TIMEOUT,
+) -> None:
+    """Wait until ``url`` answers 200; fail the test if ``process`` dies first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{process.args!r} exited with {process.returncode}")
+        try:
+            if requests.get(url, headers=headers, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"{url} did not answer within {timeout}s")
+
+
+@contextmanager
+def run_assistant(
+    model_path: Path,
+    logs: Path,
+    env: Mapping[str, str] | None = None,
+    credentials: str = "credentials.yml",
+) -> Iterator[Assistant]:
+    """Start the action server and the Rasa server; stop both afterwards.
+
+    Args:
+        model_path: The trained model archive.
+        logs: Where the processes' output goes (``actions.log``, ``rasa.log``).
+        env: Extra environment for both processes.
+        credentials: The credentials file, relative to the repository.
+
+    Yields:
+        The running assistant.
+    """
+    rasa_port, action_port = free_port(), free_port()
+    token = uuid.uuid4().hex
+    environment = {
+        **os.environ,
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        **(env or {}),
+    }
+    commands = {
+        "actions": [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                    "--port", str(action_port)],
+        "rasa": [str(VENV_BIN / "rasa"), "run", "--model", str(model_path),
+                 "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
+                 "--port", str(rasa_port), "--credentials", credentials,
+                 "--endpoints", "endpoints.yml"],
+    }  # fmt: skip
+    processes = {
+        name: subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=environment,
+            stdout=(logs / f"{name}.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        for name, command in commands.items()
+    }
+    try:
+        started = time.monotonic()
+        wait_for(f"http://127.0.0.1:{action_port}/health", processes["actions"])
+        wait_for(
+            f"http://127.0.0.1:{rasa_port}/status?token={token}", processes["rasa"]
+        )
+        print(f"assistant ready in {time.monotonic() - started:.1f}s")
+        yield Assistant(f"http://127.0.0.1:{rasa_port}", token, logs)
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -1,0 +1,17 @@
+"""The action server registers exactly the actions the domain declares."""
+
+from pathlib import Path
+
+import yaml
+from rasa_sdk.executor import ActionExecutor
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_custom_action_in_the_domain_is_registered_and_nothing_else():
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    registered = set(executor.actions)
+    declared = set(yaml.safe_load((ROOT / "domain/core.yml").read_text())["actions"])
+    assert declared <= registered
+    assert registered - declared == set()
