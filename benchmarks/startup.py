@@ -1,0 +1,107 @@
+"""Start-up benchmark: seconds from launch to the first answered message.
+
+Usage: ``.venv/bin/python benchmarks/startup.py`` (from the project root, after
+``make model``). Starts the order and CRM services, the action server and the
+Rasa server on free ports, sends 你好 until it is answered, and prints and
+writes the figures (also the model's size) to ``benchmarks/results/startup.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "benchmarks" / "results" / "startup.json"
+LIMIT_SECONDS = 300
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def latest_model() -> Path:
+    return max((ROOT / "models").glob("*.tar.gz"), key=os.path.getmtime)
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="xiaoke-startup-"))
+    ports = {name: free_port() for name in ("orders", "crm", "actions", "rasa")}
+    env = {
+        **os.environ,
+        "BACKEND_API_TOKEN": uuid.uuid4().hex,
+        "ORDERS_PORT": str(ports["orders"]),
+        "CRM_PORT": str(ports["crm"]),
+        "ORDERS_URL": f"http://127.0.0.1:{ports['orders']}",
+        "CRM_URL": f"http://127.0.0.1:{ports['crm']}",
+        "ORDERS_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'orders.db'}",
+        "CRM_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'crm.db'}",
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+    model = latest_model()
+    commands = {
+        "orders": [sys.executable, "-m", "bot.backends.orders"],
+        "crm": [sys.executable, "-m", "bot.backends.crm"],
+        "actions": [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+                    "--port", str(ports["actions"])],
+        "rasa": [str(BIN / "rasa"), "run", "--model", str(model), "--port",
+                 str(ports["rasa"]), "--interface", "127.0.0.1",
+                 "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+    }  # fmt: skip
+    started = time.monotonic()
+    processes = [
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=(work / f"{name}.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        for name, command in commands.items()
+    ]
+    first_reply = None
+    try:
+        url = f"http://127.0.0.1:{ports['rasa']}/webhooks/rest/webhook"
+        while time.monotonic() - started < LIMIT_SECONDS:
+            try:
+                answer = requests.post(
+                    url, json={"sender": "bench", "message": "你好"}, timeout=10
+                ).json()
+                if answer:
+                    first_reply = time.monotonic() - started
+                    break
+            except (requests.RequestException, ValueError):
+                pass
+            time.sleep(0.25)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+    figures = {
+        "seconds_to_first_reply": round(first_reply, 1) if first_reply else None,
+        "model": model.name,
+        "model_megabytes": round(model.stat().st_size / 2**20, 1),
+        "cpus": os.cpu_count(),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(figures, indent=2))
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
