@@ -21,8 +21,8 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup nlu-build model run chat test lint typecheck validate eval-overlap \
-        unit story-test eval-nlu lock clean
+.PHONY: help setup nlu-build model run chat wechat-sim test lint typecheck validate \
+        eval-overlap unit story-test eval-nlu lock clean
 
 help:
 	@echo "make run       set up, train if needed, start the assistant"
@@ -63,11 +63,17 @@ run: model
 	@echo "  make chat                     (in another terminal)"
 	@echo "  curl -s localhost:$(RASA_PORT)/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"你好\"}'"
 	@echo "Ctrl-C stops everything."
+	@if [ -n "$${WECHAT_TOKEN:-}" ] || grep -q '^WECHAT_TOKEN=.' var/dev.env 2>/dev/null; then \
+	  echo "WeChat channel on: server URL https://<public host>/webhooks/wechat/webhook (Rasa port $(RASA_PORT))"; fi
 	@echo ""
 	$(VENV)/bin/honcho --env var/dev.env start
 
 chat: $(STAMP)
 	$(PY) -m bot.chat --url http://127.0.0.1:$(RASA_PORT)
+
+# Talk to the running assistant as the WeChat platform would (see README).
+wechat-sim: $(STAMP)
+	$(PY) -m tests.support.wechat_simulator --url http://127.0.0.1:$(RASA_PORT) $(or $(TEXT),你好)
 
 # --- tests -----------------------------------------------------------------
 lint: $(STAMP)

@@ -1,0 +1,203 @@
+"""Async client of the platform API: cached access token and customer-service messages.
+
+wechatpy's own client is blocking (``requests``); inside the Rasa server's event
+loop every call must be async, hence this small aiohttp client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from bot.channels.wechat.config import DEFAULT_API_BASE_URL
+from bot.channels.wechat.errors import (
+    AccessTokenError,
+    CustomerServiceQuotaExceeded,
+    CustomerServiceWindowClosed,
+    WeChatApiError,
+    WeChatTransportError,
+)
+
+logger = logging.getLogger(__name__)
+
+#: errcodes meaning "this access token is no longer valid": refresh once, retry once.
+TOKEN_INVALID_CODES = frozenset({40001, 40014, 42001})
+WINDOW_CLOSED = 45015
+QUOTA_EXCEEDED = 45047
+
+
+def _api_error(errcode: int, errmsg: str) -> WeChatApiError:
+    if errcode == WINDOW_CLOSED:
+        return CustomerServiceWindowClosed(errcode, errmsg)
+    if errcode == QUOTA_EXCEEDED:
+        return CustomerServiceQuotaExceeded(errcode, errmsg)
+    return WeChatApiError(errcode, errmsg)
+
+
+class WeChatApiClient:
+    """The access token and ``message/custom/send``, over aiohttp.
+
+    The token is cached and refreshed ``refresh_margin`` seconds before it
+    expires, and once more when the platform says it is invalid (another
+    process may have fetched a newer one). Concurrent callers share one
+    refresh.
+
+    Args:
+        app_id: ``WECHAT_APP_ID``.
+        app_secret: ``WECHAT_APP_SECRET``.
+        base_url: ``WECHAT_API_BASE_URL``.
+        timeout: Seconds per HTTP call.
+        refresh_margin: Refresh this many seconds before the token expires.
+        session: An aiohttp session to use (the client closes only its own).
+        clock: Monotonic clock, for tests.
+    """
+
+    def __init__(
+        self,
+        app_id: str,
+        app_secret: str,
+        base_url: str = DEFAULT_API_BASE_URL,
+        *,
+        timeout: float = 5.0,
+        refresh_margin: float = 300.0,
+        session: aiohttp.ClientSession | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._app_id = app_id
+        self._app_secret = app_secret
+        self._base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._refresh_margin = refresh_margin
+        self._session = session
+        self._owns_session = session is None
+        self._clock = clock
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock: asyncio.Lock | None = None
+
+    async def close(self) -> None:
+        """Close the HTTP session if this client opened it."""
+        if self._session is not None and self._owns_session:
+            await self._session.close()
+            self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            self._owns_session = True
+        return self._session
+
+    async def _call(
+        self, method: str, path: str, *, params: dict[str, str], body: Any = None
+    ) -> dict[str, Any]:
+        data = None
+        headers = {}
+        if body is not None:
+            # WeChat wants UTF-8 text, not \\u escapes.
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        try:
+            async with self._http().request(
+                method,
+                f"{self._base_url}{path}",
+                params=params,
+                data=data,
+                headers=headers,
+                timeout=self._timeout,
+            ) as response:
+                if response.status != 200:
+                    raise WeChatTransportError(
+                        f"{path} answered HTTP {response.status}"
+                    )
+                payload = await response.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise WeChatTransportError(f"{path}: {type(error).__name__}") from error
+        if not isinstance(payload, dict):
+            raise WeChatTransportError(f"{path} answered {type(payload).__name__}")
+        return payload
+
+    async def access_token(self, *, stale: str | None = None) -> str:
+        """A valid access token, fetched only when needed.
+
+        Args:
+            stale: A token the platform just refused; refetch unless another
+                caller already replaced it.
+
+        Returns:
+            The access token.
+
+        Raises:
+            AccessTokenError: The platform refused (wrong secret, IP not allowed …).
+            WeChatTransportError: The platform could not be reached.
+        """
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            fresh = self._token is not None and self._clock() < self._expires_at
+            if fresh and (stale is None or self._token != stale):
+                assert self._token is not None
+                return self._token
+            payload = await self._call(
+                "GET",
+                "/cgi-bin/token",
+                params={
+                    "grant_type": "client_credential",
+                    "appid": self._app_id,
+                    "secret": self._app_secret,
+                },
+            )
+            token = payload.get("access_token")
+            if not token:
+                raise AccessTokenError(
+                    int(payload.get("errcode", -1)), str(payload.get("errmsg", ""))
+                )
+            lifetime = float(payload.get("expires_in", 7200))
+            self._token = str(token)
+            self._expires_at = self._clock() + max(
+                lifetime - self._refresh_margin, lifetime / 2
+            )
+            logger.info("WeChat access token refreshed (valid %ss)", int(lifetime))
+            return self._token
+
+    async def _with_token(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        token = await self.access_token()
+        payload = await self._call(
+            "POST", path, params={"access_token": token}, body=body
+        )
+        errcode = int(payload.get("errcode", 0))
+        if errcode in TOKEN_INVALID_CODES:
+            logger.warning("WeChat access token refused (%s), refreshing once", errcode)
+            token = await self.access_token(stale=token)
+            payload = await self._call(
+                "POST", path, params={"access_token": token}, body=body
+            )
+            errcode = int(payload.get("errcode", 0))
+        if errcode != 0:
+            raise _api_error(errcode, str(payload.get("errmsg", "")))
+        return payload
+
+    async def send_text(self, openid: str, content: str) -> None:
+        """Send a customer-service text message (客服消息) to a shopper.
+
+        Also what the agent console uses to answer on behalf of a human agent.
+
+        Args:
+            openid: The shopper.
+            content: The text.
+
+        Raises:
+            CustomerServiceWindowClosed: 45015, no shopper message for 48 hours.
+            CustomerServiceQuotaExceeded: 45047, too many messages without a reply.
+            WeChatApiError: Any other errcode (after one token refresh).
+            WeChatTransportError: The platform could not be reached.
+        """
+        await self._with_token(
+            "/cgi-bin/message/custom/send",
+            {"touser": openid, "msgtype": "text", "text": {"content": content}},
+        )

@@ -1,0 +1,169 @@
+"""Settings of the WeChat channel, read once from the environment at startup."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.channels.wechat.errors import ConfigurationError
+
+DEFAULT_API_BASE_URL = "https://api.weixin.qq.com"
+DEFAULT_REPLY_BUDGET = 4.0
+DEFAULT_MAX_BODY = 64 * 1024
+DEFAULT_TIMESTAMP_WINDOW = 300
+AES_KEY_LENGTH = 43
+
+#: Menu CLICK ``EventKey`` → message sent to Rasa. Both the ASCII keys we suggest
+#: for the menu definition and the Chinese button names are understood.
+DEFAULT_MENU: dict[str, str] = {
+    "TRACK_DELIVERY": "/track_delivery",
+    "REQUEST_RETURN": "/request_return",
+    "CHECK_RETURN_STATUS": "/check_return_status",
+    "REGISTER_WARRANTY": "/register_warranty",
+    "CHECK_WARRANTY": "/check_warranty",
+    "CHECK_LOYALTY": "/check_loyalty",
+    "HUMAN_HANDOFF": "/human_handoff",
+    "查物流": "/track_delivery",
+    "退换货": "/request_return",
+    "退货进度": "/check_return_status",
+    "登记保修": "/register_warranty",
+    "查保修": "/check_warranty",
+    "查积分": "/check_loyalty",
+    "转人工": "/human_handoff",
+}
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from error
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def load_menu(env: Mapping[str, str]) -> dict[str, str]:
+    """Read the CLICK mapping: ``WECHAT_MENU`` (JSON) or ``WECHAT_MENU_FILE``.
+
+    Args:
+        env: The environment (or credentials merged into it).
+
+    Returns:
+        ``EventKey`` → message text for Rasa (usually an intent payload).
+
+    Raises:
+        ConfigurationError: The JSON is invalid or not a string-to-string object.
+    """
+    raw = env.get("WECHAT_MENU", "").strip()
+    source = "WECHAT_MENU"
+    if not raw and env.get("WECHAT_MENU_FILE", "").strip():
+        source = env["WECHAT_MENU_FILE"].strip()
+        try:
+            raw = Path(source).read_text(encoding="utf-8")
+        except OSError as error:
+            raise ConfigurationError(f"cannot read {source}: {error}") from error
+    if not raw:
+        return dict(DEFAULT_MENU)
+    try:
+        menu = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ConfigurationError(f"{source} is not valid JSON: {error}") from error
+    if not isinstance(menu, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) and value.strip()
+        for key, value in menu.items()
+    ):
+        raise ConfigurationError(f"{source} must map EventKey strings to messages")
+    return {key: value.strip() for key, value in menu.items()}
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    """Everything the channel needs, validated once.
+
+    Attributes:
+        token: ``WECHAT_TOKEN``, the server-configuration token (signatures).
+        aes_key: ``WECHAT_AES_KEY``, the 43-character EncodingAESKey, or ``None``
+            for plaintext mode. When set, plaintext callbacks are refused.
+        app_id: ``WECHAT_APP_ID``.
+        app_secret: ``WECHAT_APP_SECRET`` (for the access token).
+        api_base_url: ``WECHAT_API_BASE_URL``.
+        reply_budget: ``WECHAT_REPLY_BUDGET``, seconds the webhook waits for the
+            bot before answering ``success`` and delivering later.
+        max_body: ``WECHAT_MAX_BODY``, largest accepted request body in bytes.
+        timestamp_window: ``WECHAT_TIMESTAMP_WINDOW``, accepted clock skew (s).
+        redis_url: ``REDIS_URL`` for the dedup store (memory when ``None``).
+        menu: Menu CLICK ``EventKey`` → message for Rasa.
+        api_timeout: ``WECHAT_API_TIMEOUT``, seconds per platform API call.
+    """
+
+    token: str
+    aes_key: str | None = None
+    app_id: str = ""
+    app_secret: str = ""
+    api_base_url: str = DEFAULT_API_BASE_URL
+    reply_budget: float = DEFAULT_REPLY_BUDGET
+    max_body: int = DEFAULT_MAX_BODY
+    timestamp_window: int = DEFAULT_TIMESTAMP_WINDOW
+    redis_url: str | None = None
+    menu: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MENU))
+    api_timeout: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not self.token:
+            raise ConfigurationError("WECHAT_TOKEN is empty")
+        if self.aes_key is not None:
+            if len(self.aes_key) != AES_KEY_LENGTH:
+                raise ConfigurationError(
+                    f"WECHAT_AES_KEY must have {AES_KEY_LENGTH} characters, "
+                    f"got {len(self.aes_key)}"
+                )
+            if not self.app_id:
+                raise ConfigurationError("WECHAT_AES_KEY needs WECHAT_APP_ID")
+
+    @property
+    def can_send(self) -> bool:
+        """Whether the customer-service API is usable (AppID and secret set)."""
+        return bool(self.app_id and self.app_secret)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, Any]) -> WeChatSettings | None:
+        """Build settings from environment-style keys.
+
+        Args:
+            env: ``os.environ``, optionally overlaid with credentials.yml values.
+
+        Returns:
+            The settings, or ``None`` when ``WECHAT_TOKEN`` is unset (channel off).
+
+        Raises:
+            ConfigurationError: A value is present but invalid.
+        """
+        values = {key: str(value) for key, value in env.items() if value is not None}
+        token = values.get("WECHAT_TOKEN", "").strip()
+        if not token:
+            return None
+        aes_key = values.get("WECHAT_AES_KEY", "").strip() or None
+        return cls(
+            token=token,
+            aes_key=aes_key,
+            app_id=values.get("WECHAT_APP_ID", "").strip(),
+            app_secret=values.get("WECHAT_APP_SECRET", "").strip(),
+            api_base_url=(
+                values.get("WECHAT_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
+            ).rstrip("/"),
+            reply_budget=_float(values, "WECHAT_REPLY_BUDGET", DEFAULT_REPLY_BUDGET),
+            max_body=int(_float(values, "WECHAT_MAX_BODY", DEFAULT_MAX_BODY)),
+            timestamp_window=int(
+                _float(values, "WECHAT_TIMESTAMP_WINDOW", DEFAULT_TIMESTAMP_WINDOW)
+            ),
+            redis_url=values.get("REDIS_URL", "").strip() or None,
+            menu=load_menu(values),
+            api_timeout=_float(values, "WECHAT_API_TIMEOUT", 5.0),
+        )

@@ -1,0 +1,263 @@
+"""One shopper message → one answer: dedup, the 5-second rule and late delivery.
+
+How an answer reaches the shopper:
+
+* Exactly one bot message ready within ``reply_budget`` → passive reply in the
+  HTTP response (free, no API quota).
+* Several bot messages, or not ready in time → the HTTP response is
+  ``success`` and *all* messages go through the customer-service API, in
+  order. A passive reply cannot carry more than one message, and mixing it
+  with API messages would not keep the order: WeChat shows the passive reply
+  whenever it processes our HTTP response, which API calls can overtake.
+
+A retry of a message being processed (same MsgId) waits for the first
+request's outcome and returns the same passive reply, or ``success`` when the
+answer goes (or went) through the API. It is never processed twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from bot.channels.wechat.client import WeChatApiClient
+from bot.channels.wechat.dedup import StateStore
+from bot.channels.wechat.errors import (
+    CustomerServiceQuotaExceeded,
+    CustomerServiceWindowClosed,
+    WeChatError,
+)
+from bot.channels.wechat.menu import click_payload, pick_from_menu
+from bot.channels.wechat.parse import IncomingMessage, MessageKind
+from bot.channels.wechat.replies import (
+    ERROR_REPLY,
+    UNRECOGNISED_VOICE_REPLY,
+    UNSUPPORTED_REPLY,
+    WELCOME_REPLY,
+    OutgoingText,
+    render_bot_message,
+)
+
+logger = logging.getLogger(__name__)
+
+#: The bot: (openid, text) → the messages Rasa produced (collected dicts).
+Bot = Callable[[str, str], Awaitable[Sequence[Mapping[str, Any]]]]
+
+PROCESSING = "processing"
+LATE = "late"  # answered (or being answered) through the customer-service API
+SILENT = "silent"  # the bot had nothing to say
+PASSIVE = "passive:"  # + the passive reply text
+
+
+class ReplyService:
+    """Answers WeChat messages with the bot, once per message.
+
+    Args:
+        bot: Sends a text to the bot and returns its messages.
+        store: Dedup state and last menus (memory or Redis).
+        client: Customer-service API client, ``None`` when AppID/secret are unset.
+        menu: Menu CLICK ``EventKey`` → bot message.
+        reply_budget: Seconds to wait for the bot before answering ``success``.
+        state_ttl: Seconds a message's state is kept (covers retries and the
+            timestamp window, so a replayed request is recognised too).
+        menu_ttl: Seconds a numbered menu stays answerable.
+        poll_interval: Seconds between state checks of a waiting retry.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        store: StateStore,
+        client: WeChatApiClient | None,
+        menu: Mapping[str, str],
+        *,
+        reply_budget: float = 4.0,
+        state_ttl: int = 600,
+        menu_ttl: int = 86400,
+        poll_interval: float = 0.05,
+    ) -> None:
+        self._bot = bot
+        self._store = store
+        self._client = client
+        self._menu = dict(menu)
+        self._budget = reply_budget
+        self._state_ttl = state_ttl
+        self._menu_ttl = menu_ttl
+        self._poll = poll_interval
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def handle(self, message: IncomingMessage) -> str | None:
+        """Answer a verified message.
+
+        Args:
+            message: The parsed message.
+
+        Returns:
+            The passive reply text, or ``None`` to answer ``success``.
+        """
+        if message.kind is MessageKind.TEXT:
+            return await self._bot_turn(message, message.text or "", menu_pick=True)
+        if message.kind is MessageKind.UNRECOGNISED_VOICE:
+            return UNRECOGNISED_VOICE_REPLY
+        if message.kind is MessageKind.UNSUPPORTED:
+            return UNSUPPORTED_REPLY
+        if message.event == "subscribe":
+            return WELCOME_REPLY
+        if message.event == "click":
+            payload = click_payload(self._menu, message.event_key)
+            if payload is None:
+                logger.warning("menu key %r has no mapping", message.event_key)
+                return UNSUPPORTED_REPLY
+            return await self._bot_turn(message, payload, menu_pick=False)
+        # unsubscribe, VIEW, location reports, template-send results …
+        return None
+
+    async def _bot_turn(
+        self, message: IncomingMessage, text: str, *, menu_pick: bool
+    ) -> str | None:
+        key = message.dedup_key
+        if not await self._store.claim(key, PROCESSING, self._state_ttl):
+            logger.info("WeChat retry of %s", key)
+            return await self._outcome_of(key)
+        # A menu answers only the next message: a later "2" is just "2".
+        payloads = await self._last_menu(message.openid)
+        if menu_pick:
+            text = pick_from_menu(text, payloads) or text
+        task = asyncio.create_task(self._ask_bot(message.openid, text))
+        try:
+            await asyncio.wait({task}, timeout=self._budget)
+            if task.done() and len(task.result()) <= 1:
+                return await self._answer_passively(message.openid, key, task.result())
+        except asyncio.CancelledError:
+            # WeChat hung up (its own timeout): the answer goes through the API.
+            self._spawn(self._deliver_late(message.openid, key, task))
+            raise
+        await self._store.put(key, LATE, self._state_ttl)
+        self._spawn(self._deliver_late(message.openid, key, task))
+        return None
+
+    async def _answer_passively(
+        self, openid: str, key: str, messages: list[OutgoingText]
+    ) -> str | None:
+        await self._remember_menu(openid, messages)
+        if not messages:
+            await self._store.put(key, SILENT, self._state_ttl)
+            return None
+        await self._store.put(key, PASSIVE + messages[0].text, self._state_ttl)
+        return messages[0].text
+
+    async def _outcome_of(self, key: str) -> str | None:
+        deadline = time.monotonic() + self._budget
+        while True:
+            state = await self._store.get(key)
+            if state is not None and state.startswith(PASSIVE):
+                return state[len(PASSIVE) :]
+            if state != PROCESSING or time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(self._poll)
+
+    async def _ask_bot(self, openid: str, text: str) -> list[OutgoingText]:
+        try:
+            produced = await self._bot(openid, text)
+        except Exception:
+            logger.exception("the bot failed on a WeChat message from %s", openid)
+            return [OutgoingText(ERROR_REPLY)]
+        rendered = [render_bot_message(item) for item in produced]
+        return [item for item in rendered if item is not None]
+
+    async def _last_menu(self, openid: str) -> list[str]:
+        raw = await self._store.pop(f"menu:{openid}")
+        if not raw:
+            return []
+        try:
+            payloads = json.loads(raw)
+        except ValueError:
+            return []
+        return [str(item) for item in payloads] if isinstance(payloads, list) else []
+
+    async def _remember_menu(self, openid: str, messages: list[OutgoingText]) -> None:
+        menus = [item.payloads for item in messages if item.payloads]
+        if menus:
+            # The last menu shown is the one its numbers refer to.
+            await self._store.put(
+                f"menu:{openid}",
+                json.dumps(list(menus[-1]), ensure_ascii=False),
+                self._menu_ttl,
+            )
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _deliver_late(
+        self, openid: str, key: str, answer: asyncio.Task[list[OutgoingText]]
+    ) -> None:
+        try:
+            await self._store.put(key, LATE, self._state_ttl)
+            messages = await answer
+            await self._remember_menu(openid, messages)
+            await self.send_texts(openid, [item.text for item in messages])
+        except Exception:
+            logger.exception("late WeChat delivery to %s failed", openid)
+
+    async def send_texts(self, openid: str, texts: Sequence[str]) -> int:
+        """Send texts through the customer-service API, in order.
+
+        Stops at the first failure: 45015 (48-hour window closed) and 45047
+        (quota) would fail for the rest too, and a gap must not reorder them.
+        Never raises for platform errors: they are logged.
+
+        Args:
+            openid: The shopper.
+            texts: The messages.
+
+        Returns:
+            How many were sent.
+        """
+        if self._client is None:
+            if texts:
+                logger.error(
+                    "cannot deliver %d late WeChat message(s) to %s: "
+                    "WECHAT_APP_ID/WECHAT_APP_SECRET are not set",
+                    len(texts),
+                    openid,
+                )
+            return 0
+        sent = 0
+        for text in texts:
+            try:
+                await self._client.send_text(openid, text)
+            except (CustomerServiceWindowClosed, CustomerServiceQuotaExceeded) as error:
+                logger.warning(
+                    "WeChat refused a customer-service message to %s (%s %s); "
+                    "%d message(s) not sent",
+                    openid,
+                    error.errcode,
+                    error.errmsg,
+                    len(texts) - sent,
+                )
+                break
+            except WeChatError as error:
+                logger.error(
+                    "WeChat customer-service message to %s failed: %s; "
+                    "%d message(s) not sent",
+                    openid,
+                    error,
+                    len(texts) - sent,
+                )
+                break
+            sent += 1
+        return sent
+
+    async def close(self, grace: float = 10.0) -> None:
+        """Let late deliveries finish (up to ``grace`` seconds), then stop them."""
+        pending = set(self._background)
+        if pending:
+            _, still = await asyncio.wait(pending, timeout=grace)
+            for task in still:
+                task.cancel()

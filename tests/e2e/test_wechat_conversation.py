@@ -1,0 +1,105 @@
+"""A delivery conversation: WeChat simulator → real Rasa, action server and backends.
+
+The simulator plays WeChat in safe (AES) mode with the platform's real timings
+(5 s per attempt, 3 attempts); answers reach the shopper passively or through
+the customer-service API, whichever the 4-second budget allows. The shopper is
+王芳 (C100001), whose openid ``demo-openid-001`` the CRM knows, so the bot lists
+her orders as a numbered menu and a digit picks one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.conftest import free_port
+from tests.support.backend_processes import run_backends
+from tests.support.processes import Assistant, run_assistant
+from tests.support.wechat_simulator import UNAVAILABLE, WeChatPlatform
+
+pytestmark = pytest.mark.model
+
+TOKEN = "e2e-wechat-token"
+AES_KEY = "E2eWeChatKey0123456789abcdefghijklmnopqrstx"  # 43 characters
+APP_ID = "wxe2e0000000000001"
+SECRET = "e2e-secret"
+
+
+@pytest.fixture(scope="module")
+def api_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def assistant(model_path, tmp_path_factory, api_port) -> Iterator[Assistant]:
+    env = {
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_AES_KEY": AES_KEY,
+        "WECHAT_APP_ID": APP_ID,
+        "WECHAT_APP_SECRET": SECRET,
+        "WECHAT_API_BASE_URL": f"http://127.0.0.1:{api_port}",
+    }
+    workdir = tmp_path_factory.mktemp("e2e-wechat")
+    with run_backends(workdir) as backend_env:
+        with run_assistant(model_path, workdir, {**backend_env, **env}) as running:
+            yield running
+
+
+@pytest.fixture
+async def platform(assistant, api_port):
+    simulator = WeChatPlatform(
+        token=TOKEN,
+        app_id=APP_ID,
+        app_secret=SECRET,
+        aes_key=AES_KEY,
+        mode="safe",
+        server_url=assistant.url,
+    )
+    await simulator.start(port=api_port)
+    yield simulator
+    await simulator.stop()
+
+
+async def until(check: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.1)
+
+
+async def test_server_url_verification_through_rasa(platform):
+    status, body = await platform.verify(platform.verification_params("e2e-echo"))
+    assert (status, body) == (200, "e2e-echo")
+
+
+async def test_delivery_conversation_over_wechat(platform, assistant):
+    openid = "demo-openid-001"  # bound to 王芳 (C100001) in the CRM demo data
+    seen = len(platform.texts(openid))
+    await platform.say(openid, "我的快递到哪了")
+    await until(lambda: any("订单号" in t for t in platform.texts(openid)[seen:]))
+    menu = next(t for t in platform.texts(openid)[seen:] if "回复数字选择" in t)
+    choice = next(
+        line.split(".", 1)[0]
+        for line in menu.splitlines()
+        if "XK202411110003" in line and line[:1].isdigit()
+    )
+    seen = len(platform.texts(openid))
+    await platform.say(openid, choice)  # just the number, as on a phone
+    await until(
+        lambda: any("SF123456789012" in t for t in platform.texts(openid)[seen:])
+    )
+    answer = next(t for t in platform.texts(openid)[seen:] if "SF123456789012" in t)
+    assert "XK202411110003" in answer
+    await asyncio.sleep(1.0)  # nothing more, nothing twice
+    texts = platform.texts(openid)
+    for delivery in platform.inbox[openid]:  # shown when the test fails
+        print(f"[{delivery.via}] {delivery.text}")
+    assert UNAVAILABLE not in texts
+    assert len(texts) == len(set(texts))
+    assert all(attempt.status == 200 for attempt in platform.pushes)
+    log = (assistant.logs / "rasa.log").read_text(encoding="utf-8")
+    assert "Traceback" not in log

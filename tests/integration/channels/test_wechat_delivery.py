@@ -1,0 +1,211 @@
+"""The 5-second rule, retries, the customer-service API, events and menus."""
+
+import asyncio
+import uuid
+
+import pytest
+
+from bot.channels.wechat.dedup import RedisStateStore
+from bot.channels.wechat.replies import (
+    UNRECOGNISED_VOICE_REPLY,
+    UNSUPPORTED_REPLY,
+    WELCOME_REPLY,
+)
+from tests.support.services import service_fixture
+from tests.unit.channels.conftest import fixture_xml
+
+from .conftest import StubBot
+
+redis = service_fixture("Redis", "127.0.0.1", 6379)
+
+
+def answers_to(h, openid, text):
+    return [t for t in h.platform.texts(openid) if text in t]
+
+
+async def test_slow_answer_goes_through_the_customer_service_api_once(make_harness):
+    h = await make_harness(budget=0.2, attempt_timeout=1.0, bot=StubBot(delay=0.6))
+    result = await h.platform.say("slow-1", "我的快递到哪了")
+    assert result.reply is None  # "success" within the budget: no WeChat retry
+    assert len(result.attempts) == 1
+    assert await h.platform.wait_for_inbox("slow-1", 1) == ["收到：我的快递到哪了"]
+    await asyncio.sleep(0.3)
+    assert h.platform.texts("slow-1") == ["收到：我的快递到哪了"]
+    assert [c["errcode"] for c in h.platform.custom_calls] == [0]
+    assert len(h.bot.calls) == 1
+
+
+async def test_when_wechat_gives_up_first_its_retry_is_not_reprocessed(make_harness):
+    # WeChat's timeout shorter than our budget: it hangs up and retries.
+    h = await make_harness(budget=0.8, attempt_timeout=0.3, bot=StubBot(delay=0.5))
+    result = await h.platform.say("slow-2", "退货")
+    assert [a.status for a in result.attempts] == [None, 200]
+    assert result.reply is None
+    assert await h.platform.wait_for_inbox("slow-2", 1) == ["收到：退货"]
+    await asyncio.sleep(0.3)
+    assert len(h.platform.texts("slow-2")) == 1
+    assert h.bot.calls == [("slow-2", "退货")]
+
+
+async def test_several_bot_messages_arrive_in_order_via_the_api(make_harness):
+    bot = StubBot()
+    bot.script["积分"] = [{"text": "第一条"}, {"text": "第二条"}, {"text": "第三条"}]
+    h = await make_harness(bot=bot)
+    result = await h.platform.say("multi", "积分")
+    assert result.reply is None
+    assert await h.platform.wait_for_inbox("multi", 3) == ["第一条", "第二条", "第三条"]
+
+
+async def test_retry_storm_gives_exactly_one_answer_per_message(make_harness):
+    bot = StubBot()
+    h = await make_harness(budget=0.3, attempt_timeout=0.6, bot=bot)
+    jobs = []
+    for number in range(12):
+        text = f"消息{number:02d}"
+        if number % 3 == 1:
+            bot.delays[text] = 0.5  # answered late, through the API
+        xml = h.platform.text_message(f"storm-{number % 4}", text)
+        if number % 2:
+            jobs.append(h.platform.push(xml, concurrent=3))  # 3 copies at once
+        else:
+
+            async def three_in_a_row(xml=xml):
+                for _ in range(3):  # our answers "lost": WeChat retries anyway
+                    await h.platform.push(xml)
+
+            jobs.append(three_in_a_row())
+    await asyncio.gather(*jobs)
+    await asyncio.sleep(0.8)
+    for number in range(12):
+        text = f"消息{number:02d}"
+        assert [c for c in bot.calls if c[1] == text] == [(f"storm-{number % 4}", text)]
+        seen = answers_to(h, f"storm-{number % 4}", text)
+        if number % 2 == 0:
+            # Pushed three times in a row: each push got the same passive
+            # answer (as WeChat would show after a lost response) or success.
+            assert set(seen) <= {f"收到：{text}"}
+            via_api = [c for c in h.platform.custom_calls if text in str(c.get("body"))]
+            assert len(via_api) == (1 if number % 3 == 1 else 0)
+        else:
+            assert seen == [f"收到：{text}"]
+
+
+async def test_token_expiry_mid_run_is_refreshed_once(make_harness):
+    h = await make_harness(budget=0.1, bot=StubBot(delay=0.3))
+    await h.platform.say("tok", "一")
+    await h.platform.wait_for_inbox("tok", 1)
+    h.platform.expire_tokens()
+    await h.platform.say("tok", "二")
+    assert await h.platform.wait_for_inbox("tok", 2) == ["收到：一", "收到：二"]
+    assert [c["errcode"] for c in h.platform.custom_calls] == [0, 42001, 0]
+    assert len(h.platform.token_requests) == 2
+
+
+@pytest.mark.parametrize("errcode", [45015, 45047])
+async def test_customer_service_refusal_is_logged_without_crash_or_loop(
+    make_harness, errcode, caplog
+):
+    bot = StubBot(delay=0.3)
+    h = await make_harness(budget=0.1, bot=bot)
+    h.platform.refuse["gone"] = errcode
+    bot.script["两条"] = [{"text": "甲"}, {"text": "乙"}]
+    await h.platform.say("gone", "两条")
+    await asyncio.sleep(0.6)
+    assert [c["errcode"] for c in h.platform.custom_calls] == [errcode]
+    assert str(errcode) in caplog.text
+    bot.delay = 0.0
+    assert (await h.platform.say("gone", "还在吗")).reply == "收到：还在吗"
+
+
+async def test_subscribe_gets_the_welcome(make_harness):
+    h = await make_harness(mode="safe")
+    result = await h.platform.push(fixture_xml("subscribe.xml"))
+    assert result.reply == WELCOME_REPLY
+    assert h.bot.calls == []
+
+
+async def test_menu_click_asks_the_bot_for_the_mapped_intent(make_harness):
+    h = await make_harness()
+    result = await h.platform.push(
+        h.platform.event_message("u-click", "CLICK", "查物流")
+    )
+    assert result.reply == "收到：/track_delivery"
+    assert h.bot.calls == [("u-click", "/track_delivery")]
+
+
+async def test_event_retries_are_deduplicated_by_sender_and_time(make_harness):
+    h = await make_harness()
+    xml = h.platform.event_message("u-click2", "CLICK", "TRACK_DELIVERY", 1731300000)
+    for _ in range(3):
+        await h.platform.push(xml)
+    assert h.bot.calls == [("u-click2", "/track_delivery")]
+
+
+@pytest.mark.parametrize(
+    "name", ["image.xml", "location.xml", "link.xml", "video.xml", "unknown.xml"]
+)
+async def test_unsupported_types_get_a_polite_chinese_answer(make_harness, name):
+    h = await make_harness(mode="compatible")
+    result = await h.platform.push(fixture_xml(name))
+    assert result.reply == UNSUPPORTED_REPLY
+    assert h.bot.calls == []
+
+
+async def test_voice_is_text_when_recognised(make_harness):
+    h = await make_harness()
+    assert (await h.platform.push(fixture_xml("voice_recognised.xml"))).reply == (
+        "收到：查一下我的积分"
+    )
+    assert (await h.platform.push(fixture_xml("voice_unrecognised.xml"))).reply == (
+        UNRECOGNISED_VOICE_REPLY
+    )
+
+
+async def test_numbered_menu_reply_picks_the_button(make_harness):
+    bot = StubBot()
+    bot.script["退货"] = [
+        {
+            "text": "请问退货的原因是？",
+            "buttons": [
+                {
+                    "title": "七天无理由",
+                    "payload": '/inform{"return_reason": "七天无理由"}',
+                },
+                {
+                    "title": "质量问题",
+                    "payload": '/inform{"return_reason": "质量问题"}',
+                },
+            ],
+        }
+    ]
+    h = await make_harness(bot=bot)
+    shown = (await h.platform.say("u-menu", "退货")).reply
+    assert shown == "请问退货的原因是？\n\n回复数字选择：\n1. 七天无理由\n2. 质量问题"
+    await h.platform.say("u-menu", "２")
+    assert bot.calls[-1] == ("u-menu", '/inform{"return_reason": "质量问题"}')
+
+
+async def test_agent_console_can_send_through_the_same_client(make_harness):
+    h = await make_harness()
+    await h.channel.send_agent_message("u-agent", "您好，我是人工客服小王")
+    assert h.platform.texts("u-agent") == ["您好，我是人工客服小王"]
+
+
+async def test_redis_dedup_spans_server_processes(make_harness, redis):
+    prefix = f"xiaoke:test:{uuid.uuid4().hex[:8]}:"
+    bot = StubBot(delay=0.2)
+    first = await make_harness(
+        budget=1.0, bot=bot, store=RedisStateStore("redis://127.0.0.1:6379/0", prefix)
+    )
+    second = await make_harness(
+        budget=1.0, bot=bot, store=RedisStateStore("redis://127.0.0.1:6379/0", prefix)
+    )
+    xml = first.platform.text_message("u-redis", "你好")
+    signed = [first.platform.signed_request(xml) for _ in range(2)]
+    replies = await asyncio.gather(
+        first.platform.post(*signed[0], server_url=first.url),
+        first.platform.post(*signed[1], server_url=second.url),
+    )
+    assert bot.calls == [("u-redis", "你好")]
+    assert all(status == 200 for status, _ in replies)
+    assert [("收到：你好" in body) for _, body in replies] == [True, True]

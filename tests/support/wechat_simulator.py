@@ -1,0 +1,446 @@
+"""A WeChat Official Account platform simulator, for tests and local trials.
+
+It plays both roles the real platform plays towards our server:
+
+* the **pusher**: it builds shopper messages and events, signs them and, in
+  compatible and safe modes, encrypts them exactly as WeChat does, with wechatpy
+  (the independent peer: our channel's code is never used here). Like WeChat, it
+  waits ``attempt_timeout`` seconds (5 by default) for an answer and tries up to
+  ``attempts`` times (3) in all, then shows the shopper an error. It checks and
+  decrypts passive replies as WeChat would.
+* the **API**: ``/cgi-bin/token`` and ``/cgi-bin/message/custom/send``, with
+  token expiry and the 45015/45047 refusals on demand.
+
+Everything the shopper would see lands in ``inbox[openid]`` in order.
+
+Try it by hand against a running server::
+
+    python -m tests.support.wechat_simulator --url http://127.0.0.1:5005 \\
+        --token "$WECHAT_TOKEN" "我的快递到哪了"
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import itertools
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import aiohttp
+from aiohttp import web
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+
+Mode = Literal["plaintext", "compatible", "safe"]
+WEBHOOK_PATH = "/webhooks/wechat/webhook"
+UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试"
+ACCOUNT = "gh_xiaoke0001"
+
+
+def wechat_signature(*values: str) -> str:
+    """WeChat's signature: SHA-1 of the sorted values, concatenated."""
+    return hashlib.sha1("".join(sorted(values)).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Delivery:
+    """Something the shopper sees."""
+
+    openid: str
+    text: str
+    via: Literal["passive", "custom", "error"]
+    message: str = ""  # the key of the message it answers (passive, error)
+
+
+@dataclass
+class Attempt:
+    """One HTTP push of a message to the server."""
+
+    message: str
+    number: int
+    status: int | None  # None: timed out
+    body: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class PushResult:
+    """Outcome of a message push (all its attempts)."""
+
+    attempts: list[Attempt]
+    accepted: Attempt | None  # the attempt whose answer WeChat used
+    reply: str | None  # the passive reply text, if any
+
+
+@dataclass
+class WeChatPlatform:
+    """The simulated platform. ``await start()`` it, then push messages.
+
+    Attributes:
+        server_url: Base URL of the Rasa server (the webhook path is added).
+    """
+
+    token: str
+    app_id: str = "wx0123456789abcdef"
+    app_secret: str = "simulator-secret"
+    aes_key: str | None = None
+    mode: Mode = "plaintext"
+    server_url: str = ""
+    attempt_timeout: float = 5.0
+    attempts: int = 3
+    token_lifetime: int = 7200
+    account: str = ACCOUNT
+    inbox: dict[str, list[Delivery]] = field(default_factory=dict)
+    pushes: list[Attempt] = field(default_factory=list)
+    token_requests: list[dict[str, str]] = field(default_factory=list)
+    custom_calls: list[dict[str, Any]] = field(default_factory=list)
+    refuse: dict[str, int] = field(default_factory=dict)  # openid → errcode
+
+    def __post_init__(self) -> None:
+        self._tokens: dict[str, float] = {}  # token → expiry (epoch seconds)
+        self._seen = asyncio.Event()
+        self._ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000)
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self.api_url = ""
+        self.crypto = (
+            WeChatCrypto(self.token, self.aes_key, self.app_id)
+            if self.aes_key
+            else None
+        )
+
+    # --- lifecycle -------------------------------------------------------
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/cgi-bin/token", self._token_endpoint)
+        app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
+        return app
+
+    async def start(self, port: int = 0) -> str:
+        """Serve the API on 127.0.0.1; returns its base URL."""
+        self._runner = web.AppRunner(self.app())
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        sockets = site._server.sockets  # type: ignore[union-attr]
+        self.api_url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+        self._session = aiohttp.ClientSession()
+        return self.api_url
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- the API side ----------------------------------------------------
+    def expire_tokens(self) -> None:
+        """Every issued access token expires now (next use: 42001)."""
+        self._tokens = dict.fromkeys(self._tokens, 0.0)
+
+    async def _token_endpoint(self, request: web.Request) -> web.Response:
+        query = dict(request.query)
+        self.token_requests.append(query)
+        if query.get("grant_type") != "client_credential":
+            return web.json_response({"errcode": 40002, "errmsg": "invalid grant_type"})
+        if query.get("appid") != self.app_id:
+            return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
+        if query.get("secret") != self.app_secret:
+            return web.json_response({"errcode": 40125, "errmsg": "invalid appsecret"})
+        token = secrets.token_urlsafe(24)
+        self._tokens[token] = time.time() + self.token_lifetime
+        return web.json_response(
+            {"access_token": token, "expires_in": self.token_lifetime}
+        )
+
+    async def _custom_send(self, request: web.Request) -> web.Response:
+        token = request.query.get("access_token", "")
+        raw = await request.read()
+        call: dict[str, Any] = {"token": token, "raw": raw}
+        self.custom_calls.append(call)
+        if token not in self._tokens:
+            call["errcode"] = 40001
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        if self._tokens[token] <= time.time():
+            call["errcode"] = 42001
+            return web.json_response(
+                {"errcode": 42001, "errmsg": "access_token expired"}
+            )
+        try:
+            body = await request.json()
+        except ValueError:
+            call["errcode"] = 47001
+            return web.json_response({"errcode": 47001, "errmsg": "data format error"})
+        call["body"] = body
+        openid = body.get("touser", "")
+        if openid in self.refuse:
+            call["errcode"] = self.refuse[openid]
+            return web.json_response(
+                {"errcode": self.refuse[openid], "errmsg": "refused"}
+            )
+        if body.get("msgtype") != "text" or not body.get("text", {}).get("content"):
+            call["errcode"] = 44003
+            return web.json_response({"errcode": 44003, "errmsg": "empty content"})
+        call["errcode"] = 0
+        self._see(Delivery(openid, body["text"]["content"], "custom"))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    # --- the pushing side ------------------------------------------------
+    def _see(self, delivery: Delivery) -> None:
+        self.inbox.setdefault(delivery.openid, []).append(delivery)
+        self._seen.set()
+
+    def texts(self, openid: str) -> list[str]:
+        """What the shopper has read so far, in order."""
+        return [delivery.text for delivery in self.inbox.get(openid, [])]
+
+    def text_message(self, openid: str, content: str, msg_id: int | None = None) -> str:
+        """A text message as WeChat pushes it."""
+        return (
+            f"<xml><ToUserName><![CDATA[{self.account}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime>"
+            "<MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{content}]]></Content>"
+            f"<MsgId>{msg_id or next(self._ids)}</MsgId></xml>"
+        )
+
+    def event_message(
+        self, openid: str, event: str, key: str | None = None, create_time: int = 0
+    ) -> str:
+        """An event push (``subscribe``, ``CLICK`` …)."""
+        key_xml = f"<EventKey><![CDATA[{key}]]></EventKey>" if key is not None else ""
+        return (
+            f"<xml><ToUserName><![CDATA[{self.account}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{create_time or int(time.time())}</CreateTime>"
+            "<MsgType><![CDATA[event]]></MsgType>"
+            f"<Event><![CDATA[{event}]]></Event>{key_xml}</xml>"
+        )
+
+    def signed_request(
+        self, xml: str, mode: Mode | None = None, timestamp: int | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """Query and body of one push, signed (and encrypted) for ``mode``."""
+        mode = mode or self.mode
+        stamp = str(timestamp if timestamp is not None else int(time.time()))
+        nonce = str(secrets.randbelow(10**10))
+        fields = parse_message(xml)
+        params = {
+            "signature": wechat_signature(self.token, stamp, nonce),
+            "timestamp": stamp,
+            "nonce": nonce,
+            "openid": fields.source,
+        }
+        if mode == "plaintext":
+            return params, xml.encode("utf-8")
+        assert self.crypto is not None, "compatible and safe modes need aes_key"
+        sealed = self.crypto.encrypt_message(xml, nonce, stamp)
+        encrypt = sealed.split("<Encrypt><![CDATA[", 1)[1].split("]]>", 1)[0]
+        params["encrypt_type"] = "aes"
+        params["msg_signature"] = wechat_signature(self.token, stamp, nonce, encrypt)
+        if mode == "safe":
+            body = (
+                f"<xml><ToUserName><![CDATA[{self.account}]]></ToUserName>"
+                f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+            )
+        else:  # compatible: the plaintext fields and their encrypted copy
+            body = xml.replace(
+                "</xml>", f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+            )
+        return params, body.encode("utf-8")
+
+    async def post(
+        self,
+        params: dict[str, str],
+        body: Any,
+        *,
+        timeout: float | None = None,
+        headers: dict[str, str] | None = None,
+        server_url: str | None = None,
+    ) -> tuple[int | None, str]:
+        """One raw POST to the webhook: (status or None on timeout, body)."""
+        assert self._session is not None, "start() the simulator first"
+        try:
+            async with self._session.post(
+                (server_url or self.server_url) + WEBHOOK_PATH,
+                params=params,
+                data=body,
+                headers=headers or {"Content-Type": "text/xml"},
+                timeout=aiohttp.ClientTimeout(total=timeout or self.attempt_timeout),
+            ) as response:
+                return response.status, await response.text()
+        except asyncio.TimeoutError:
+            return None, ""
+
+    async def verify(self, params: dict[str, str]) -> tuple[int, str]:
+        """The server-URL verification GET."""
+        assert self._session is not None
+        async with self._session.get(
+            self.server_url + WEBHOOK_PATH, params=params
+        ) as response:
+            return response.status, await response.text()
+
+    def verification_params(self, echostr: str) -> dict[str, str]:
+        """A correctly signed verification request."""
+        stamp, nonce = str(int(time.time())), str(secrets.randbelow(10**10))
+        return {
+            "signature": wechat_signature(self.token, stamp, nonce),
+            "timestamp": stamp,
+            "nonce": nonce,
+            "echostr": echostr,
+        }
+
+    async def _attempt(self, key: str, number: int, xml: str, mode: Mode) -> Attempt:
+        params, body = self.signed_request(xml, mode)
+        started = time.monotonic()
+        status, text = await self.post(params, body)
+        attempt = Attempt(key, number, status, text, time.monotonic() - started)
+        self.pushes.append(attempt)
+        return attempt
+
+    def _read_reply(self, xml: str, attempt: Attempt, mode: Mode) -> str | None:
+        """What WeChat makes of an answer: ``None`` for none, else its text."""
+        message = parse_message(xml)
+        body = attempt.body.strip()
+        if body in ("", "success"):
+            return None
+        try:
+            if mode != "plaintext" and "<Encrypt>" in body:
+                assert self.crypto is not None
+                start = body.index("<MsgSignature><![CDATA[") + 23
+                signature = body[start : body.index("]]>", start)]
+                stamp = body.split("<TimeStamp>", 1)[1].split("</TimeStamp>", 1)[0]
+                nonce = body.split("<Nonce><![CDATA[", 1)[1].split("]]>", 1)[0]
+                body = self.crypto.decrypt_message(body, signature, stamp, nonce)
+            reply = parse_message(body)
+            ok = (
+                reply.type == "text"
+                and reply.target == message.source
+                and reply.source == message.target
+            )
+            return str(reply.content) if ok else UNAVAILABLE
+        except Exception:
+            return UNAVAILABLE
+
+    async def push(
+        self, xml: str, *, mode: Mode | None = None, concurrent: int = 1
+    ) -> PushResult:
+        """Deliver a message the way WeChat does, retrying on timeout.
+
+        Args:
+            xml: The message.
+            mode: Overrides the platform's mode.
+            concurrent: Send this many copies at once in the first round (a
+                retry storm; each copy is signed anew), then retry in turn.
+
+        Returns:
+            Every attempt, the accepted one and the passive reply text.
+        """
+        mode = mode or self.mode
+        message = parse_message(xml)
+        key = str(message.id or f"{message.source}:{message.time}")
+        made: list[Attempt] = []
+        accepted: Attempt | None = None
+        number = 0
+        first_round = max(concurrent, 1)
+        while accepted is None and number < self.attempts + first_round - 1:
+            if first_round > 1:
+                tasks = [
+                    asyncio.create_task(self._attempt(key, number + i + 1, xml, mode))
+                    for i in range(first_round)
+                ]
+                number += first_round
+                first_round = 1
+                for finished in asyncio.as_completed(tasks):
+                    attempt = await finished
+                    made.append(attempt)
+                    if accepted is None and attempt.status == 200:
+                        accepted = attempt  # WeChat takes the first answer it gets
+            else:
+                number += 1
+                attempt = await self._attempt(key, number, xml, mode)
+                made.append(attempt)
+                if attempt.status == 200:
+                    accepted = attempt
+        if accepted is None:
+            self._see(Delivery(message.source, UNAVAILABLE, "error", key))
+            return PushResult(made, None, None)
+        reply = self._read_reply(xml, accepted, mode)
+        if reply is not None:
+            via: Literal["passive", "error"] = (
+                "error" if reply == UNAVAILABLE else "passive"
+            )
+            self._see(Delivery(message.source, reply, via, key))
+        return PushResult(made, accepted, reply)
+
+    async def say(self, openid: str, text: str) -> PushResult:
+        """A shopper types ``text``."""
+        return await self.push(self.text_message(openid, text))
+
+    async def wait_for_inbox(
+        self, openid: str, count: int, timeout: float = 10.0
+    ) -> list[str]:
+        """Wait until the shopper has read ``count`` messages; return them."""
+
+        async def enough() -> None:
+            while len(self.inbox.get(openid, [])) < count:
+                self._seen.clear()
+                await self._seen.wait()
+
+        try:
+            await asyncio.wait_for(enough(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        return self.texts(openid)
+
+
+async def _main() -> None:
+    parser = argparse.ArgumentParser(description="Chat with Xiaoke as WeChat would.")
+    parser.add_argument("--url", default="http://127.0.0.1:5005")
+    parser.add_argument("--token", default=os.environ.get("WECHAT_TOKEN", ""))
+    parser.add_argument("--aes-key", default=os.environ.get("WECHAT_AES_KEY"))
+    parser.add_argument("--app-id", default=os.environ.get("WECHAT_APP_ID", "wx0"))
+    parser.add_argument(
+        "--app-secret", default=os.environ.get("WECHAT_APP_SECRET", "simulator-secret")
+    )
+    parser.add_argument("--openid", default="demo-openid-001")
+    parser.add_argument(
+        "--mode", default="plaintext", choices=["plaintext", "compatible", "safe"]
+    )
+    parser.add_argument(
+        "--api-port",
+        type=int,
+        default=8099,
+        help="serve the platform API here (point WECHAT_API_BASE_URL at it)",
+    )
+    parser.add_argument("text", nargs="+")
+    args = parser.parse_args()
+    platform = WeChatPlatform(
+        token=args.token,
+        app_id=args.app_id,
+        app_secret=args.app_secret,
+        aes_key=args.aes_key,
+        mode=args.mode,
+        server_url=args.url,
+    )
+    await platform.start()
+    try:
+        for text in args.text:
+            print(f"> {text}")
+            result = await platform.say(args.openid, text)
+            print(
+                result.reply
+                or "(success: the answer comes as customer-service messages)"
+            )
+    finally:
+        await platform.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())

@@ -1,0 +1,142 @@
+import json
+import re
+
+import pytest
+from aioresponses import aioresponses
+
+from bot.channels.wechat.client import WeChatApiClient
+from bot.channels.wechat.errors import (
+    AccessTokenError,
+    CustomerServiceQuotaExceeded,
+    CustomerServiceWindowClosed,
+    WeChatApiError,
+    WeChatTransportError,
+)
+
+BASE = "http://wechat.test"
+TOKEN_URL = re.compile(r"^http://wechat\.test/cgi-bin/token\?.*$")
+SEND_URL = re.compile(r"^http://wechat\.test/cgi-bin/message/custom/send\?.*$")
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+async def client():
+    clock = Clock()
+    api = WeChatApiClient("wx1", "secret", BASE, clock=clock, refresh_margin=300)
+    api.clock = clock  # type: ignore[attr-defined]  # the tests move time
+    yield api
+    await api.close()
+
+
+def calls(mocked, pattern):
+    return [
+        (key, call)
+        for key, value in mocked.requests.items()
+        for call in value
+        if pattern.match(str(key[1]))
+    ]
+
+
+async def test_token_is_cached_and_refreshed_before_it_expires(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.get(TOKEN_URL, payload={"access_token": "T2", "expires_in": 7200})
+        assert await client.access_token() == "T1"
+        client.clock.now += 6800  # 100 s before expiry, inside the 300 s margin
+        assert await client.access_token() == "T1"
+        client.clock.now += 200
+        assert await client.access_token() == "T2"
+        assert len(calls(mocked, TOKEN_URL)) == 2
+
+
+async def test_token_stays_cached_well_before_expiry(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        for _ in range(5):
+            assert await client.access_token() == "T1"
+        client.clock.now += 6000
+        assert await client.access_token() == "T1"
+        assert len(calls(mocked, TOKEN_URL)) == 1
+
+
+async def test_text_is_sent_as_utf8_json(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.post(SEND_URL, payload={"errcode": 0, "errmsg": "ok"})
+        await client.send_text("openid-1", "您好，亲")
+        ((key, call),) = calls(mocked, SEND_URL)
+        assert "access_token=T1" in str(key[1])
+        assert "您好".encode() in call.kwargs["data"]
+        assert json.loads(call.kwargs["data"]) == {
+            "touser": "openid-1",
+            "msgtype": "text",
+            "text": {"content": "您好，亲"},
+        }
+
+
+@pytest.mark.parametrize("errcode", [40001, 42001])
+async def test_expired_token_is_refreshed_once_and_the_call_retried_once(
+    client, errcode
+):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.get(TOKEN_URL, payload={"access_token": "T2", "expires_in": 7200})
+        mocked.post(SEND_URL, payload={"errcode": errcode, "errmsg": "expired"})
+        mocked.post(SEND_URL, payload={"errcode": 0, "errmsg": "ok"})
+        await client.send_text("openid-1", "您好")
+        sends = calls(mocked, SEND_URL)
+        assert ["access_token=T1" in str(k[1]) for k, _ in sends] == [True, False]
+        assert len(calls(mocked, TOKEN_URL)) == 2
+
+
+async def test_a_second_token_error_is_raised_not_looped(client):
+    with aioresponses() as mocked:
+        mocked.get(
+            TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200}, repeat=True
+        )
+        mocked.post(SEND_URL, payload={"errcode": 40001, "errmsg": "bad"}, repeat=True)
+        with pytest.raises(WeChatApiError) as raised:
+            await client.send_text("openid-1", "您好")
+        assert raised.value.errcode == 40001
+        assert len(calls(mocked, SEND_URL)) == 2
+
+
+@pytest.mark.parametrize(
+    ("errcode", "error"),
+    [(45015, CustomerServiceWindowClosed), (45047, CustomerServiceQuotaExceeded)],
+)
+async def test_customer_service_refusals_are_typed_and_not_retried(
+    client, errcode, error
+):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.post(SEND_URL, payload={"errcode": errcode, "errmsg": "no"}, repeat=True)
+        with pytest.raises(error) as raised:
+            await client.send_text("openid-1", "您好")
+        assert raised.value.errcode == errcode
+        assert len(calls(mocked, SEND_URL)) == 1
+
+
+async def test_token_refusal_is_an_access_token_error(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"errcode": 40164, "errmsg": "invalid ip"})
+        with pytest.raises(AccessTokenError) as raised:
+            await client.access_token()
+        assert raised.value.errcode == 40164
+
+
+async def test_unreachable_platform_is_a_transport_error(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, status=502)
+        with pytest.raises(WeChatTransportError):
+            await client.access_token()
+        mocked.get(TOKEN_URL, body="<html>not json</html>")
+        with pytest.raises(WeChatTransportError):
+            await client.access_token()

@@ -1,0 +1,195 @@
+import asyncio
+
+import pytest
+
+from bot.channels.wechat.dedup import MemoryStateStore
+from bot.channels.wechat.errors import CustomerServiceWindowClosed, WeChatTransportError
+from bot.channels.wechat.parse import IncomingMessage, MessageKind
+from bot.channels.wechat.replies import (
+    ERROR_REPLY,
+    UNRECOGNISED_VOICE_REPLY,
+    UNSUPPORTED_REPLY,
+    WELCOME_REPLY,
+)
+from bot.channels.wechat.service import ReplyService
+
+BUTTONS = [
+    {"title": "确认退货", "payload": "/affirm"},
+    {"title": "取消", "payload": "/deny"},
+]
+
+
+class Bot:
+    """Answers "<text>" with one message, or what `script` says; records calls."""
+
+    def __init__(self, delay=0.0):
+        self.calls = []
+        self.delay = delay
+        self.script = {}
+
+    async def __call__(self, openid, text):
+        self.calls.append((openid, text))
+        await asyncio.sleep(self.delay)
+        if text in self.script:
+            answer = self.script[text]
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        return [{"recipient_id": openid, "text": f"收到：{text}"}]
+
+
+class Client:
+    def __init__(self, fail=None):
+        self.sent = []
+        self.fail = fail
+
+    async def send_text(self, openid, content):
+        if self.fail:
+            raise self.fail
+        self.sent.append((openid, content))
+
+
+def text(content, msg_id=1, openid="u1"):
+    return IncomingMessage(
+        kind=MessageKind.TEXT, openid=openid, account="gh", create_time=1,
+        msg_type="text", msg_id=msg_id, text=content,
+    )  # fmt: skip
+
+
+def event(name, key=None, openid="u1", create_time=1):
+    return IncomingMessage(
+        kind=MessageKind.EVENT, openid=openid, account="gh", create_time=create_time,
+        msg_type="event", event=name, event_key=key,
+    )  # fmt: skip
+
+
+def service(bot, client=None, budget=0.2):
+    return ReplyService(
+        bot, MemoryStateStore(), client, {"TRACK_DELIVERY": "/track_delivery"},
+        reply_budget=budget, poll_interval=0.01,
+    )  # fmt: skip
+
+
+async def settle(svc):
+    await svc.close(grace=5)
+
+
+async def test_quick_single_answer_is_passive():
+    bot, client = Bot(), Client()
+    svc = service(bot, client)
+    assert await svc.handle(text("你好")) == "收到：你好"
+    assert client.sent == []
+
+
+async def test_several_messages_all_go_through_the_api_in_order():
+    bot, client = Bot(), Client()
+    bot.script["退货"] = [{"text": "第一条"}, {"text": "第二条"}, {"text": "第三条"}]
+    svc = service(bot, client)
+    assert await svc.handle(text("退货")) is None
+    await settle(svc)
+    assert [content for _, content in client.sent] == ["第一条", "第二条", "第三条"]
+
+
+async def test_slow_answer_is_delivered_late_once():
+    bot, client = Bot(delay=0.4), Client()
+    svc = service(bot, client, budget=0.1)
+    assert await svc.handle(text("慢")) is None
+    assert await svc.handle(text("慢")) is None  # WeChat's retry
+    await settle(svc)
+    assert client.sent == [("u1", "收到：慢")]
+    assert len(bot.calls) == 1
+
+
+async def test_retry_during_processing_gets_the_same_passive_answer():
+    bot, client = Bot(delay=0.1), Client()
+    svc = service(bot, client, budget=1.0)
+    first, retry = await asyncio.gather(
+        svc.handle(text("你好")), svc.handle(text("你好"))
+    )
+    assert first == retry == "收到：你好"
+    assert len(bot.calls) == 1
+    assert client.sent == []
+
+
+async def test_first_request_cancelled_means_late_delivery_and_success_for_retries():
+    bot, client = Bot(delay=0.2), Client()
+    svc = service(bot, client, budget=1.0)
+    first = asyncio.create_task(svc.handle(text("你好")))
+    await asyncio.sleep(0.05)
+    first.cancel()  # WeChat hung up
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert await svc.handle(text("你好")) is None
+    await settle(svc)
+    assert client.sent == [("u1", "收到：你好")]
+    assert len(bot.calls) == 1
+
+
+async def test_bot_failure_is_answered_in_chinese():
+    bot = Bot()
+    bot.script["炸了"] = RuntimeError("boom")
+    assert await service(bot).handle(text("炸了")) == ERROR_REPLY
+
+
+async def test_buttons_become_a_menu_and_a_number_picks_the_payload():
+    bot = Bot()
+    bot.script["退货"] = [{"text": "确认吗？", "buttons": BUTTONS}]
+    svc = service(bot)
+    answer = await svc.handle(text("退货", msg_id=1))
+    assert answer.endswith("回复数字选择：\n1. 确认退货\n2. 取消")
+    await svc.handle(text("2", msg_id=2))
+    assert bot.calls[-1] == ("u1", "/deny")
+    await svc.handle(text("2", msg_id=3))  # the menu answered once only
+    assert bot.calls[-1] == ("u1", "2")
+
+
+async def test_menus_are_per_shopper():
+    bot = Bot()
+    bot.script["退货"] = [{"text": "确认吗？", "buttons": BUTTONS}]
+    svc = service(bot)
+    await svc.handle(text("退货", msg_id=1, openid="a"))
+    await svc.handle(text("1", msg_id=2, openid="b"))
+    assert bot.calls[-1] == ("b", "1")
+
+
+async def test_events_and_unsupported_types():
+    bot = Bot()
+    svc = service(bot)
+    assert await svc.handle(event("subscribe")) == WELCOME_REPLY
+    assert await svc.handle(event("unsubscribe", create_time=2)) is None
+    assert await svc.handle(event("view", "https://x", create_time=3)) is None
+    assert await svc.handle(event("click", "NOPE", create_time=4)) == UNSUPPORTED_REPLY
+    assert await svc.handle(event("click", "TRACK_DELIVERY", create_time=5)) == (
+        "收到：/track_delivery"
+    )
+    unsupported = IncomingMessage(MessageKind.UNSUPPORTED, "u1", "gh", 6, "image", 9)
+    assert await svc.handle(unsupported) == UNSUPPORTED_REPLY
+    voice = IncomingMessage(MessageKind.UNRECOGNISED_VOICE, "u1", "gh", 7, "voice", 10)
+    assert await svc.handle(voice) == UNRECOGNISED_VOICE_REPLY
+    assert bot.calls == [("u1", "/track_delivery")]
+    assert "转人工" in UNSUPPORTED_REPLY and "查物流" in UNSUPPORTED_REPLY
+
+
+async def test_closed_window_stops_delivery_without_raising(caplog):
+    bot = Bot()
+    bot.script["多"] = [{"text": "一"}, {"text": "二"}]
+    client = Client(fail=CustomerServiceWindowClosed(45015, "out of time"))
+    svc = service(bot, client)
+    assert await svc.handle(text("多")) is None
+    await settle(svc)
+    assert "45015" in caplog.text
+
+
+async def test_unreachable_api_is_logged_not_raised(caplog):
+    assert (
+        await service(Bot(), Client(fail=WeChatTransportError("down"))).send_texts(
+            "u1", ["一", "二"]
+        )
+        == 0
+    )
+    assert "failed" in caplog.text
+
+
+async def test_without_app_secret_late_answers_are_logged(caplog):
+    assert await service(Bot(), None).send_texts("u1", ["一"]) == 0
+    assert "WECHAT_APP_SECRET" in caplog.text
