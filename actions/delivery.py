@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -17,11 +18,14 @@ from actions.common import (
     apologise_for_backend,
     chinese_date,
     chinese_time,
-    flow_done,
+    identity_channel,
     latest_text,
     orders_client,
 )
+from actions.flow import ShopperAction
 from actions.identity import ShopperFormValidation
+
+logger = logging.getLogger(__name__)
 
 RECENT_ORDERS = 5
 EVENTS_SHOWN = 3
@@ -86,45 +90,68 @@ class ActionAskOrderId(Action):
         return []
 
 
-class ActionTrackDelivery(Action):
+class ActionTrackDelivery(ShopperAction):
     """Answer where the order is, once the delivery form has the order."""
+
+    flow_slots = ("order_id",)
 
     def name(self) -> str:
         """Name of the action."""
         return "action_track_delivery"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
+    ) -> None:
         """Report the order's delivery state in Chinese."""
-        done = flow_done("order_id")
-        customer_id = tracker.get_slot("customer_id")
         order_id = tracker.get_slot("order_id")
-        if tracker.get_slot(FLOW_STOP) or not customer_id or not order_id:
-            return done
+        if not order_id:
+            return
         try:
             shipments = await orders_client().get_shipments(customer_id, order_id)
         except NotFound:
             dispatcher.utter_message(
                 response="utter_order_not_found", order_id=order_id
             )
-            return done
-        except BackendError as error:
-            apologise_for_backend(dispatcher, error)
-            return done
+            return
         status = shipments["order_status"]
+        if status == "paid":
+            await record_urge(customer_id, order_id, tracker)
         if status in ("unpaid", "paid", "cancelled", "returned"):
             dispatcher.utter_message(
                 response=f"utter_order_{status}", order_id=order_id
             )
-            return done
+            return
         for shipment in shipments["shipments"][:2]:
             dispatcher.utter_message(
                 response="utter_delivery_status", **describe(order_id, shipment)
             )
         if status == "delivered" and _NOT_RECEIVED.search(latest_text(tracker)):
             dispatcher.utter_message(response="utter_signed_not_received")
-        return done
+
+
+async def record_urge(customer_id: str, order_id: str, tracker: Tracker) -> None:
+    """Record the shopper's urge (催发货) on a paid order that has not shipped.
+
+    The shopper's answer matters more than the bookkeeping: a failure is logged
+    and the conversation goes on as if it had been recorded.
+
+    Args:
+        customer_id: The shopper.
+        order_id: Their paid order.
+        tracker: The conversation (tells the channel they asked on).
+    """
+    try:
+        summary = await orders_client().record_urge(
+            customer_id, order_id, identity_channel(tracker)
+        )
+    except BackendError as error:
+        logger.warning("urge on order %s not recorded: %s", order_id, error)
+        return
+    logger.info(
+        "order %s urged to ship, %d time(s) so far",
+        summary["order_number"],
+        summary["urge_count"],
+    )
 
 
 def describe(order_id: str, shipment: ShipmentWithEvents) -> dict[str, Any]:

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import re
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
-from actions.clients.errors import BackendError
 from actions.common import (
-    FLOW_STOP,
-    apologise_for_backend,
     chinese_date,
     crm_client,
-    flow_done,
     latest_text,
 )
+from actions.flow import ShopperAction
 from actions.identity import ShopperFormValidation
 
 EXPIRY_WINDOW_DAYS = 30
@@ -34,32 +29,21 @@ class ValidateLoyaltyForm(ShopperFormValidation):
         return "validate_loyalty_form"
 
 
-class ActionShowLoyalty(Action):
+class ActionShowLoyalty(ShopperAction):
     """Tell the shopper their points, tier and what expires soon."""
 
     def name(self) -> str:
         """Name of the action."""
         return "action_show_loyalty"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
+    ) -> None:
         """Answer from the CRM's loyalty summary (and ledger when asked)."""
-        done = flow_done()
-        customer_id = tracker.get_slot("customer_id")
-        if tracker.get_slot(FLOW_STOP) or not customer_id:
-            return done
         crm = crm_client()
-        try:
-            summary = await crm.loyalty_summary(customer_id, EXPIRY_WINDOW_DAYS)
-            ledger = (
-                await crm.ledger(customer_id, LEDGER_ENTRIES)
-                if _WANTS_LEDGER.search(latest_text(tracker))
-                else []
-            )
-        except BackendError as error:
-            apologise_for_backend(dispatcher, error)
-            return done
+        summary = await crm.loyalty_summary(customer_id, EXPIRY_WINDOW_DAYS)
+        wants_ledger = _WANTS_LEDGER.search(latest_text(tracker))
+        ledger = await crm.ledger(customer_id, LEDGER_ENTRIES) if wants_ledger else []
         dispatcher.utter_message(
             response="utter_loyalty_summary",
             points=summary["points_balance"],
@@ -88,4 +72,3 @@ class ActionShowLoyalty(Action):
                 for entry in ledger
             )
             dispatcher.utter_message(response="utter_ledger", entries=lines)
-        return done

@@ -10,16 +10,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.clients.errors import BackendError, NotFound, Rejected
+from actions.clients.errors import BackendError, Rejected
 from actions.clients.payloads import OrderItem, ReturnReason
 from actions.common import (
     FLOW_STOP,
     apologise_for_backend,
     chinese_date,
-    flow_done,
     orders_client,
     yuan,
 )
+from actions.flow import ShopperAction
 from actions.identity import ShopperFormValidation
 
 # The shopper's reasons (return_reason slot values) → the order service's.
@@ -230,41 +230,35 @@ def idempotency_key(tracker: Tracker) -> str:
     return f"xiaoke-{digest[:32]}"
 
 
-class ActionSubmitReturn(Action):
+class ActionSubmitReturn(ShopperAction):
     """Create the confirmed return and tell the shopper how to send it back."""
+
+    flow_slots = (*RETURN_SLOTS, "refund_estimate")
 
     def name(self) -> str:
         """Name of the action."""
         return "action_submit_return"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
+    ) -> None:
         """Create the return (idempotently) and reply with the RMA."""
-        done = flow_done(*RETURN_SLOTS, "refund_estimate")
-        customer_id = tracker.get_slot("customer_id")
-        if tracker.get_slot(FLOW_STOP) or not customer_id:
-            return done
         if not tracker.get_slot("return_confirmed"):
             dispatcher.utter_message(response="utter_flow_stopped")
-            return done
-        reason = REASONS[tracker.get_slot("return_reason")]
+            return
         try:
             created = await orders_client().create_return(
                 customer_id,
                 tracker.get_slot("order_id"),
                 [{"sku": tracker.get_slot("item"), "quantity": 1}],
-                reason,
+                REASONS[tracker.get_slot("return_reason")],
                 idempotency_key=idempotency_key(tracker),
             )
         except Rejected as rejection:
             dispatcher.utter_message(
                 response=refusal_response(rejection.code), deadline=""
             )
-            return done
-        except BackendError as error:
-            apologise_for_backend(dispatcher, error)
-            return done
+            return
         dispatcher.utter_message(
             response="utter_return_created",
             rma=created["rma_number"],
@@ -272,7 +266,6 @@ class ActionSubmitReturn(Action):
             address=created["return_address"],
             instructions=created["instructions"],
         )
-        return done
 
 
 class ValidateReturnStatusForm(ShopperFormValidation):
@@ -283,34 +276,26 @@ class ValidateReturnStatusForm(ShopperFormValidation):
         return "validate_return_status_form"
 
 
-class ActionCheckReturnStatus(Action):
+class ActionCheckReturnStatus(ShopperAction):
     """Report the progress of the shopper's returns."""
+
+    flow_slots = ("order_id",)
 
     def name(self) -> str:
         """Name of the action."""
         return "action_check_return_status"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        """List the latest returns (or the one for the order mentioned)."""
-        done = flow_done("order_id")
-        customer_id = tracker.get_slot("customer_id")
-        if tracker.get_slot(FLOW_STOP) or not customer_id:
-            return done
-        try:
-            returns = await orders_client().list_returns(customer_id, limit=5)
-        except NotFound:
-            returns = []
-        except BackendError as error:
-            apologise_for_backend(dispatcher, error)
-            return done
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
+    ) -> None:
+        """List the latest returns (or the ones for the order mentioned)."""
+        returns = await orders_client().list_returns(customer_id, limit=5)
         order_id = tracker.get_slot("order_id")
         if order_id:
             returns = [r for r in returns if r["order_number"] == order_id]
         if not returns:
             dispatcher.utter_message(response="utter_no_returns")
-            return done
+            return
         for entry in returns[:3]:
             dispatcher.utter_message(
                 response="utter_return_status",
@@ -319,4 +304,3 @@ class ActionCheckReturnStatus(Action):
                 status=STATUS_NAMES.get(entry["status"], entry["status"]),
                 refund=yuan(entry["refund_fen"]),
             )
-        return done

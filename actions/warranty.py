@@ -5,24 +5,29 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.errors import BackendError, NotFound, Rejected
+from actions.clients.payloads import SerialSale
 from actions.common import (
     FLOW_STOP,
     apologise_for_backend,
     chinese_date,
     crm_client,
-    flow_done,
     orders_client,
 )
+from actions.flow import ShopperAction
 from actions.identity import ShopperFormValidation
 
 SERIAL_FORMAT = re.compile(r"^SN[0-9A-Z]{10}$")
 MAX_FORMAT_FAILURES = 2
+
+
+def purchase_date(sale: SerialSale) -> str:
+    """The purchase date a warranty starts from: paid date, else delivery date."""
+    return (sale["purchase_date"] or sale["delivered_at"] or "")[:10]
 
 
 class ValidateWarrantyForm(ShopperFormValidation):
@@ -68,24 +73,24 @@ class ValidateWarrantyForm(ShopperFormValidation):
         return {"serial_number": serial, "validation_failures": 0}
 
 
-class ActionRegisterWarranty(Action):
+class ActionRegisterWarranty(ShopperAction):
     """Register the serial number with the CRM and give the warranty end date."""
+
+    flow_slots = ("serial_number",)
 
     def name(self) -> str:
         """Name of the action."""
         return "action_register_warranty"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
+    ) -> None:
         """Register (idempotent for the same shopper) and reply."""
-        done = flow_done("serial_number")
-        customer_id = tracker.get_slot("customer_id")
         serial = tracker.get_slot("serial_number")
-        if tracker.get_slot(FLOW_STOP) or not customer_id or not serial:
-            return done
+        if not serial:
+            return
+        sale = await orders_client().find_serial(customer_id, serial)
         try:
-            sale = await orders_client().find_serial(customer_id, serial)
             warranty = await crm_client().register_warranty(
                 customer_id,
                 serial_number=serial,
@@ -98,16 +103,14 @@ class ActionRegisterWarranty(Action):
                 order_number=sale["order_number"],
             )
         except Rejected as rejection:
-            response = (
-                "utter_serial_registered_elsewhere"
-                if rejection.code == "serial_already_registered"
-                else "utter_warranty_not_registered"
+            dispatcher.utter_message(
+                response=(
+                    "utter_serial_registered_elsewhere"
+                    if rejection.code == "serial_already_registered"
+                    else "utter_warranty_not_registered"
+                )
             )
-            dispatcher.utter_message(response=response)
-            return done
-        except BackendError as error:
-            apologise_for_backend(dispatcher, error)
-            return done
+            return
         dispatcher.utter_message(
             response="utter_warranty_registered",
             product=warranty["product_name"],
@@ -120,7 +123,6 @@ class ActionRegisterWarranty(Action):
                 months=warranty["extended_months"],
                 standard_end=chinese_date(warranty["standard_end_date"]),
             )
-        return done
 
 
 class ValidateWarrantyStatusForm(ShopperFormValidation):
@@ -131,26 +133,20 @@ class ValidateWarrantyStatusForm(ShopperFormValidation):
         return "validate_warranty_status_form"
 
 
-class ActionCheckWarranty(Action):
+class ActionCheckWarranty(ShopperAction):
     """Answer "is my X still under warranty" and "how long is the warranty"."""
+
+    flow_slots = ("serial_number",)
 
     def name(self) -> str:
         """Name of the action."""
         return "action_check_warranty"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
+    ) -> None:
         """List the shopper's registered warranties, narrowed to what they named."""
-        done = flow_done("serial_number")
-        customer_id = tracker.get_slot("customer_id")
-        if tracker.get_slot(FLOW_STOP) or not customer_id:
-            return done
-        try:
-            warranties = await crm_client().warranties_of(customer_id)
-        except BackendError as error:
-            apologise_for_backend(dispatcher, error)
-            return done
+        warranties = await crm_client().warranties_of(customer_id)
         serial = tracker.get_slot("serial_number")
         category = next(tracker.get_latest_entity_values("product_category"), None)
         if serial:
@@ -160,7 +156,7 @@ class ActionCheckWarranty(Action):
             warranties = named or warranties
         if not warranties:
             dispatcher.utter_message(response="utter_no_warranties")
-            return done
+            return
         for warranty in warranties[:3]:
             dispatcher.utter_message(
                 response=(
@@ -173,4 +169,3 @@ class ActionCheckWarranty(Action):
                 end_date=chinese_date(warranty["end_date"]),
                 days=warranty["days_remaining"],
             )
-        return done

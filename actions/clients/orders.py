@@ -17,6 +17,8 @@ from actions.clients.payloads import (
     ReturnReason,
     SerialSale,
     Shipments,
+    UrgeHistory,
+    UrgeSummary,
 )
 
 
@@ -59,6 +61,36 @@ class OrdersClient(BackendClient):
         """Return an order's shipments with tracking events, newest first."""
         path = f"{self._customer(customer_id)}/orders/{segment(order_number)}/shipments"
         return cast(Shipments, await self.get(path))
+
+    async def record_urge(
+        self, customer_id: str, order_number: str, channel: str
+    ) -> UrgeSummary:
+        """Record that the shopper urged a paid order to ship (催发货).
+
+        Sent once: every POST records another urge, so it is never retried.
+
+        Args:
+            customer_id: The customer.
+            order_number: Their order, which must be paid and not shipped yet.
+            channel: Where they asked (``wechat`` or ``web``).
+
+        Returns:
+            How many urges the order has now and when the latest was.
+
+        Raises:
+            NotFound: ``order_not_found``.
+            Rejected: ``order_not_awaiting_shipment`` for any status but paid.
+            BackendUnavailable: The service is down or slow.
+        """
+        path = f"{self._customer(customer_id)}/orders/{segment(order_number)}/urges"
+        return cast(UrgeSummary, await self.post(path, {"channel": channel}))
+
+    async def list_urges(
+        self, customer_id: str, order_number: str, limit: int = 10
+    ) -> UrgeHistory:
+        """Return an order's shipping urges, newest first, with their total count."""
+        path = f"{self._customer(customer_id)}/orders/{segment(order_number)}/urges"
+        return cast(UrgeHistory, await self.get(path, {"limit": str(limit)}))
 
     async def check_return_eligibility(
         self,

@@ -137,6 +137,30 @@ class Return(TypedDict):
     updated_at: str
 
 
+class UrgeSummary(TypedDict):
+    """How often a shopper urged a paid order to ship (催发货), and when last."""
+
+    order_number: str
+    urge_count: int
+    latest_urge_at: str
+
+
+class Urge(TypedDict):
+    """One shipping urge: where the shopper asked and when."""
+
+    channel: str
+    created_at: str
+
+
+class UrgeHistory(TypedDict):
+    """An order's urges, newest first; ``latest_urge_at`` is None before any."""
+
+    order_number: str
+    urge_count: int
+    latest_urge_at: str | None
+    urges: list[Urge]
+
+
 class SerialSale(TypedDict):
     """Where a serial number was sold."""
 

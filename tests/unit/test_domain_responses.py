@@ -48,9 +48,7 @@ def test_every_dynamic_response_prefix_is_known():
 
 
 def test_every_response_in_the_domain_is_used(domain):
-    rules = "\n".join(
-        p.read_text("utf-8") for p in (ROOT / "data").rglob("*.yml")
-    )
+    rules = "\n".join(p.read_text("utf-8") for p in (ROOT / "data").rglob("*.yml"))
     used_in_data = set(re.findall(r"action: (utter_[a-z_]+)", rules))
     asked_by_forms = {
         f"utter_ask_{slot}"

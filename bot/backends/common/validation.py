@@ -17,6 +17,7 @@ RMA_NUMBER_RE = re.compile(r"RMA\d{12}")
 CUSTOMER_ID_RE = re.compile(r"C\d{6}")
 SKU_RE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,39}")
 IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_.:-]{8,100}")
+CHANNEL_RE = re.compile(r"[a-z][a-z0-9_]{1,19}")
 
 
 def _normalize(value: object, pattern: re.Pattern[str], what: str, example: str) -> str:
@@ -51,6 +52,15 @@ def customer_id(value: object) -> str:
 def sku(value: object) -> str:
     """Validate a SKU such as ``PH-X1-256-BLK``."""
     return _normalize(value, SKU_RE, "sku", "PH-X1-256-BLK")
+
+
+def channel(value: object) -> str:
+    """Validate a channel name such as ``wechat`` or ``web``."""
+    if not isinstance(value, str) or not CHANNEL_RE.fullmatch(value):
+        raise InvalidInput(
+            "channel must be 2-20 lower-case letters/digits, e.g. wechat"
+        )
+    return value
 
 
 def phone(value: object) -> str:

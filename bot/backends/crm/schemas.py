@@ -17,17 +17,7 @@ from bot.backends.crm.service import (
     WarrantyRequest,
 )
 
-CHANNEL_RE = re.compile(r"[a-z][a-z0-9_]{1,19}")
 EXTERNAL_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-def channel(value: object) -> str:
-    """Validate a channel name such as ``wechat``."""
-    if not isinstance(value, str) or not CHANNEL_RE.fullmatch(value):
-        raise InvalidInput(
-            "channel must be 2-20 lower-case letters/digits, e.g. wechat"
-        )
-    return value
 
 
 def external_id(value: object) -> str:
@@ -43,7 +33,7 @@ def parse_bind_request(body: object) -> BindRequest:
     """Validate an identity-binding body."""
     data = v.require_object(body)
     return BindRequest(
-        channel=channel(data.get("channel")),
+        channel=v.channel(data.get("channel")),
         external_id=external_id(data.get("external_id")),
         phone=v.phone(data.get("phone")),
         order_number=v.order_number(data.get("order_number")),

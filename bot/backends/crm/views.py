@@ -23,7 +23,7 @@ def _customer(request: web.Request) -> str:
 async def find_by_identity(request: web.Request) -> web.Response:
     """``GET /v1/identities/{channel}/{external_id}``."""
     customer = await _service(request).find_by_identity(
-        schemas.channel(request.match_info["channel"]),
+        v.channel(request.match_info["channel"]),
         schemas.external_id(request.match_info["external_id"]),
     )
     return json_response(schemas.customer_json(customer))

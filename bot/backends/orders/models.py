@@ -166,3 +166,19 @@ class ReturnItem(Base):
 
     return_ = relationship("Return", back_populates="items", lazy="raise")
     order_item = relationship("OrderItem", lazy="raise")
+
+
+class ShippingUrge(Base):
+    """A shopper asking for a paid order to ship (催发货); every ask is kept."""
+
+    __tablename__ = "shipping_urges"
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(
+        ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    customer_id = Column(String(16), nullable=False)
+    channel = Column(String(20), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+
+    order = relationship("Order", lazy="raise")

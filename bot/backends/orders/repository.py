@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from bot.backends.orders.models import (
     Return,
     ReturnItem,
     Shipment,
+    ShippingUrge,
 )
 
 _ORDER_DETAIL = (
@@ -25,7 +27,7 @@ _RETURN_DETAIL = (selectinload(Return.items), selectinload(Return.order))
 
 
 class OrderRepository:
-    """Reads and writes orders and returns within one session."""
+    """Reads and writes orders, returns and shipping urges within one session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -52,14 +54,30 @@ class OrderRepository:
         return result.scalars().all()
 
     async def get_order(
-        self, customer_id: str, order_number: str, *, for_update: bool = False
+        self,
+        customer_id: str,
+        order_number: str,
+        *,
+        for_update: bool = False,
+        with_detail: bool = True,
     ) -> Order | None:
-        """Return one of a customer's orders, optionally locking its row."""
-        query = (
-            select(Order)
-            .where(Order.customer_id == customer_id, Order.order_number == order_number)
-            .options(*_ORDER_DETAIL)
+        """Return one of a customer's orders, optionally locking its row.
+
+        Args:
+            customer_id: The customer the order must belong to.
+            order_number: The order.
+            for_update: Lock the order's row until the transaction ends.
+            with_detail: Also load items and shipments; without, only the
+                order's own columns may be read.
+
+        Returns:
+            The order, or None when the customer has no such order.
+        """
+        query = select(Order).where(
+            Order.customer_id == customer_id, Order.order_number == order_number
         )
+        if with_detail:
+            query = query.options(*_ORDER_DETAIL)
         if for_update:
             query = query.with_for_update(of=Order)
         result = await self.session.execute(query)
@@ -139,3 +157,27 @@ class OrderRepository:
         """Insert a return with its lines and flush, so constraints fire now."""
         self.session.add(return_)
         await self.session.flush()
+
+    async def add_urge(self, urge: ShippingUrge) -> None:
+        """Insert a shipping urge and flush, so it counts in the same transaction."""
+        self.session.add(urge)
+        await self.session.flush()
+
+    async def urge_stats(self, order_id: int) -> tuple[int, datetime | None]:
+        """Return how many times an order was urged and when last (None if never)."""
+        query = select(
+            func.count(ShippingUrge.id), func.max(ShippingUrge.created_at)
+        ).where(ShippingUrge.order_id == order_id)
+        count, latest = (await self.session.execute(query)).one()
+        return int(count), latest
+
+    async def list_urges(self, order_id: int, limit: int) -> Sequence[ShippingUrge]:
+        """Return an order's most recent shipping urges, newest first."""
+        query = (
+            select(ShippingUrge)
+            .where(ShippingUrge.order_id == order_id)
+            .order_by(ShippingUrge.created_at.desc(), ShippingUrge.id.desc())
+            .limit(limit)
+        )
+        result = await self.session.execute(query)
+        return result.scalars().all()

@@ -16,6 +16,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(
         f"{CUSTOMER}/orders/{{order_number}}/shipments", views.get_shipments
     )
+    app.router.add_post(f"{CUSTOMER}/orders/{{order_number}}/urges", views.record_urge)
+    app.router.add_get(f"{CUSTOMER}/orders/{{order_number}}/urges", views.list_urges)
     app.router.add_get(
         f"{CUSTOMER}/orders/{{order_number}}/items/{{sku}}/return-eligibility",
         views.check_return_eligibility,

@@ -1,4 +1,4 @@
-"""Return rules of the order service: pure functions, no database, no HTTP."""
+"""Rules of the order service (returns, shipping urges): pure, no database or HTTP."""
 
 from __future__ import annotations
 
@@ -58,6 +58,8 @@ CARRIER_NAMES: Mapping[str, str] = {
 }
 
 RETURNABLE_STATUSES = frozenset({OrderStatus.DELIVERED, OrderStatus.RETURNED})
+# Only a paid order still waits for the warehouse; urging any other is pointless.
+URGEABLE_STATUSES = frozenset({OrderStatus.PAID})
 
 
 class EligibilityCode(str, Enum):
@@ -274,6 +276,24 @@ def check_transition(current: ReturnStatus, target: ReturnStatus) -> None:
         raise RuleViolation(
             f"a {current.value} return cannot become {target.value}",
             "invalid_return_transition",
+        )
+
+
+def check_urge(order_number: str, status: OrderStatus) -> None:
+    """Refuse a shipping urge (催发货) on an order that is not awaiting shipment.
+
+    Args:
+        order_number: The order the shopper urges.
+        status: Its current status.
+
+    Raises:
+        RuleViolation: ``order_not_awaiting_shipment``.
+    """
+    if status not in URGEABLE_STATUSES:
+        raise RuleViolation(
+            f"order {order_number} is {status.value}; only a paid order that has "
+            "not shipped yet can be urged",
+            "order_not_awaiting_shipment",
         )
 
 

@@ -20,7 +20,12 @@ from bot.backends.orders.rules import (
     OrderStatus,
     ReturnReason,
 )
-from bot.backends.orders.service import OrderDetail, ReturnRequest
+from bot.backends.orders.service import (
+    OrderDetail,
+    ReturnRequest,
+    UrgeHistory,
+    UrgeSummary,
+)
 
 ORDER_STATUSES = tuple(status.value for status in OrderStatus)
 RETURN_REASONS = tuple(reason.value for reason in ReturnReason)
@@ -76,6 +81,15 @@ def parse_return_request(body: object) -> ReturnRequest:
         reason=parse_reason(data.get("reason")),
         description=description,
     )
+
+
+def parse_urge_request(body: object) -> str:
+    """Validate a record-urge body and return the channel the shopper used.
+
+    Raises:
+        InvalidInput: The body is not an object or ``channel`` is malformed.
+    """
+    return v.channel(v.require_object(body).get("channel"))
 
 
 def item_json(
@@ -207,4 +221,24 @@ def return_json(return_: Return) -> dict[str, Any]:
         "instructions": return_.instructions,
         "created_at": iso_china(return_.created_at),
         "updated_at": iso_china(return_.updated_at),
+    }
+
+
+def urge_summary_json(summary: UrgeSummary) -> dict[str, Any]:
+    """Render how often an order was urged to ship and when last."""
+    return {
+        "order_number": summary.order_number,
+        "urge_count": summary.urge_count,
+        "latest_urge_at": iso_china(summary.latest_urge_at),
+    }
+
+
+def urge_history_json(history: UrgeHistory) -> dict[str, Any]:
+    """Render an order's urge summary with its most recent urges, newest first."""
+    return {
+        **urge_summary_json(history.summary),
+        "urges": [
+            {"channel": urge.channel, "created_at": iso_china(urge.created_at)}
+            for urge in history.urges
+        ],
     }

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import sessionmaker
 
 from bot.backends.common.errors import Conflict, NotFound
 from bot.backends.common.timeutil import Clock, china_date, utc_now
-from bot.backends.orders.models import Order, OrderItem, Return, ReturnItem
+from bot.backends.orders.models import (
+    Order,
+    OrderItem,
+    Return,
+    ReturnItem,
+    ShippingUrge,
+)
 from bot.backends.orders.repository import OrderRepository
 from bot.backends.orders.rules import (
     RETURN_ADDRESS,
@@ -22,6 +30,7 @@ from bot.backends.orders.rules import (
     ReturnReason,
     ReturnStatus,
     check_item,
+    check_urge,
     next_rma_number,
     plan_return,
     request_fingerprint,
@@ -54,8 +63,32 @@ class OrderDetail:
     returned: Mapping[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class UrgeSummary:
+    """How often a shopper urged an order to ship (催发货), and when last."""
+
+    order_number: str
+    urge_count: int
+    latest_urge_at: datetime | None
+
+
+@dataclass(frozen=True)
+class UrgeHistory:
+    """An order's urge summary with its most recent urges, newest first."""
+
+    summary: UrgeSummary
+    urges: Sequence[ShippingUrge]
+
+
 class OrderService:
-    """Orders, tracking and returns of the reference shop."""
+    """Orders, tracking, returns and shipping urges of the reference shop.
+
+    Args:
+        sessions: Factory of the sessions each use case runs in.
+        clock: Source of the current time.
+        policy: The return policy; the shop's default when omitted.
+        repository: Builds the data access of one session (a fake in unit tests).
+    """
 
     def __init__(
         self,
@@ -63,22 +96,24 @@ class OrderService:
         *,
         clock: Clock = utc_now,
         policy: ReturnPolicy | None = None,
+        repository: Callable[[AsyncSession], OrderRepository] = OrderRepository,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._repository = repository
         self.policy = policy or ReturnPolicy()
 
     async def is_empty(self) -> bool:
         """Tell whether the database holds no orders yet."""
         async with self._sessions() as session:
-            return await OrderRepository(session).count_orders() == 0
+            return await self._repository(session).count_orders() == 0
 
     async def list_orders(
         self, customer_id: str, limit: int, status: OrderStatus | None = None
     ) -> Sequence[Order]:
         """Return a customer's most recent orders (newest first)."""
         async with self._sessions() as session:
-            return await OrderRepository(session).list_orders(
+            return await self._repository(session).list_orders(
                 customer_id, limit, status.value if status else None
             )
 
@@ -89,7 +124,7 @@ class OrderService:
             NotFound: ``order_not_found`` when it does not exist or is not theirs.
         """
         async with self._sessions() as session:
-            repo = OrderRepository(session)
+            repo = self._repository(session)
             order = await self._order(repo, customer_id, order_number)
             returned = returned_units(await repo.return_lines(order.id))
             return OrderDetail(order, returned)
@@ -101,7 +136,7 @@ class OrderService:
             NotFound: ``serial_not_found``.
         """
         async with self._sessions() as session:
-            item = await OrderRepository(session).find_serial(
+            item = await self._repository(session).find_serial(
                 customer_id, serial_number
             )
         if item is None:
@@ -125,7 +160,7 @@ class OrderService:
             NotFound: ``order_not_found`` or ``item_not_found``.
         """
         async with self._sessions() as session:
-            repo = OrderRepository(session)
+            repo = self._repository(session)
             order = await self._order(repo, customer_id, order_number)
             states = self._item_states(order, await repo.return_lines(order.id))
         _require_items(states, [sku], order_number)
@@ -180,7 +215,7 @@ class OrderService:
         fingerprint: str,
     ) -> tuple[Return, bool]:
         async with self._sessions() as session, session.begin():
-            repo = OrderRepository(session)
+            repo = self._repository(session)
             existing = await repo.find_by_idempotency_key(customer_id, key)
             if existing is not None:
                 return _replay(existing, fingerprint), False
@@ -238,7 +273,7 @@ class OrderService:
     async def list_returns(self, customer_id: str, limit: int) -> Sequence[Return]:
         """Return a customer's most recent returns (newest first)."""
         async with self._sessions() as session:
-            return await OrderRepository(session).list_returns(customer_id, limit)
+            return await self._repository(session).list_returns(customer_id, limit)
 
     async def get_return(self, customer_id: str, rma_number: str) -> Return:
         """Return one of the customer's returns.
@@ -247,10 +282,68 @@ class OrderService:
             NotFound: ``return_not_found``.
         """
         async with self._sessions() as session:
-            return_ = await OrderRepository(session).get_return(customer_id, rma_number)
+            return_ = await self._repository(session).get_return(
+                customer_id, rma_number
+            )
         if return_ is None:
             raise NotFound(f"return {rma_number} not found", "return_not_found")
         return return_
+
+    async def record_urge(
+        self, customer_id: str, order_number: str, channel: str
+    ) -> UrgeSummary:
+        """Record that the shopper urged a paid order to ship (催发货).
+
+        Every urge is kept, repeated ones included, so staff see how often a
+        shopper asked.
+
+        Args:
+            customer_id: The customer asking.
+            order_number: Their order.
+            channel: Where they asked (``wechat``, ``web``...).
+
+        Returns:
+            How many urges the order now has and the latest one's time.
+
+        Raises:
+            NotFound: ``order_not_found`` when it does not exist or is not theirs.
+            RuleViolation: ``order_not_awaiting_shipment`` unless it is paid.
+        """
+        async with self._sessions() as session, session.begin():
+            repo = self._repository(session)
+            # Lock the order so a concurrent status change or urge waits: the
+            # status checked and the count returned stay true until commit.
+            order = await self._order(
+                repo, customer_id, order_number, for_update=True, with_detail=False
+            )
+            check_urge(order.order_number, OrderStatus(order.status))
+            await repo.add_urge(
+                ShippingUrge(
+                    order_id=order.id,
+                    customer_id=customer_id,
+                    channel=channel,
+                    created_at=self._clock(),
+                )
+            )
+            count, latest = await repo.urge_stats(order.id)
+        return UrgeSummary(order.order_number, count, latest)
+
+    async def list_urges(
+        self, customer_id: str, order_number: str, limit: int
+    ) -> UrgeHistory:
+        """Return an order's shipping urges (any status), newest first.
+
+        Raises:
+            NotFound: ``order_not_found`` when it does not exist or is not theirs.
+        """
+        async with self._sessions() as session:
+            repo = self._repository(session)
+            order = await self._order(
+                repo, customer_id, order_number, with_detail=False
+            )
+            count, latest = await repo.urge_stats(order.id)
+            urges = await repo.list_urges(order.id, limit)
+        return UrgeHistory(UrgeSummary(order.order_number, count, latest), urges)
 
     async def _order(
         self,
@@ -259,8 +352,11 @@ class OrderService:
         order_number: str,
         *,
         for_update: bool = False,
+        with_detail: bool = True,
     ) -> Order:
-        order = await repo.get_order(customer_id, order_number, for_update=for_update)
+        order = await repo.get_order(
+            customer_id, order_number, for_update=for_update, with_detail=with_detail
+        )
         if order is None:
             raise NotFound(f"order {order_number} not found", "order_not_found")
         return order

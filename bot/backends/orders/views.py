@@ -67,6 +67,25 @@ async def check_return_eligibility(request: web.Request) -> web.Response:
     return json_response(schemas.eligibility_json(order_number, result))
 
 
+async def record_urge(request: web.Request) -> web.Response:
+    """``POST .../orders/{order_number}/urges``: the shopper urges shipping (催发货)."""
+    customer = _customer(request)
+    order_number = v.order_number(request.match_info["order_number"])
+    channel = schemas.parse_urge_request(await read_json(request))
+    summary = await _service(request).record_urge(customer, order_number, channel)
+    return json_response(schemas.urge_summary_json(summary), status=201)
+
+
+async def list_urges(request: web.Request) -> web.Response:
+    """``GET .../orders/{order_number}/urges``: an order's urges, newest first."""
+    history = await _service(request).list_urges(
+        _customer(request),
+        v.order_number(request.match_info["order_number"]),
+        _limit(request),
+    )
+    return json_response(schemas.urge_history_json(history))
+
+
 async def find_serial(request: web.Request) -> web.Response:
     """``GET /v1/customers/{customer_id}/serial-numbers/{serial_number}``."""
     serial = v.serial_number(request.match_info["serial_number"])

@@ -19,6 +19,7 @@ from bot.backends.seed.catalog import PRODUCTS
 from bot.backends.seed.dataset import DemoData, build_dataset
 
 ORDERS_TABLES = (
+    orders.ShippingUrge,
     orders.ReturnItem,
     orders.Return,
     orders.ShipmentEvent,

@@ -1,11 +1,14 @@
 """Delivery tracking against the real order service."""
 
 import json
+import logging
 
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import flow_done
+from actions.clients.errors import BackendUnavailable
+from actions.clients.orders import OrdersClient
+from actions.common import flow_done, orders_client
 from actions.delivery import ActionAskOrderId, ActionTrackDelivery, ValidateDeliveryForm
 from tests.support.trackers import load_tracker, message_kwargs, responses
 
@@ -37,6 +40,34 @@ async def test_paid_but_not_shipped_says_when_it_ships(services):
     )
     assert events == DONE
     assert responses(dispatcher) == ["utter_order_paid"]
+    urges = await orders_client().list_urges("C100001", "XK202411110002")
+    assert urges["urge_count"] == 1
+    assert [u["channel"] for u in urges["urges"]] == ["wechat"]
+
+
+async def test_paid_order_is_answered_even_when_the_urge_is_not_recorded(
+    services, monkeypatch, caplog
+):
+    async def refuse(self, customer_id, order_number, channel):
+        raise BackendUnavailable("orders", "POST .../urges answered 503", 503)
+
+    monkeypatch.setattr(OrdersClient, "record_urge", refuse)
+    with caplog.at_level(logging.WARNING, logger="actions.delivery"):
+        dispatcher, events = await track(
+            load_tracker("known_shopper", order_id="XK202411110002")
+        )
+    assert events == DONE
+    assert responses(dispatcher) == ["utter_order_paid"]
+    assert "XK202411110002" in caplog.text
+    assert "not recorded" in caplog.text
+
+
+async def test_urge_is_only_recorded_for_paid_orders(services):
+    await track(load_tracker("known_shopper", order_id="XK202411110003"))
+    await track(load_tracker("known_shopper", order_id="XK202411110001"))
+    for order_number in ("XK202411110003", "XK202411110001", "XK202411110002"):
+        urges = await orders_client().list_urges("C100001", order_number)
+        assert urges["urge_count"] == 0
 
 
 async def test_signed_but_not_received_apologises_and_offers_a_person(services):

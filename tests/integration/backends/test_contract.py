@@ -33,6 +33,8 @@ def contract_cases(
     """(service, method, path, request options, expected status), in order."""
     customer = f"/v1/customers/{ids['customer_id']}"
     delivered = f"{customer}/orders/{ids['delivered_order_number']}"
+    paid = f"{customer}/orders/{ids['paid_order_number']}"
+    urge: dict[str, Any] = {"json": {"channel": ids["channel"]}}
     key = f"contract-{uuid.uuid4().hex}"
     create_body: dict[str, Any] = {
         "order_number": ids["delivered_order_number"],
@@ -83,6 +85,27 @@ def contract_cases(
             200,
         ),
         ("orders", "GET", f"{delivered}/items/NOPE-1/return-eligibility", {}, 404),
+        ("orders", "POST", f"{paid}/urges", urge, 201),
+        ("orders", "POST", f"{paid}/urges", urge, 201),
+        ("orders", "GET", f"{paid}/urges", {}, 200),
+        ("orders", "GET", f"{delivered}/urges", {}, 200),
+        ("orders", "POST", f"{delivered}/urges", urge, 422),
+        ("orders", "POST", f"{paid}/urges", {"json": {"channel": "?"}}, 400),
+        (
+            "orders",
+            "POST",
+            f"{customer}/orders/{ids['unknown_order_number']}/urges",
+            urge,
+            404,
+        ),
+        (
+            "orders",
+            "GET",
+            f"/v1/customers/{ids['other_customer_id']}/orders/"
+            f"{ids['paid_order_number']}/urges",
+            {},
+            404,
+        ),
         (
             "orders",
             "GET",

@@ -68,6 +68,21 @@ async def test_post_is_never_retried() -> None:
         assert sum(len(calls) for calls in mocked.requests.values()) == 1
 
 
+async def test_urge_is_never_retried() -> None:
+    # Every POST records another urge: a retry after a lost answer would double it.
+    with aioresponses() as mocked:
+        mocked.post(
+            f"{BASE}/v1/customers/C100001/orders/XK202411110002/urges",
+            exception=asyncio.TimeoutError(),
+            repeat=True,
+        )
+        with pytest.raises(BackendUnavailable, match="timed out"):
+            await OrdersClient(SETTINGS).record_urge(
+                "C100001", "XK202411110002", "wechat"
+            )
+        assert sum(len(calls) for calls in mocked.requests.values()) == 1
+
+
 async def test_not_found_and_rejected_carry_the_service_code() -> None:
     with aioresponses() as mocked:
         mocked.get(

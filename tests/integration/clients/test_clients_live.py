@@ -87,6 +87,39 @@ async def test_unknown_order_is_not_found(settings: ClientSettings) -> None:
     assert caught.value.code == "order_not_found"
 
 
+async def test_urges_on_a_paid_order_are_recorded_and_counted(
+    settings: ClientSettings,
+) -> None:
+    orders = OrdersClient(settings)
+    first = await orders.record_urge("C100001", "XK202411110002", "wechat")
+    second = await orders.record_urge("C100001", "XK202411110002", "web")
+    assert first == {
+        "order_number": "XK202411110002",
+        "urge_count": 1,
+        "latest_urge_at": "2024-11-20T10:00:00+08:00",
+    }
+    assert second["urge_count"] == 2
+    history = await orders.list_urges("C100001", "XK202411110002", limit=1)
+    assert history["urge_count"] == 2
+    assert history["urges"] == [
+        {"channel": "web", "created_at": "2024-11-20T10:00:00+08:00"}
+    ]
+
+
+async def test_urge_refusals_raise_the_typed_errors(settings: ClientSettings) -> None:
+    orders = OrdersClient(settings)
+    with pytest.raises(Rejected) as refused:
+        await orders.record_urge("C100001", "XK202411110003", "wechat")
+    assert (refused.value.code, refused.value.status) == (
+        "order_not_awaiting_shipment",
+        422,
+    )
+    with pytest.raises(NotFound) as missing:
+        await orders.record_urge("C100002", "XK202411110002", "wechat")
+    assert missing.value.code == "order_not_found"
+    assert (await orders.list_urges("C100001", "XK202411110002"))["urge_count"] == 0
+
+
 async def test_bind_then_warranty_then_loyalty(settings: ClientSettings) -> None:
     crm, orders = CrmClient(settings), OrdersClient(settings)
     with pytest.raises(NotFound):
