@@ -9,6 +9,7 @@ then goes on with the flow's own slots.
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
@@ -24,12 +25,17 @@ from actions.common import (
     apologise_for_backend,
     crm_client,
     identity_channel,
+    latest_text,
     orders_client,
 )
 
 logger = logging.getLogger(__name__)
 
 IDENTITY_SLOTS = ("phone", "order_id", "customer_id")
+# "Not that one, the other order" without saying which.
+ANOTHER_ORDER = re.compile(
+    r"(另一|别的|其他|其它|换一?个|另外)(个|一)?(订单|单子|单)|不是(这|那)(个|一)?(订单|单)"
+)
 MAX_VERIFICATION_FAILURES = 2
 
 
@@ -89,6 +95,14 @@ class ShopperFormValidation(FormValidationAction, ABC):
             return {FLOW_STOP: BACKEND_DOWN}
         return {"customer_id": customer["customer_id"]}
 
+    async def extract_order_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Forget the order when the shopper says it was another one (not which)."""
+        if wants_another_order(tracker) and "order_id" in self.flow_slots:
+            return {"order_id": None}
+        return {}
+
     async def validate_phone(
         self,
         value: Any,
@@ -112,6 +126,8 @@ class ShopperFormValidation(FormValidationAction, ABC):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Check the order is the shopper's; while unknown, use it to verify them."""
+        if value is None:
+            return {"order_id": None}
         order_id = str(value).upper()
         customer_id = tracker.get_slot("customer_id")
         if not customer_id:
@@ -195,3 +211,20 @@ class ShopperFormValidation(FormValidationAction, ABC):
             "customer_id": customer["customer_id"],
             "verification_failures": 0,
         }
+
+
+def wants_another_order(tracker: Tracker) -> bool:
+    """Whether the shopper corrects the order without naming the new one.
+
+    Args:
+        tracker: The conversation.
+
+    Returns:
+        ``True`` for 不对，是另一个订单 while an order is chosen and no order
+        number came with the message.
+    """
+    return bool(
+        tracker.get_slot("order_id")
+        and not list(tracker.get_latest_entity_values("order_id"))
+        and ANOTHER_ORDER.search(latest_text(tracker))
+    )

@@ -20,7 +20,7 @@ from actions.common import (
     yuan,
 )
 from actions.flow import ShopperAction
-from actions.identity import ShopperFormValidation
+from actions.identity import ShopperFormValidation, wants_another_order
 
 # The shopper's reasons (return_reason slot values) → the order service's.
 REASONS: dict[str, ReturnReason] = {
@@ -94,12 +94,19 @@ class ValidateReturnForm(ShopperFormValidation):
         return "validate_return_form"
 
     async def order_selected(self, order_id: str, tracker: Tracker) -> dict[str, Any]:
-        """An order with a single line needs no item question."""
+        """Pick the item of a single-line order; forget an item of another order.
+
+        The shopper may correct the order mid-form (不对，是 XK… 那单); an item
+        chosen for the previous order must not carry over.
+        """
         customer_id = tracker.get_slot("customer_id")
         order = await orders_client().get_order(customer_id, order_id)
-        if len(order["items"]) == 1:
-            return {"item": order["items"][0]["sku"]}
-        return {}
+        skus = [line["sku"] for line in order["items"]]
+        if len(skus) == 1:
+            return {"item": skus[0]}
+        if tracker.get_slot("item") in skus:
+            return {}
+        return {"item": None, "return_confirmed": None}
 
     async def validate_item(
         self,
@@ -109,6 +116,8 @@ class ValidateReturnForm(ShopperFormValidation):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Resolve what the shopper said to one line of the order."""
+        if wants_another_order(tracker):
+            return {"item": None}  # the order is asked again first
         customer_id = tracker.get_slot("customer_id")
         order_id = tracker.get_slot("order_id")
         if not customer_id or not order_id:

@@ -133,3 +133,34 @@ def test_item_is_matched_by_sku_name_or_category():
     assert match_item(items, "耳机")["sku"] == "EB-AIR2-WHT"
     assert match_item(items, "防晒乳")["sku"] == "SK-SUN-50"
     assert match_item(items, "冰箱") is None
+
+
+async def test_correcting_the_order_forgets_the_item_of_the_old_one(services):
+    # The shopper chose the earbuds of …04, then says it was order …07 after all.
+    tracker = load_tracker(
+        "known_shopper", text="不对，是XK202411110007", order_id="XK202411110007"
+    )
+    tracker.slots["item"] = "EB-AIR2-WHT"
+    dispatcher, events = await validate(tracker)
+    assert slot_changes(events) == {
+        "order_id": "XK202411110007",
+        "item": None,
+        "return_confirmed": None,
+        "requested_slot": "item",
+    }
+    assert responses(dispatcher) == []
+
+
+async def test_another_order_without_a_number_asks_for_the_order_again(services):
+    # Asked for the item of …04, the shopper says it was another order.
+    tracker = load_tracker(
+        "known_shopper", text="不对，是另一个订单", item="不对，是另一个订单"
+    )
+    tracker.slots["order_id"] = "XK202411110004"
+    dispatcher, events = await validate(tracker)
+    assert slot_changes(events) == {
+        "item": None,
+        "order_id": None,
+        "requested_slot": "order_id",
+    }
+    assert responses(dispatcher) == []
