@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -37,6 +38,13 @@ ANOTHER_ORDER = re.compile(
     r"(另一|别的|其他|其它|换一?个|另外)(个|一)?(订单|单子|单)|不是(这|那)(个|一)?(订单|单)"
 )
 MAX_VERIFICATION_FAILURES = 2
+MAX_FORMAT_FAILURES = 2
+# What to say when an answer to these questions has no recognisable value.
+FORMAT_HINTS = {
+    "phone": "utter_phone_format_hint",
+    "order_id": "utter_order_format_hint",
+    "serial_number": "utter_serial_format_hint",
+}
 
 
 class ShopperFormValidation(FormValidationAction, ABC):
@@ -58,6 +66,46 @@ class ShopperFormValidation(FormValidationAction, ABC):
 
         Abstract, so rasa_sdk does not register this base class as an action.
         """
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate as usual; a malformed answer gets a hint, twice a person.
+
+        Only an ``inform`` that fills nothing counts: a side question or a new
+        topic still leaves the form so other rules can answer it.
+        """
+        requested = tracker.get_slot("requested_slot")
+        events = await super().run(dispatcher, tracker, domain)
+        if not self._is_malformed_answer(requested, tracker, events):
+            return events
+        failures = int(tracker.get_slot("validation_failures") or 0) + 1
+        if failures >= MAX_FORMAT_FAILURES:
+            dispatcher.utter_message(response="utter_offer_handoff_after_retries")
+            return [
+                *(e for e in events if e.get("name") != "requested_slot"),
+                SlotSet("validation_failures", 0),
+                SlotSet(FLOW_STOP, "format"),
+                SlotSet("requested_slot", None),
+            ]
+        dispatcher.utter_message(response=FORMAT_HINTS[str(requested)])
+        return [*events, SlotSet("validation_failures", failures)]
+
+    @staticmethod
+    def _is_malformed_answer(
+        requested: Any, tracker: Tracker, events: list[EventType]
+    ) -> bool:
+        filled = any(
+            event.get("event") == "slot" and event.get("name") != "requested_slot"
+            for event in events
+        )
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        return (
+            requested in FORMAT_HINTS
+            and intent == "inform"
+            and not filled
+            and not list(tracker.get_latest_entity_values(str(requested)))
+        )
 
     async def required_slots(
         self,

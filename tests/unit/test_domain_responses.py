@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from actions.returns import REFUSAL_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
-LITERAL = re.compile(r'"(utter_[a-z_]+)"')
+LITERAL = re.compile(r'(?<!get\()"(utter_[a-z_]+)"')
 PREFIXED = re.compile(r'f"(utter_[a-z_]+)\{')
 
 

@@ -82,3 +82,30 @@ async def test_crm_down_gets_an_apology_and_ends_the_form(services_down):
         "requested_slot": None,
     }
     assert responses(dispatcher) == ["utter_backend_unavailable"]
+
+
+def answer_without_value(text, **slots):
+    tracker = load_tracker("unknown_shopper", text=text, **slots)
+    tracker.slots["requested_slot"] = "phone"
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.9}
+    return tracker
+
+
+async def test_malformed_phone_gets_a_hint_then_an_offer_of_a_person(services):
+    dispatcher, events = await run_form(answer_without_value("138001380"))
+    assert responses(dispatcher) == ["utter_phone_format_hint"]
+    assert slot_changes(events) == {"requested_slot": "phone", "validation_failures": 1}
+    dispatcher, events = await run_form(
+        answer_without_value("1380013", validation_failures=1)
+    )
+    assert responses(dispatcher) == ["utter_offer_handoff_after_retries"]
+    assert slot_changes(events)["flow_stop"] == "format"
+    assert slot_changes(events)["requested_slot"] is None
+
+
+async def test_a_side_question_is_not_counted_as_a_malformed_answer(services):
+    tracker = answer_without_value("运费多少")
+    tracker.latest_message["intent"] = {"name": "faq", "confidence": 0.9}
+    dispatcher, events = await run_form(tracker)
+    assert responses(dispatcher) == []
+    assert "validation_failures" not in slot_changes(events)
