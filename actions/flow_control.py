@@ -7,19 +7,25 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import FLOW_STOP
+from actions.common import FLOW_BOOKKEEPING
 
-FLOW_SLOTS = (
-    "order_id",
-    "item",
-    "return_reason",
-    "return_confirmed",
-    "refund_estimate",
-    "serial_number",
-    "phone",
-    "validation_failures",
-    FLOW_STOP,
-)
+# Slots that belong to the shopper, not to one flow: they survive a stop.
+KEPT = frozenset({"customer_id"})
+# Filled by flows but not required by any form.
+EXTRA_FLOW_SLOTS = ("refund_estimate",)
+
+
+def flow_slots(domain: DomainDict) -> list[str]:
+    """Every slot a flow may have filled: all forms' slots plus bookkeeping.
+
+    Read from the domain, so a form added later (``python -m bot.scaffold``)
+    is covered without changing this action.
+    """
+    names: list[str] = []
+    for form in (domain.get("forms") or {}).values():
+        names.extend(form.get("required_slots") or [])
+    names.extend(["phone", *EXTRA_FLOW_SLOTS, *FLOW_BOOKKEEPING])
+    return [slot for slot in dict.fromkeys(names) if slot not in KEPT]
 
 
 class ActionResetFlow(Action):
@@ -33,4 +39,4 @@ class ActionResetFlow(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Unset the flow slots."""
-        return [SlotSet(slot, None) for slot in FLOW_SLOTS]
+        return [SlotSet(slot, None) for slot in flow_slots(domain)]
