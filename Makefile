@@ -15,6 +15,8 @@ export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
 export RASA_INTERFACE ?= 127.0.0.1
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+export CONSOLE_PORT ?= 8080
+export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 # No network at run time: no telemetry, quiet TensorFlow.
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL ?= 3
@@ -57,11 +59,17 @@ model: $(SPACY_MODEL)
 # --- run -------------------------------------------------------------------
 run: model
 	@scripts/dev_env.sh
+	@set -a; . var/dev.env; set +a; \
+	if [ -n "$${CONSOLE_DEMO_PASSWORD:-}" ]; then \
+	  $(PY) -m bot.console.users add demo --password "$$CONSOLE_DEMO_PASSWORD"; fi
 	@echo ""
 	@echo "Starting Xiaoke: Rasa server on http://$(RASA_INTERFACE):$(RASA_PORT), action server on port $(ACTION_PORT)."
 	@echo "Chat with it as soon as the Rasa server logs 'Rasa server is up and running':"
 	@echo "  make chat                     (in another terminal)"
 	@echo "  curl -s localhost:$(RASA_PORT)/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"你好\"}'"
+	@echo "Agent console: http://127.0.0.1:$(CONSOLE_PORT)   shopper web chat: http://127.0.0.1:$(CONSOLE_PORT)/chat"
+	@set -a; . var/dev.env; set +a; \
+	if [ -n "$${CONSOLE_DEMO_PASSWORD:-}" ]; then echo "  console login: demo / $$CONSOLE_DEMO_PASSWORD (from var/dev.env)"; fi
 	@echo "Ctrl-C stops everything."
 	@if [ -n "$${WECHAT_TOKEN:-}" ] || grep -q '^WECHAT_TOKEN=.' var/dev.env 2>/dev/null; then \
 	  echo "WeChat channel on: server URL https://<public host>/webhooks/wechat/webhook (Rasa port $(RASA_PORT))"; fi

@@ -1,0 +1,114 @@
+"""Build the agent console's aiohttp application."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import setup as setup_session
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+from cryptography import fernet
+
+from actions.clients.crm import CrmClient
+from actions.clients.http import ClientSettings, close_session
+from actions.clients.orders import OrdersClient
+from bot.backends.common.db import create_engine
+from bot.channels.wechat.client import WeChatApiClient
+from bot.channels.wechat.config import WeChatSettings
+from bot.console.auth import API_TOKEN_KEY, access_middleware
+from bot.console.config import ConsoleSettings
+from bot.console.keys import CRM, ORDERS, SERVICE, SETTINGS, STOPPING
+from bot.console.rasa import RasaClient
+from bot.console.repository import ConsoleRepository
+from bot.console.routes import setup_routes
+from bot.console.service import ConsoleService
+
+logger = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+SESSION_COOKIE = "xiaoke_console"
+SESSION_MAX_AGE = 12 * 3600
+
+
+async def resources(app: web.Application) -> AsyncIterator[None]:
+    """Open the database, HTTP clients and WeChat client; close them at exit."""
+    settings = app[SETTINGS]
+    engine = create_engine(settings.database_url)
+    repository = ConsoleRepository(engine)
+    await repository.create_tables()
+    http = aiohttp.ClientSession()
+    wechat_settings = WeChatSettings.from_env(settings.environ)
+    wechat = None
+    if wechat_settings is not None and wechat_settings.can_send:
+        wechat = WeChatApiClient(
+            wechat_settings.app_id,
+            wechat_settings.app_secret,
+            wechat_settings.api_base_url,
+            timeout=wechat_settings.api_timeout,
+        )
+    backend_settings = ClientSettings.from_env(settings.environ)
+    app[CRM] = CrmClient(backend_settings)
+    app[ORDERS] = OrdersClient(backend_settings)
+    app[SERVICE] = ConsoleService(
+        settings,
+        repository,
+        RasaClient(http, settings.rasa_url, settings.rasa_token),
+        wechat,
+    )
+    try:
+        yield
+    finally:
+        if wechat is not None:
+            await wechat.close()
+        await http.close()
+        await close_session()
+        await engine.dispose()
+
+
+async def _stop_streams(app: web.Application) -> None:
+    app[STOPPING].set()
+
+
+def create_app(settings: ConsoleSettings) -> web.Application:
+    """Build the console (nothing is opened until the app starts).
+
+    Args:
+        settings: The console settings.
+
+    Returns:
+        The application.
+    """
+    app = web.Application(client_max_size=256 * 1024)
+    app[SETTINGS] = settings
+    app[API_TOKEN_KEY] = settings.api_token
+    app[STOPPING] = asyncio.Event()
+    storage = EncryptedCookieStorage(
+        fernet.Fernet(base64_key(settings.secret_key)),
+        cookie_name=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="Lax",
+    )
+    setup_session(app, storage)
+    app.middlewares.append(access_middleware)
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(default=True),
+    )
+    app.cleanup_ctx.append(resources)
+    app.on_shutdown.append(_stop_streams)  # type: ignore[arg-type]
+    setup_routes(app)
+    return app
+
+
+def base64_key(key: bytes) -> bytes:
+    """The Fernet form of a 32-byte key."""
+    return base64.urlsafe_b64encode(key)

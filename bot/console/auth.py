@@ -1,0 +1,122 @@
+"""Who may do what: login sessions, CSRF tokens and the internal API token.
+
+All authorisation lives in :func:`access_middleware`; a later role model only
+needs to change :func:`required_access`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from enum import Enum
+
+from aiohttp import web
+from aiohttp_session import Session, get_session
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+API_TOKEN_KEY = web.AppKey("api_token", str)
+
+
+class Access(Enum):
+    """What a path needs."""
+
+    PUBLIC = "public"  # static files, the login page, the shopper web chat
+    INTERNAL = "internal"  # the action server, with the bearer token
+    STAFF = "staff"  # a logged-in agent
+
+
+def required_access(path: str) -> Access:
+    """What ``path`` needs (the one place to add roles later)."""
+    if path.startswith("/internal/"):
+        return Access.INTERNAL
+    if (
+        path in ("/login", "/health", "/chat")
+        or path.startswith("/static/")
+        or path.startswith("/chat/")
+    ):
+        return Access.PUBLIC
+    return Access.STAFF
+
+
+def csrf_token(session: Session) -> str:
+    """The session's CSRF token (created on first use)."""
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def current_user(request: web.Request) -> str:
+    """The logged-in agent (set by :func:`access_middleware`)."""
+    user = request.get("user")
+    if not isinstance(user, str):
+        raise web.HTTPUnauthorized()
+    return user
+
+
+def _wants_json(request: web.Request) -> bool:
+    return request.path.startswith(
+        "/api/"
+    ) or "application/json" in request.headers.get("Accept", "")
+
+
+def _json_error(
+    status: type[web.HTTPException], code: str, message: str
+) -> web.HTTPException:
+    return status(
+        text=web.json_response({"error": {"code": code, "message": message}}).text,
+        content_type="application/json",
+    )
+
+
+async def _check_csrf(request: web.Request, session: Session) -> None:
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        sent = str((await request.post()).get(CSRF_FIELD) or "")
+    expected = session.get("csrf")
+    if (
+        not sent
+        or not isinstance(expected, str)
+        or not hmac.compare_digest(sent, expected)
+    ):
+        raise _json_error(web.HTTPForbidden, "csrf", "CSRF token missing or wrong")
+
+
+@web.middleware
+async def access_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Let a request through only with what its path needs.
+
+    Staff paths need a logged-in session (pages redirect to ``/login``, APIs
+    answer 401); every non-GET with a session (login included) needs the
+    session's CSRF token; ``/internal/*`` needs ``Authorization: Bearer``.
+    """
+    access = required_access(request.path)
+    if access is Access.INTERNAL:
+        expected = f"Bearer {request.app[API_TOKEN_KEY]}"
+        sent = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise _json_error(web.HTTPUnauthorized, "unauthorized", "bad token")
+        return await handler(request)
+    if access is Access.PUBLIC and request.path != "/login":
+        return await handler(request)
+    session = await get_session(request)
+    if request.method not in SAFE_METHODS:
+        await _check_csrf(request, session)
+    if access is Access.STAFF:
+        user = session.get("user")
+        if not isinstance(user, str):
+            if _wants_json(request):
+                raise _json_error(web.HTTPUnauthorized, "login", "login required")
+            raise web.HTTPSeeOther("/login")
+        request["user"] = user
+    return await handler(request)

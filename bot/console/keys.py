@@ -1,0 +1,19 @@
+"""Typed keys of what the console application holds."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from actions.clients.crm import CrmClient
+from actions.clients.orders import OrdersClient
+from bot.console.config import ConsoleSettings
+from bot.console.service import ConsoleService
+
+SETTINGS = web.AppKey("settings", ConsoleSettings)
+SERVICE = web.AppKey("service", ConsoleService)
+CRM = web.AppKey("crm", CrmClient)
+ORDERS = web.AppKey("orders", OrdersClient)
+#: Set at shutdown so live-update streams end instead of holding it up.
+STOPPING = web.AppKey("stopping", asyncio.Event)

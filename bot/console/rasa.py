@@ -1,0 +1,71 @@
+"""Rasa's HTTP API as the console uses it: trackers, appended events, REST channel."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from urllib.parse import quote
+
+import aiohttp
+
+
+class RasaError(Exception):
+    """The Rasa server could not be reached or refused the request."""
+
+
+class RasaClient:
+    """Calls the Rasa server with its API token.
+
+    Args:
+        session: The console's HTTP session.
+        base_url: ``RASA_URL``.
+        token: ``RASA_TOKEN``.
+        timeout: Seconds per call (the REST webhook waits for the bot's answer).
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        token: str,
+        timeout: float = 30.0,
+    ) -> None:
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._token = token
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    def _conversation(self, conversation_id: str, tail: str) -> str:
+        return f"{self._base_url}/conversations/{quote(conversation_id, safe='')}{tail}"
+
+    async def _call(
+        self, method: str, url: str, *, json: Any = None, token: bool = True
+    ) -> Any:
+        params = {"token": self._token} if token else None
+        try:
+            async with self._session.request(
+                method, url, params=params, json=json, timeout=self._timeout
+            ) as response:
+                if response.status != 200:
+                    raise RasaError(f"{method} {url} answered {response.status}")
+                return await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise RasaError(f"{method} {url}: {type(error).__name__}") from error
+
+    async def tracker(self, conversation_id: str) -> dict[str, Any]:
+        """The conversation's tracker with every event."""
+        url = self._conversation(conversation_id, "/tracker")
+        return cast(dict[str, Any], await self._call("GET", url))
+
+    async def append_events(
+        self, conversation_id: str, events: list[dict[str, Any]]
+    ) -> None:
+        """Append events to the conversation (no channel side effects)."""
+        url = self._conversation(conversation_id, "/tracker/events")
+        await self._call("POST", url, json=events)
+
+    async def send_rest(self, sender: str, message: str) -> list[dict[str, Any]]:
+        """Send a shopper message through the REST channel; the bot's answers."""
+        url = f"{self._base_url}/webhooks/rest/webhook"
+        body = {"sender": sender, "message": message}
+        answer = await self._call("POST", url, json=body, token=False)
+        return cast(list[dict[str, Any]], answer or [])

@@ -1,0 +1,258 @@
+"""Queue, assignments, staff and web-chat messages in the console's database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.console.models import (
+    CLAIMED,
+    OPEN_STATES,
+    WAITING,
+    handoffs,
+    metadata,
+    staff,
+    web_messages,
+)
+
+
+def utcnow() -> datetime:
+    """Now, as naive UTC (how the tables store time)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """One conversation handed to people.
+
+    Attributes:
+        id: Queue entry id.
+        conversation_id: Rasa's sender id (the WeChat openid for ``wechat``).
+        channel: ``web`` or ``wechat``.
+        reason: Why the bot handed off (a code or text).
+        summary: What the action server wrote for the agent.
+        customer_id: The CRM customer, when the shopper was identified.
+        status: ``waiting``, ``claimed``, ``returned`` or ``closed``.
+        agent: Who claimed it.
+        created_at: When it was queued (naive UTC).
+        claimed_at: When it was claimed.
+        ended_at: When it was handed back or closed.
+    """
+
+    id: int
+    conversation_id: str
+    channel: str
+    reason: str
+    summary: dict[str, Any]
+    customer_id: str | None
+    status: str
+    agent: str | None
+    created_at: datetime
+    claimed_at: datetime | None
+    ended_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> Handoff:
+        """Build from a ``handoffs`` row."""
+        return cls(**dict(row._mapping))
+
+
+@dataclass(frozen=True)
+class WebMessage:
+    """A message for a web-chat shopper from a person (polled by ``/chat``)."""
+
+    id: int
+    conversation_id: str
+    text: str
+    agent: str | None
+    created_at: datetime
+
+
+class ConsoleRepository:
+    """Every database access of the console; each method is one transaction.
+
+    Args:
+        engine: The console's engine.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def create_tables(self) -> None:
+        """Create missing tables (the schema is small and additive)."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+
+    # --- queue ------------------------------------------------------------
+    async def enqueue(
+        self,
+        *,
+        conversation_id: str,
+        channel: str,
+        reason: str,
+        summary: dict[str, Any],
+        customer_id: str | None,
+        now: datetime | None = None,
+    ) -> Handoff:
+        """Queue a conversation, or return its open entry if it has one."""
+        async with self.engine.begin() as connection:
+            existing = (
+                await connection.execute(
+                    select(handoffs).where(
+                        handoffs.c.conversation_id == conversation_id,
+                        handoffs.c.status.in_(OPEN_STATES),
+                    )
+                )
+            ).first()
+            if existing is not None:
+                return Handoff.from_row(existing)
+            result = await connection.execute(
+                insert(handoffs).values(
+                    conversation_id=conversation_id,
+                    channel=channel,
+                    reason=reason,
+                    summary=summary,
+                    customer_id=customer_id,
+                    status=WAITING,
+                    created_at=now or utcnow(),
+                )
+            )
+            new_id = result.inserted_primary_key[0]
+            row = (
+                await connection.execute(
+                    select(handoffs).where(handoffs.c.id == new_id)
+                )
+            ).one()
+            return Handoff.from_row(row)
+
+    async def position(self, handoff: Handoff) -> int:
+        """How many waiting conversations are ahead of ``handoff``."""
+        async with self.engine.connect() as connection:
+            ahead = await connection.scalar(
+                select(func.count())
+                .select_from(handoffs)
+                .where(
+                    handoffs.c.status == WAITING,
+                    handoffs.c.id < handoff.id,
+                )
+            )
+        return int(ahead or 0)
+
+    async def waiting(self) -> list[Handoff]:
+        """Waiting conversations, oldest first."""
+        return await self._select(
+            handoffs.c.status == WAITING, order=(handoffs.c.created_at, handoffs.c.id)
+        )
+
+    async def claimed_by(self, agent: str) -> list[Handoff]:
+        """Conversations ``agent`` is handling, oldest claim first."""
+        return await self._select(
+            and_(handoffs.c.status == CLAIMED, handoffs.c.agent == agent),
+            order=(handoffs.c.claimed_at, handoffs.c.id),
+        )
+
+    async def get(self, handoff_id: int) -> Handoff | None:
+        """One queue entry, or ``None``."""
+        found = await self._select(handoffs.c.id == handoff_id, order=())
+        return found[0] if found else None
+
+    async def claim(
+        self, handoff_id: int, agent: str, now: datetime | None = None
+    ) -> bool:
+        """Give a waiting conversation to ``agent``; ``False`` if it is not waiting.
+
+        One conditional UPDATE: of two agents claiming at once, exactly one
+        changes the row.
+        """
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                update(handoffs)
+                .where(handoffs.c.id == handoff_id, handoffs.c.status == WAITING)
+                .values(status=CLAIMED, agent=agent, claimed_at=now or utcnow())
+            )
+        return result.rowcount == 1
+
+    async def finish(
+        self, handoff_id: int, agent: str, status: str, now: datetime | None = None
+    ) -> bool:
+        """End ``agent``'s claim with ``status`` (``returned`` or ``closed``)."""
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                update(handoffs)
+                .where(
+                    handoffs.c.id == handoff_id,
+                    handoffs.c.status == CLAIMED,
+                    handoffs.c.agent == agent,
+                )
+                .values(status=status, ended_at=now or utcnow())
+            )
+        return result.rowcount == 1
+
+    async def _select(self, where: Any, order: tuple[Any, ...]) -> list[Handoff]:
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(
+                select(handoffs).where(where).order_by(*order)
+            )
+            return [Handoff.from_row(row) for row in rows]
+
+    # --- web chat ---------------------------------------------------------
+    async def add_web_message(
+        self, conversation_id: str, text: str, agent: str | None
+    ) -> None:
+        """Store a message for a web-chat shopper to poll."""
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                insert(web_messages).values(
+                    conversation_id=conversation_id,
+                    text=text,
+                    agent=agent,
+                    created_at=utcnow(),
+                )
+            )
+
+    async def web_messages_after(
+        self, conversation_id: str, after: int, limit: int = 50
+    ) -> list[WebMessage]:
+        """Messages for a web-chat shopper newer than id ``after``."""
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(
+                select(web_messages)
+                .where(
+                    web_messages.c.conversation_id == conversation_id,
+                    web_messages.c.id > after,
+                )
+                .order_by(web_messages.c.id)
+                .limit(limit)
+            )
+            return [WebMessage(**dict(row._mapping)) for row in rows]
+
+    # --- staff ------------------------------------------------------------
+    async def password_hash(self, username: str) -> str | None:
+        """The stored hash of ``username``'s password, or ``None``."""
+        async with self.engine.connect() as connection:
+            value = await connection.scalar(
+                select(staff.c.password_hash).where(staff.c.username == username)
+            )
+        return str(value) if value is not None else None
+
+    async def save_user(self, username: str, password_hash: str) -> bool:
+        """Create ``username`` or change their password; ``True`` when created."""
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                update(staff)
+                .where(staff.c.username == username)
+                .values(password_hash=password_hash)
+            )
+            if result.rowcount:
+                return False
+            await connection.execute(
+                insert(staff).values(
+                    username=username, password_hash=password_hash, created_at=utcnow()
+                )
+            )
+            return True

@@ -1,0 +1,34 @@
+"""URL map of the console."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.console import views
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def setup_routes(app: web.Application) -> None:
+    """Register every route (access rules: ``auth.required_access``)."""
+    app.router.add_get("/health", views.health)
+    app.router.add_get("/login", views.login_page)
+    app.router.add_post("/login", views.login)
+    app.router.add_post("/logout", views.logout)
+    app.router.add_get("/", views.index)
+    app.router.add_get("/queue", views.queue_page)
+    app.router.add_get("/api/queue", views.queue_json)
+    app.router.add_get("/api/queue/stream", views.queue_stream)
+    app.router.add_post("/handoffs/{handoff_id}/claim", views.claim)
+    app.router.add_post("/handoffs/{handoff_id}/reply", views.reply)
+    app.router.add_post("/handoffs/{handoff_id}/handback", views.hand_back)
+    app.router.add_post("/handoffs/{handoff_id}/close", views.close)
+    app.router.add_get("/conversations/{handoff_id}", views.conversation_page)
+    app.router.add_get("/api/handoffs/{handoff_id}/stream", views.conversation_stream)
+    app.router.add_post("/internal/handoffs", views.internal_handoff)
+    app.router.add_get("/chat", views.chat_page)
+    app.router.add_post("/chat/api/send", views.chat_send)
+    app.router.add_get("/chat/api/messages", views.chat_messages)
+    app.router.add_static("/static/", STATIC, name="static")

@@ -1,0 +1,274 @@
+"""What agents do: queue a handoff, claim, reply, hand back, close."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from bot.console.config import CHINA, ConsoleSettings
+from bot.console.models import CLOSED, RETURNED
+from bot.console.rasa import RasaClient, RasaError
+from bot.console.repository import ConsoleRepository, Handoff
+
+logger = logging.getLogger(__name__)
+
+#: Shopper-facing lines when people hand the conversation back.
+HANDED_BACK = "人工客服已结束服务，接下来由小客继续为您服务～有问题随时问我哦。"
+CLOSED_LINE = "本次人工服务已结束，感谢您的耐心！之后有问题随时找小客哦～"
+CHANNELS = ("web", "wechat")
+
+
+class DeliveryError(Exception):
+    """A message could not reach the shopper (the reason is for the agent)."""
+
+
+class ConsoleActionError(Exception):
+    """An agent action is not possible (the message is shown to the agent)."""
+
+
+class WeChatSender(Protocol):
+    """What the console needs of the WeChat platform client."""
+
+    async def send_text(self, openid: str, content: str) -> None:
+        """Send a customer-service text message."""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """The answer to the action server: where the conversation is in the queue."""
+
+    handoff: Handoff
+    position: int
+    estimated_wait_minutes: int
+    service_open: bool
+    opens_at: str
+    service_hours: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``QueueTicket`` wire format (actions/clients/console.py)."""
+        return {
+            "handoff_id": self.handoff.id,
+            "position": self.position,
+            "estimated_wait_minutes": self.estimated_wait_minutes,
+            "service_open": self.service_open,
+            "opens_at": self.opens_at,
+            "service_hours": self.service_hours,
+        }
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One line of the transcript as the agent sees it.
+
+    Attributes:
+        index: Position of the event in the tracker (for live updates).
+        who: ``shopper``, ``bot``, ``agent`` or ``system``.
+        text: What was said (or what happened).
+        agent: The agent's username for ``agent`` lines.
+        time: ``HH:MM`` China time.
+    """
+
+    index: int
+    who: str
+    text: str
+    agent: str | None
+    time: str
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON for the live updates."""
+        return {
+            "index": self.index,
+            "who": self.who,
+            "text": self.text,
+            "agent": self.agent,
+            "time": self.time,
+        }
+
+
+def _clock(timestamp: Any) -> str:
+    try:
+        moment = datetime.fromtimestamp(float(timestamp), timezone.utc)
+    except (TypeError, ValueError):
+        return ""
+    return moment.astimezone(CHINA).strftime("%H:%M")
+
+
+def transcript(events: list[dict[str, Any]], start: int = 0) -> list[TranscriptLine]:
+    """Turn tracker events (from index ``start``) into transcript lines."""
+    lines = []
+    for index, event in enumerate(events[start:], start=start):
+        kind = event.get("event")
+        when = _clock(event.get("timestamp"))
+        if kind == "user":
+            lines.append(
+                TranscriptLine(
+                    index, "shopper", str(event.get("text") or ""), None, when
+                )
+            )
+        elif kind == "bot" and event.get("text"):
+            agent = (event.get("metadata") or {}).get("agent")
+            who = "agent" if agent else "bot"
+            lines.append(TranscriptLine(index, who, str(event["text"]), agent, when))
+        elif kind == "pause":
+            lines.append(
+                TranscriptLine(index, "system", "转人工，机器人暂停", None, when)
+            )
+        elif kind == "resume":
+            lines.append(TranscriptLine(index, "system", "机器人恢复服务", None, when))
+    return lines
+
+
+def channel_of(tracker: dict[str, Any]) -> str:
+    """``wechat`` or ``web``, from the tracker's latest input channel."""
+    channel = (tracker.get("latest_input_channel") or "").lower()
+    return "wechat" if channel == "wechat" else "web"
+
+
+class ConsoleService:
+    """The console's use cases, over the repository, Rasa and the channels.
+
+    Args:
+        settings: The console settings.
+        repository: The database.
+        rasa: The Rasa HTTP API.
+        wechat: The WeChat platform client, when the channel can send.
+    """
+
+    def __init__(
+        self,
+        settings: ConsoleSettings,
+        repository: ConsoleRepository,
+        rasa: RasaClient,
+        wechat: WeChatSender | None = None,
+    ) -> None:
+        self.settings = settings
+        self.repository = repository
+        self.rasa = rasa
+        self.wechat = wechat
+
+    async def request_handoff(
+        self,
+        *,
+        conversation_id: str,
+        channel: str,
+        reason: str,
+        summary: dict[str, Any],
+        customer_id: str | None,
+        now: datetime | None = None,
+    ) -> Ticket:
+        """Queue a conversation and say where it stands."""
+        handoff = await self.repository.enqueue(
+            conversation_id=conversation_id,
+            channel=channel if channel in CHANNELS else "web",
+            reason=reason,
+            summary=summary,
+            customer_id=customer_id,
+        )
+        position = await self.repository.position(handoff)
+        moment = now or datetime.now(timezone.utc)
+        hours = self.settings.service_hours
+        return Ticket(
+            handoff=handoff,
+            position=position,
+            estimated_wait_minutes=max(
+                1, math.ceil((position + 1) * self.settings.minutes_per_conversation)
+            ),
+            service_open=hours.is_open(moment),
+            opens_at=hours.opens_at(moment),
+            service_hours=str(hours),
+        )
+
+    async def _owned(self, handoff_id: int, agent: str) -> Handoff:
+        handoff = await self.repository.get(handoff_id)
+        if handoff is None:
+            raise ConsoleActionError("没有这个会话")
+        if handoff.status != "claimed" or handoff.agent != agent:
+            raise ConsoleActionError("这个会话不在您手上（可能已交还或被关闭）")
+        return handoff
+
+    async def deliver(self, handoff: Handoff, text: str, agent: str | None) -> None:
+        """Send ``text`` to the shopper through their own channel.
+
+        Raises:
+            DeliveryError: The channel refused or is not configured.
+        """
+        if handoff.channel == "wechat":
+            if self.wechat is None:
+                raise DeliveryError(
+                    "微信通道未配置（WECHAT_APP_ID/SECRET），消息未送达"
+                )
+            try:
+                await self.wechat.send_text(handoff.conversation_id, text)
+            except Exception as error:
+                logger.warning("WeChat delivery failed: %r", error)
+                raise DeliveryError(f"微信消息发送失败：{error}") from error
+        else:
+            await self.repository.add_web_message(handoff.conversation_id, text, agent)
+
+    async def reply(self, handoff_id: int, agent: str, text: str) -> None:
+        """Deliver the agent's reply and record it in the transcript.
+
+        Raises:
+            ConsoleActionError: Not the agent's conversation, or empty text.
+            DeliveryError: The shopper's channel refused.
+            RasaError: The transcript could not be updated.
+        """
+        text = text.strip()
+        if not text:
+            raise ConsoleActionError("回复不能为空")
+        handoff = await self._owned(handoff_id, agent)
+        await self.deliver(handoff, text, agent)
+        await self.rasa.append_events(
+            handoff.conversation_id,
+            [{"event": "bot", "text": text, "metadata": {"agent": agent}}],
+        )
+
+    async def hand_back(self, handoff_id: int, agent: str) -> None:
+        """Let the bot answer again, tell the shopper so, end the claim."""
+        await self._end(handoff_id, agent, RETURNED, HANDED_BACK)
+
+    async def close(self, handoff_id: int, agent: str) -> None:
+        """End the human service; the bot answers the shopper's next message."""
+        await self._end(handoff_id, agent, CLOSED, CLOSED_LINE)
+
+    async def _end(self, handoff_id: int, agent: str, status: str, line: str) -> None:
+        handoff = await self._owned(handoff_id, agent)
+        # action_listen after the resume: the shopper's next message is then
+        # predicted like any other turn, not as a follow-up of action_handoff.
+        await self.rasa.append_events(
+            handoff.conversation_id,
+            [
+                {"event": "resume"},
+                {"event": "bot", "text": line, "metadata": {"agent": agent}},
+                {"event": "action", "name": "action_listen"},
+            ],
+        )
+        await self.repository.finish(handoff_id, agent, status)
+        try:
+            await self.deliver(handoff, line, None)
+        except DeliveryError as error:
+            logger.warning("hand-back line not delivered: %s", error)
+
+    async def transcript(
+        self, handoff: Handoff, start: int = 0
+    ) -> tuple[list[TranscriptLine], int]:
+        """Transcript lines from event ``start``, and the number of events."""
+        tracker = await self.rasa.tracker(handoff.conversation_id)
+        events = list(tracker.get("events") or [])
+        return transcript(events, start), len(events)
+
+
+__all__ = [
+    "HANDED_BACK",
+    "ConsoleActionError",
+    "ConsoleService",
+    "DeliveryError",
+    "RasaError",
+    "Ticket",
+    "TranscriptLine",
+    "channel_of",
+    "transcript",
+]

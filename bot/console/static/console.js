@@ -1,0 +1,107 @@
+// Live updates for the console (server-sent events) and the reply box.
+"use strict";
+(function () {
+  const csrf = document.querySelector('meta[name="csrf-token"]');
+  const token = csrf ? csrf.content : "";
+  const WHO = { shopper: "顾客", bot: "小客", agent: "客服", system: "系统" };
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  const queue = document.getElementById("queue");
+  if (queue) {
+    const source = new EventSource(queue.dataset.live);
+    source.addEventListener("queue", (event) => {
+      const state = JSON.parse(event.data);
+      const body = queue.querySelector("tbody");
+      body.replaceChildren();
+      if (!state.waiting.length) {
+        const row = el("tr", "empty");
+        const cell = el("td", "", "暂无等待中的会话");
+        cell.colSpan = 5;
+        row.append(cell);
+        body.append(row);
+      }
+      for (const item of state.waiting) {
+        const row = el("tr");
+        row.dataset.id = item.id;
+        row.append(el("td", "", item.channel), el("td", "", item.waited),
+                   el("td", "", item.reason), el("td", "mono", item.conversation_id));
+        const form = el("form");
+        form.method = "post";
+        form.action = `/handoffs/${item.id}/claim`;
+        const hidden = el("input");
+        hidden.type = "hidden"; hidden.name = "csrf_token"; hidden.value = token;
+        const button = el("button", "claim", "接入");
+        button.type = "submit";
+        form.append(hidden, button);
+        const cell = el("td");
+        cell.append(form);
+        row.append(cell);
+        body.append(row);
+      }
+      const mine = document.getElementById("mine");
+      mine.replaceChildren();
+      for (const item of state.mine) {
+        const li = el("li");
+        const link = el("a", "", `${item.channel} · ${item.conversation_id} · ${item.reason}`);
+        link.href = `/conversations/${item.id}`;
+        li.append(link);
+        mine.append(li);
+      }
+      if (!state.mine.length) mine.append(el("li", "empty", "无"));
+    });
+  }
+
+  const transcript = document.getElementById("transcript");
+  if (transcript) {
+    const source = new EventSource(transcript.dataset.live);
+    source.addEventListener("lines", (event) => {
+      for (const line of JSON.parse(event.data)) {
+        const li = el("li", line.who);
+        const who = line.who === "agent" ? `客服 ${line.agent}` : WHO[line.who];
+        li.append(el("span", "who", who), el("span", "time", line.time), " ",
+                  el("span", "text", line.text));
+        transcript.append(li);
+      }
+      transcript.scrollTop = transcript.scrollHeight;
+    });
+    source.addEventListener("status", (event) => {
+      document.getElementById("status").textContent = JSON.parse(event.data).status;
+    });
+    window.addEventListener("beforeunload", () => source.close());
+  }
+
+  const replyForm = document.getElementById("reply-form");
+  if (replyForm) {
+    const text = document.getElementById("reply-text");
+    const error = document.getElementById("reply-error");
+    replyForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      const response = await fetch(replyForm.action, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "application/json",
+                   "X-CSRF-Token": token },
+        body: JSON.stringify({ text: text.value }),
+      });
+      if (response.ok) {
+        text.value = "";
+      } else {
+        const body = await response.json().catch(() => ({}));
+        error.textContent = (body.error && body.error.message) || "发送失败";
+        error.hidden = false;
+      }
+    });
+    text.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        replyForm.requestSubmit();
+      }
+    });
+  }
+})();

@@ -1,0 +1,57 @@
+"""Manage staff accounts: ``python -m bot.console.users add NAME --password …``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+
+from bot.backends.common.db import create_engine
+from bot.console.config import DEFAULT_DATABASE_URL
+from bot.console.passwords import hash_password
+from bot.console.repository import ConsoleRepository
+
+
+async def add_user(database_url: str, username: str, password: str) -> bool:
+    """Create a staff account or reset its password; ``True`` when created."""
+    engine = create_engine(database_url)
+    try:
+        repository = ConsoleRepository(engine)
+        await repository.create_tables()
+        return await repository.save_user(username, hash_password(password))
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line."""
+    parser = argparse.ArgumentParser(prog="python -m bot.console.users")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add = commands.add_parser("add", help="create a staff account or set its password")
+    add.add_argument("username")
+    add.add_argument(
+        "--password", help="the password (default: $CONSOLE_PASSWORD or a prompt)"
+    )
+    add.add_argument(
+        "--database-url",
+        default=os.environ.get("CONSOLE_DATABASE_URL") or DEFAULT_DATABASE_URL,
+    )
+    args = parser.parse_args(argv)
+    password = (
+        args.password
+        or os.environ.get("CONSOLE_PASSWORD")
+        or getpass.getpass(f"password for {args.username}: ")
+    )
+    try:
+        created = asyncio.run(add_user(args.database_url, args.username, password))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"staff account {args.username} {'created' if created else 'updated'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Browser end to end: a shopper asks for a person in the web chat, an agent answers.
+
+Real processes: order + CRM services, action server, Rasa server, console;
+headless Debian Chromium driven by Playwright.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.console.service import HANDED_BACK
+from tests.conftest import ROOT, latest_model
+from tests.support.backend_processes import run_backends
+from tests.support.console_processes import (
+    CHROMIUM_ARGS,
+    console_port_and_token,
+    ensure_chromium,
+    run_console,
+)
+from tests.support.processes import run_assistant
+
+pytestmark = pytest.mark.model
+ARTIFACTS = ROOT / "tests" / "artifacts"
+TIMEOUT_MS = 30_000
+REPLY = "您好，我是客服小王，马上帮您查"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("console-e2e")
+    port, api_token = console_port_and_token()
+    console_url = f"http://127.0.0.1:{port}"
+    with run_backends(workdir) as backends:
+        env = {**backends, "CONSOLE_URL": console_url, "CONSOLE_API_TOKEN": api_token}
+        with run_assistant(latest_model(), workdir, env=env) as assistant:
+            console_env = {
+                **backends,
+                "RASA_URL": assistant.url,
+                "RASA_TOKEN": assistant.token,
+            }
+            with run_console(workdir, port, api_token, console_env) as console:
+                yield console, workdir
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = ensure_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(executable), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+def test_shopper_gets_a_person_and_then_the_bot_back(stack, browser, request):
+    console, workdir = stack
+    shopper_context = browser.new_context()
+    agent_context = browser.new_context()
+    shopper = shopper_context.new_page()
+    agent = agent_context.new_page()
+    for page in (shopper, agent):
+        page.set_default_timeout(TIMEOUT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    started = time.monotonic()
+    try:
+        # the shopper asks for a person
+        shopper.goto(f"{console.url}/chat")
+        shopper.fill("#chat-input", "转人工")
+        shopper.press("#chat-input", "Enter")
+        shopper.locator("#messages li.bot", has_text="已为您转接人工客服").wait_for()
+
+        # the agent logs in and sees it in the queue
+        agent.goto(f"{console.url}/queue")
+        agent.fill("input[name=username]", console.username)
+        agent.fill("input[name=password]", console.password)
+        agent.click("#login")
+        agent.locator("#queue tbody tr", has_text="顾客要求转人工").wait_for()
+        agent.locator("#queue tbody tr").first.locator("button.claim").click()
+        agent.wait_for_url("**/conversations/*")
+        agent.locator("#transcript li.shopper", has_text="转人工").wait_for()
+
+        # a shopper message while paused appears live; the bot stays quiet
+        shopper.fill("#chat-input", "在吗？我的快递显示签收了但没收到")
+        shopper.press("#chat-input", "Enter")
+        agent.locator("#transcript li.shopper", has_text="签收了但没收到").wait_for()
+
+        # the agent replies; the shopper sees it
+        agent.fill("#reply-text", REPLY)
+        agent.press("#reply-text", "Enter")
+        shopper.locator("#messages li.agent", has_text=REPLY).wait_for()
+        agent.locator("#transcript li.agent", has_text=REPLY).wait_for()
+        assert shopper.locator("#messages li.bot").count() == 1
+        agent.screenshot(path=str(ARTIFACTS / "console_conversation.png"))
+
+        # hand back: the shopper is told, and the bot answers again
+        agent.click("#hand-back")
+        agent.wait_for_url("**/queue")
+        shopper.locator("#messages li.agent", has_text="小客继续为您服务").wait_for()
+        shopper.fill("#chat-input", "你好")
+        shopper.press("#chat-input", "Enter")
+        shopper.locator("#messages li.bot", has_text="小客").first.wait_for()
+        assert HANDED_BACK.startswith("人工客服已结束服务")
+        print(f"browser flow took {time.monotonic() - started:.1f}s")
+    except Exception:
+        for name, page in (("shopper", shopper), ("agent", agent)):
+            page.screenshot(path=str(ARTIFACTS / f"console_e2e_failure_{name}.png"))
+        print((Path(workdir) / "console.log").read_text()[-3000:])
+        raise
+    finally:
+        shopper_context.close()
+        agent_context.close()

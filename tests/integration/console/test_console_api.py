@@ -1,0 +1,316 @@
+"""Console HTTP API: login, CSRF, internal token, claiming, replying, hand-back."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from bot.backends.common.db import create_engine
+from bot.console.repository import ConsoleRepository
+from bot.console.service import HANDED_BACK
+from tests.integration.console.conftest import (
+    API_TOKEN,
+    console_settings,
+    csrf_of,
+    login,
+    queue_handoff,
+    start_console,
+)
+
+
+async def test_pages_and_apis_need_a_login(console):
+    page = await console.get("/queue", allow_redirects=False)
+    assert page.status == 303 and page.headers["Location"] == "/login"
+    api = await console.get("/api/queue")
+    assert api.status == 401
+    assert (await api.json())["error"]["code"] == "login"
+    conversation = await console.get("/conversations/1", allow_redirects=False)
+    assert conversation.status == 303
+
+
+async def test_the_shopper_chat_and_static_files_need_no_login(console):
+    assert (await console.get("/chat")).status == 200
+    assert (await console.get("/static/chat.js")).status == 200
+
+
+async def test_wrong_password_is_refused(console):
+    token = await csrf_of(console)
+    response = await console.post(
+        "/login",
+        data={"username": "alice", "password": "wrong-password", "csrf_token": token},
+    )
+    assert response.status == 401
+    assert "用户名或密码不正确" in await response.text()
+    assert (await console.get("/api/queue")).status == 401
+
+
+async def test_login_without_csrf_token_is_refused(console):
+    await console.get("/login")
+    response = await console.post(
+        "/login", data={"username": "alice", "password": "alice-password"}
+    )
+    assert response.status == 403
+
+
+async def test_post_without_csrf_token_is_refused_when_logged_in(console):
+    await login(console)
+    ticket = await queue_handoff(console)
+    response = await console.post(f"/handoffs/{ticket['handoff_id']}/claim")
+    assert response.status == 403
+    wrong = await console.post(
+        f"/handoffs/{ticket['handoff_id']}/claim",
+        headers={"X-CSRF-Token": "not-the-token"},
+    )
+    assert wrong.status == 403
+
+
+async def test_logout_ends_the_session(console):
+    token = await login(console)
+    response = await console.post(
+        "/logout", data={"csrf_token": token}, allow_redirects=False
+    )
+    assert response.status == 303
+    assert (await console.get("/api/queue")).status == 401
+
+
+async def test_internal_api_needs_the_bearer_token(console):
+    body = {"conversation_id": "web-x", "channel": "web", "summary": {}}
+    assert (await console.post("/internal/handoffs", json=body)).status == 401
+    wrong = await console.post(
+        "/internal/handoffs", json=body, headers={"Authorization": "Bearer nope"}
+    )
+    assert wrong.status == 401
+
+
+async def test_queue_positions_and_a_repeated_request_keeps_its_place(console):
+    first = await queue_handoff(console, "web-shopper-0001")
+    second = await queue_handoff(console, "web-shopper-0002")
+    again = await queue_handoff(console, "web-shopper-0001")
+    assert (first["position"], second["position"]) == (0, 1)
+    assert again["handoff_id"] == first["handoff_id"] and again["position"] == 0
+    assert second["estimated_wait_minutes"] > first["estimated_wait_minutes"]
+    assert first["service_open"] is True
+    await login(console)
+    queue = await (await console.get("/api/queue")).json()
+    assert [item["conversation_id"] for item in queue["waiting"]] == [
+        "web-shopper-0001",
+        "web-shopper-0002",
+    ]
+    assert queue["waiting"][0]["channel"] == "网页"
+    assert queue["waiting"][0]["reason"] == "顾客要求转人工"
+
+
+async def other_agent(console, user: str) -> tuple[aiohttp.ClientSession, str]:
+    session = aiohttp.ClientSession(
+        base_url=str(console.make_url("")),
+        cookie_jar=aiohttp.CookieJar(unsafe=True),
+    )
+    page = await session.get("/login")
+    token = (await page.text()).split('name="csrf_token" value="')[1].split('"')[0]
+    await session.post(
+        "/login",
+        data={"username": user, "password": f"{user}-password", "csrf_token": token},
+    )
+    page = await session.get("/queue")
+    token = (await page.text()).split('name="csrf_token" value="')[1].split('"')[0]
+    return session, token
+
+
+async def test_two_agents_cannot_claim_the_same_conversation(console):
+    ticket = await queue_handoff(console)
+    alice_token = await login(console, "alice")
+    bob, bob_token = await other_agent(console, "bob")
+    try:
+        url = f"/handoffs/{ticket['handoff_id']}/claim"
+        json_accept = {"Accept": "application/json"}
+        alice, bob_answer = await asyncio.gather(
+            console.post(url, headers={**json_accept, "X-CSRF-Token": alice_token}),
+            bob.post(url, headers={**json_accept, "X-CSRF-Token": bob_token}),
+        )
+        assert sorted([alice.status, bob_answer.status]) == [200, 409]
+        page = await bob.post(url, data={"csrf_token": bob_token})
+        assert "已被其他客服接入" in await page.text()
+    finally:
+        await bob.close()
+
+
+async def test_claims_race_exactly_one_wins(database_url):
+    engine = create_engine(database_url)
+    try:
+        repository = ConsoleRepository(engine)
+        await repository.create_tables()
+        handoff = await repository.enqueue(
+            conversation_id=f"race-{id(engine)}",
+            channel="web",
+            reason="shopper_request",
+            summary={},
+            customer_id=None,
+        )
+        results = await asyncio.gather(
+            *(repository.claim(handoff.id, f"agent{n}") for n in range(12))
+        )
+        assert results.count(True) == 1
+        claimed = await repository.get(handoff.id)
+        assert claimed is not None and claimed.status == "claimed"
+        assert claimed.agent == f"agent{results.index(True)}"
+    finally:
+        await engine.dispose()
+
+
+async def claimed(console, conversation_id="web-shopper-0001") -> tuple[int, str]:
+    ticket = await queue_handoff(console, conversation_id)
+    token = await login(console)
+    response = await console.post(
+        f"/handoffs/{ticket['handoff_id']}/claim",
+        data={"csrf_token": token},
+        allow_redirects=False,
+    )
+    assert response.headers["Location"] == f"/conversations/{ticket['handoff_id']}"
+    return ticket["handoff_id"], token
+
+
+async def test_reply_reaches_the_web_shopper_and_the_transcript(console, fake_rasa):
+    handoff_id, token = await claimed(console)
+    response = await console.post(
+        f"/handoffs/{handoff_id}/reply",
+        json={"text": "您好，我是客服小王"},
+        headers={"X-CSRF-Token": token, "Accept": "application/json"},
+    )
+    assert response.status == 200, await response.text()
+    assert fake_rasa.events["web-shopper-0001"] == [
+        {"event": "bot", "text": "您好，我是客服小王", "metadata": {"agent": "alice"}}
+    ]
+    polled = await (
+        await console.get("/chat/api/messages?sender=web-shopper-0001&after=0")
+    ).json()
+    assert [m["text"] for m in polled["messages"]] == ["您好，我是客服小王"]
+    later = await console.get(
+        f"/chat/api/messages?sender=web-shopper-0001&after={polled['messages'][0]['id']}"
+    )
+    assert (await later.json())["messages"] == []
+
+
+async def test_only_the_claiming_agent_can_reply(console):
+    handoff_id, _ = await claimed(console)
+    bob, bob_token = await other_agent(console, "bob")
+    try:
+        response = await bob.post(
+            f"/handoffs/{handoff_id}/reply",
+            json={"text": "hi"},
+            headers={"X-CSRF-Token": bob_token, "Accept": "application/json"},
+        )
+        assert response.status == 409
+    finally:
+        await bob.close()
+
+
+async def test_hand_back_resumes_the_bot_and_tells_the_shopper(console, fake_rasa):
+    handoff_id, token = await claimed(console)
+    response = await console.post(
+        f"/handoffs/{handoff_id}/handback",
+        data={"csrf_token": token},
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    assert fake_rasa.events["web-shopper-0001"] == [
+        {"event": "resume"},
+        {"event": "bot", "text": HANDED_BACK, "metadata": {"agent": "alice"}},
+        {"event": "action", "name": "action_listen"},
+    ]
+    polled = await (
+        await console.get("/chat/api/messages?sender=web-shopper-0001&after=0")
+    ).json()
+    assert [m["text"] for m in polled["messages"]] == [HANDED_BACK]
+    queue = await (await console.get("/api/queue")).json()
+    assert queue == {"waiting": [], "mine": []}
+    again = await console.post(
+        f"/handoffs/{handoff_id}/reply",
+        json={"text": "还在吗"},
+        headers={"X-CSRF-Token": token, "Accept": "application/json"},
+    )
+    assert again.status == 409
+
+
+async def test_wechat_reply_without_app_credentials_is_reported(console, fake_rasa):
+    ticket = await queue_handoff(console, "demo-openid-001", channel="wechat")
+    token = await login(console)
+    await console.post(
+        f"/handoffs/{ticket['handoff_id']}/claim", data={"csrf_token": token}
+    )
+    response = await console.post(
+        f"/handoffs/{ticket['handoff_id']}/reply",
+        json={"text": "您好"},
+        headers={"X-CSRF-Token": token, "Accept": "application/json"},
+    )
+    assert response.status == 502
+    assert "微信" in (await response.json())["error"]["message"]
+    assert fake_rasa.events["demo-openid-001"] == []
+
+
+async def test_conversation_page_shows_transcript_and_summary(console, fake_rasa):
+    fake_rasa.events["web-shopper-0001"] = [
+        {"event": "user", "text": "我要投诉", "timestamp": 1.0},
+        {"event": "bot", "text": "非常抱歉", "timestamp": 2.0},
+        {"event": "pause", "timestamp": 3.0},
+    ]
+    handoff_id, _ = await claimed(console)
+    page = await (await console.get(f"/conversations/{handoff_id}")).text()
+    for text in (
+        "我要投诉",
+        "非常抱歉",
+        "转人工，机器人暂停",
+        "顾客要求转人工",
+        "交还机器人",
+    ):
+        assert text in page
+    assert "顾客尚未核实身份" in page
+
+
+async def test_live_stream_sends_new_shopper_messages(console, fake_rasa):
+    handoff_id, _ = await claimed(console)
+    response = await console.get(f"/api/handoffs/{handoff_id}/stream?from=0")
+    fake_rasa.events["web-shopper-0001"].append(
+        {"event": "user", "text": "在吗？", "timestamp": 1.0}
+    )
+    seen = b""
+    while b"\xe5\x9c\xa8\xe5\x90\x97" not in seen:  # 在吗
+        seen += await asyncio.wait_for(response.content.readany(), timeout=5)
+    response.close()
+
+
+async def test_the_queue_survives_a_restart(sqlite_url, fake_rasa, console_factory):
+    first = await console_factory(sqlite_url)
+    await queue_handoff(first, "web-shopper-0001")
+    await first.close()
+    second = await start_console(console_settings(sqlite_url, fake_rasa))
+    try:
+        await login(second)
+        queue = await (await second.get("/api/queue")).json()
+        assert [item["conversation_id"] for item in queue["waiting"]] == [
+            "web-shopper-0001"
+        ]
+    finally:
+        await second.close()
+
+
+async def test_web_chat_forwards_to_rasa(console, fake_rasa):
+    response = await console.post(
+        "/chat/api/send", json={"sender": "web-0123456789ab", "message": "你好"}
+    )
+    assert await response.json() == {
+        "messages": [{"text": "收到：你好", "buttons": []}]
+    }
+    bad = await console.post("/chat/api/send", json={"sender": "x", "message": "你好"})
+    assert bad.status == 400
+
+
+@pytest.mark.parametrize("token", [API_TOKEN])
+async def test_internal_api_rejects_bad_bodies(console, token):
+    response = await console.post(
+        "/internal/handoffs",
+        data=b"not json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status == 400

@@ -1,0 +1,110 @@
+"""The agent console as a real process, and the system Chromium for browser tests."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.console.users import add_user
+from tests.conftest import ROOT, free_port
+from tests.support.processes import wait_for
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass(frozen=True)
+class Console:
+    """A running console: its URL, internal API token and a staff login."""
+
+    url: str
+    api_token: str
+    username: str
+    password: str
+
+
+def console_port_and_token() -> tuple[int, str]:
+    """A free port and a fresh internal API token (known before Rasa starts)."""
+    return free_port(), base64.urlsafe_b64encode(os.urandom(24)).decode()
+
+
+@contextmanager
+def run_console(
+    workdir: Path, port: int, api_token: str, env: Mapping[str, str]
+) -> Iterator[Console]:
+    """Create a staff account, start ``python -m bot.console``, stop it afterwards.
+
+    Args:
+        workdir: Database and log directory.
+        port: Where the console listens.
+        api_token: ``CONSOLE_API_TOKEN``.
+        env: Extra environment (``RASA_URL``, ``RASA_TOKEN``, backends …).
+
+    Yields:
+        The running console.
+    """
+    database_url = f"sqlite+aiosqlite:///{workdir / 'console.db'}"
+    asyncio.run(add_user(database_url, "agent-e2e", "agent-e2e-password"))
+    environment = {
+        **os.environ,
+        **env,
+        "CONSOLE_PORT": str(port),
+        "CONSOLE_API_TOKEN": api_token,
+        "CONSOLE_SECRET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "CONSOLE_DATABASE_URL": database_url,
+        "CONSOLE_ENV": "development",
+        "CONSOLE_SERVICE_HOURS": "00:00-24:00",
+        "CONSOLE_POLL_INTERVAL": "0.5",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.console"],
+        cwd=ROOT,
+        env=environment,
+        stdout=(workdir / "console.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/health", process, timeout=60)
+        yield Console(url, api_token, "agent-e2e", "agent-e2e-password")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def ensure_chromium() -> Path:
+    """Debian's Chromium, installed with apt-get when missing (never downloaded)."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    apt = shutil.which("apt-get")
+    if apt is None:
+        pytest.skip("no /usr/bin/chromium and no apt-get to install it")
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in ([apt, "update", "-qq"], [apt, "install", "-y", "-qq", "chromium"]):
+        result = subprocess.run(
+            command, env=environment, capture_output=True, text=True, timeout=900
+        )
+        if result.returncode != 0:
+            pytest.fail(f"{' '.join(command)} failed: {result.stderr[-2000:]}")
+    return CHROMIUM
