@@ -16,6 +16,8 @@ export ACTION_PORT ?= 5055
 export RASA_INTERFACE ?= 127.0.0.1
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export CONSOLE_PORT ?= 8080
+# embedded (SQLite, in-memory lock store) or production (PostgreSQL, Redis, RabbitMQ): README.
+export XIAOKE_PROFILE ?= embedded
 export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 # No network at run time: no telemetry, quiet TensorFlow.
 export RASA_TELEMETRY_ENABLED := false
@@ -58,6 +60,9 @@ model: $(SPACY_MODEL)
 
 # --- run -------------------------------------------------------------------
 run: model
+ifeq ($(XIAOKE_PROFILE),production)
+	$(PY) profiles/launch.py
+else
 	@scripts/dev_env.sh
 	@set -a; . var/dev.env; set +a; \
 	if [ -n "$${CONSOLE_DEMO_PASSWORD:-}" ]; then \
@@ -75,6 +80,7 @@ run: model
 	  echo "WeChat channel on: server URL https://<public host>/webhooks/wechat/webhook (Rasa port $(RASA_PORT))"; fi
 	@echo ""
 	$(VENV)/bin/honcho --env var/dev.env start
+endif
 
 chat: $(STAMP)
 	$(PY) -m bot.chat --url http://127.0.0.1:$(RASA_PORT)

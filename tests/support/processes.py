@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +66,8 @@ def run_assistant(
     logs: Path,
     env: Mapping[str, str] | None = None,
     credentials: str = "credentials.yml",
+    endpoints: str = "endpoints.yml",
+    rasa_args: Sequence[str] = (),
 ) -> Iterator[Assistant]:
     """Start the action server and the Rasa server; stop both afterwards.
 
@@ -74,6 +76,9 @@ def run_assistant(
         logs: Where the processes' output goes (``actions.log``, ``rasa.log``).
         env: Extra environment for both processes.
         credentials: The credentials file, relative to the repository.
+        endpoints: The endpoints file, relative to the repository (e.g.
+            ``endpoints.production.yml``; its ``${VAR}`` must be set in ``env``).
+        rasa_args: Extra arguments for ``rasa run``.
 
     Yields:
         The running assistant.
@@ -93,7 +98,7 @@ def run_assistant(
         "rasa": [str(VENV_BIN / "rasa"), "run", "--model", str(model_path),
                  "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
                  "--port", str(rasa_port), "--credentials", credentials,
-                 "--endpoints", "endpoints.yml"],
+                 "--endpoints", endpoints, *rasa_args],
     }  # fmt: skip
     processes = {
         name: subprocess.Popen(
@@ -121,3 +126,34 @@ def run_assistant(
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
+    """Terminate ``process`` (kill it when it does not stop within ``timeout``)."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
+def action_server_command(port: int) -> list[str]:
+    """``rasa run actions`` on ``port``, as the Procfile runs it."""
+    return [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+            "--port", str(port)]  # fmt: skip
+
+
+def rasa_server_command(
+    model_path: Path,
+    port: int,
+    token: str,
+    endpoints: str = "endpoints.yml",
+    credentials: str = "credentials.yml",
+) -> list[str]:
+    """``rasa run`` with the HTTP API on ``port``, as the Procfile runs it."""
+    return [str(VENV_BIN / "rasa"), "run", "--model", str(model_path),
+            "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
+            "--port", str(port), "--credentials", credentials,
+            "--endpoints", endpoints]  # fmt: skip

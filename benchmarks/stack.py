@@ -1,0 +1,241 @@
+"""Start the whole assistant in the embedded or production profile for a benchmark.
+
+Shared by ``benchmarks/load.py`` and ``benchmarks/growth.py``. Everything runs on
+loopback ports chosen at start; the production profile gets throwaway PostgreSQL
+databases (dropped afterwards), its own Redis key prefix and RabbitMQ exchange and
+queue (deleted afterwards), so runs never see each other's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "benchmarks" / "results"
+PROFILE_DEFAULTS = ROOT / "profiles" / "production.env"
+POSTGRES_ADMIN = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+START_LIMIT = 300
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def latest_model() -> Path:
+    return max((ROOT / "models").glob("*.tar.gz"), key=os.path.getmtime)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines())
+    return {
+        key.strip(): value.strip()
+        for key, *rest in pairs
+        for value in rest
+        if key.strip() and not key.startswith("#")
+    }
+
+
+# --- process figures from /proc (no psutil in the environment) ---------------
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with suppress(OSError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Sanic workers are children of the main)."""
+    tree, index = [pid], 0
+    while index < len(tree):
+        tree.extend(_children(tree[index]))
+        index += 1
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        with suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def rss_megabytes(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        with suppress(OSError):
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    return total * PAGE_BYTES / 2**20
+
+
+@dataclass
+class Stack:
+    """The running processes of one profile."""
+
+    profile: str
+    rasa_url: str
+    token: str
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    workdir: Path = field(default_factory=Path)
+
+    def trees(self) -> dict[str, list[int]]:
+        """Each process's pid and its children's, by process name."""
+        return {name: process_tree(p.pid) for name, p in self.processes.items()}
+
+
+async def _postgres(statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(POSTGRES_ADMIN)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def _drop_broker(exchange: str, queue: str) -> None:
+    import aio_pika
+
+    connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(queue)
+        await channel.exchange_delete(exchange)
+
+
+def _wait(url: str, process: subprocess.Popen, name: str) -> None:
+    deadline = time.monotonic() + START_LIMIT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}")
+        with suppress(requests.RequestException):
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"{name} did not answer {url} within {START_LIMIT}s")
+
+
+@contextmanager
+def run_stack(profile: str, rasa_workers: int | None = None) -> Iterator[Stack]:
+    """Start backends, action server and Rasa server in ``profile``.
+
+    Args:
+        profile: ``embedded`` (SQLite, in-memory tracker and lock store) or
+            ``production`` (``endpoints.production.yml`` and the profile's defaults
+            on throwaway databases).
+        rasa_workers: ``SANIC_WORKERS`` for both servers (production default: the
+            profile's value).
+
+    Yields:
+        The running stack.
+    """
+    work = Path(tempfile.mkdtemp(prefix=f"xiaoke-bench-{profile}-"))
+    ports = {name: free_port() for name in ("orders", "crm", "actions", "rasa")}
+    suffix = uuid.uuid4().hex[:8]
+    token = uuid.uuid4().hex
+    env = {
+        **os.environ,
+        "BACKEND_API_TOKEN": uuid.uuid4().hex,
+        "ORDERS_PORT": str(ports["orders"]),
+        "CRM_PORT": str(ports["crm"]),
+        "ORDERS_URL": f"http://127.0.0.1:{ports['orders']}",
+        "CRM_URL": f"http://127.0.0.1:{ports['crm']}",
+        "ORDERS_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'orders.db'}",
+        "CRM_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'crm.db'}",
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "SANIC_HOST": "127.0.0.1",
+    }
+    endpoints = "endpoints.yml"
+    databases: list[str] = []
+    if profile == "production":
+        defaults = read_env_file(PROFILE_DEFAULTS)
+        databases = [f"xiaoke_bench_{name}_{suffix}" for name in ("rasa", "o", "c")]
+        for name in databases:
+            asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
+        base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+        env.update(defaults)
+        env.update(
+            {
+                "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
+                "RASA_DB_NAME": databases[0],
+                "ORDERS_DATABASE_URL": f"{base}/{databases[1]}",
+                "CRM_DATABASE_URL": f"{base}/{databases[2]}",
+                "REDIS_LOCK_PREFIX": f"xiaokebench{suffix}",
+                "RABBITMQ_EXCHANGE": f"xiaoke-bench-{suffix}",
+                "RABBITMQ_QUEUE": f"xiaoke-bench-{suffix}",
+            }
+        )
+        endpoints = env["RASA_ENDPOINTS"]
+    if rasa_workers is not None:
+        env["SANIC_WORKERS"] = env["ACTION_SERVER_SANIC_WORKERS"] = str(rasa_workers)
+    commands = {
+        "orders": [sys.executable, "-m", "bot.backends.orders"],
+        "crm": [sys.executable, "-m", "bot.backends.crm"],
+        "actions": [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+                    "--port", str(ports["actions"])],
+        "rasa": [str(BIN / "rasa"), "run", "--model", str(latest_model()),
+                 "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
+                 "--port", str(ports["rasa"]), "--credentials", "credentials.yml",
+                 "--endpoints", endpoints],
+    }  # fmt: skip
+    stack = Stack(profile, f"http://127.0.0.1:{ports['rasa']}", token, workdir=work)
+    try:
+        for name, command in commands.items():
+            stack.processes[name] = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=(work / f"{name}.log").open("w"),
+                stderr=subprocess.STDOUT,
+            )
+        for name, url in (
+            ("orders", f"{env['ORDERS_URL']}/health"),
+            ("crm", f"{env['CRM_URL']}/health"),
+            ("actions", f"http://127.0.0.1:{ports['actions']}/health"),
+            ("rasa", f"{stack.rasa_url}/status?token={token}"),
+        ):
+            _wait(url, stack.processes[name], name)
+        print(f"{profile}: stack up (logs in {work})", flush=True)
+        yield stack
+    finally:
+        for process in stack.processes.values():
+            process.terminate()
+        for process in stack.processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if profile == "production":
+            asyncio.run(_drop_broker(env["RABBITMQ_EXCHANGE"], env["RABBITMQ_QUEUE"]))
+            for name in databases:
+                asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
