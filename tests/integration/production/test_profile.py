@@ -41,7 +41,7 @@ def test_endpoints_file_expands_every_variable_from_the_profile(monkeypatch):
 
     assert endpoints.tracker_store.type == "sql"
     assert endpoints.tracker_store.kwargs["db"] == defaults["RASA_DB_NAME"]
-    assert endpoints.lock_store.type == "redis"
+    assert endpoints.lock_store.type == "bot.lock_store.AtomicRedisLockStore"
     assert endpoints.lock_store.url == "127.0.0.1"
     assert endpoints.event_broker.type == "pika"
     assert endpoints.event_broker.kwargs["queues"] == [defaults["RABBITMQ_QUEUE"]]

@@ -1,0 +1,76 @@
+"""The atomic Redis lock store under contention, against the real Redis."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.lock_store import AtomicRedisLockStore
+from tests.support.services import require_service
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture
+def stores():
+    require_service("Redis", "127.0.0.1", 6379)
+    prefix = f"locktest{uuid.uuid4().hex[:8]}"
+    config = EndpointConfig(
+        url="127.0.0.1", port=6379, db=1, key_prefix=prefix, type="unused"
+    )
+    # one store (one connection) per simulated server process
+    made = [AtomicRedisLockStore(endpoint_config=config) for _ in range(8)]
+    yield made
+    made[0].red.delete(*made[0].red.keys(f"{prefix}*") or ["-"])
+
+
+def test_concurrent_tickets_are_unique_across_processes(stores):
+    conversation = f"c-{uuid.uuid4().hex[:6]}"
+    with ThreadPoolExecutor(max_workers=len(stores)) as pool:
+        tickets = list(
+            pool.map(
+                lambda index: stores[index % len(stores)].issue_ticket(conversation),
+                range(200),
+            )
+        )
+    assert sorted(tickets) == list(range(min(tickets), min(tickets) + 200))
+    lock = stores[0].get_lock(conversation)
+    assert lock is not None
+    assert len(lock.tickets) == 200
+
+
+def test_cleanup_never_drops_a_ticket_issued_meanwhile(stores):
+    conversation = f"c-{uuid.uuid4().hex[:6]}"
+    first = stores[0].issue_ticket(conversation)
+
+    def issue_then_cleanup(index: int) -> int:
+        ticket = stores[index % len(stores)].issue_ticket(conversation)
+        return ticket
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        waiting = pool.submit(lambda: [issue_then_cleanup(i) for i in range(50)])
+        stores[1].cleanup(conversation, first)
+        issued = waiting.result()
+    lock = stores[0].get_lock(conversation)
+    assert lock is not None
+    remaining = {ticket.number for ticket in lock.tickets}
+    assert set(issued) <= remaining
+    assert first not in remaining
+
+
+def test_built_from_the_endpoints_file(tmp_path):
+    require_service("Redis", "127.0.0.1", 6379)
+    from rasa.core.lock_store import LockStore
+    from rasa.core.utils import read_endpoints_from_path
+
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(
+        "lock_store:\n  type: bot.lock_store.AtomicRedisLockStore\n"
+        "  url: 127.0.0.1\n  port: 6379\n  db: 1\n  key_prefix: lockcfg\n"
+    )
+    store = LockStore.create(read_endpoints_from_path(str(endpoints)).lock_store)
+    assert isinstance(store, AtomicRedisLockStore)
+    assert store.key_prefix.startswith("lockcfg:")
