@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import ROOT, free_port
-from tests.support.processes import wait_for
+from tests.support.processes import stop_all, wait_for
 
 
 @contextmanager
@@ -54,10 +54,4 @@ def run_backends(workdir: Path) -> Iterator[dict[str, str]]:
         wait_for(f"http://127.0.0.1:{crm_port}/health", processes["crm"], timeout=60)
         yield {key: env[key] for key in ("BACKEND_API_TOKEN", "ORDERS_URL", "CRM_URL")}
     finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes.values())

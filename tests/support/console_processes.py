@@ -17,7 +17,7 @@ import pytest
 
 from bot.console.users import add_user
 from tests.conftest import ROOT, free_port
-from tests.support.processes import wait_for
+from tests.support.processes import stop_process, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -86,11 +86,7 @@ def run_console(
         wait_for(f"{url}/health", process, timeout=60)
         yield Console(url, api_token, "agent-e2e", "agent-e2e-password")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def ensure_chromium() -> Path:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,13 +119,7 @@ def run_assistant(
         print(f"assistant ready in {time.monotonic() - started:.1f}s")
         yield Assistant(f"http://127.0.0.1:{rasa_port}", token, logs)
     finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes.values())
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
@@ -137,6 +131,15 @@ def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=timeout)
+
+
+def stop_all(processes: Iterable[subprocess.Popen]) -> None:
+    """Ask every process to stop at once, then wait for (or kill) each."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
+        process.terminate()
+    for process in running:
+        stop_process(process)
 
 
 def action_server_command(port: int) -> list[str]:
