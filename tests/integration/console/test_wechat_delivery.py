@@ -1,0 +1,69 @@
+"""An agent's reply reaches a WeChat shopper through the customer-service API.
+
+The WeChat platform is the simulator (tests/support/wechat_simulator.py): it
+issues access tokens and records the customer-service messages it receives.
+"""
+
+from __future__ import annotations
+
+from bot.console.users import add_user
+from tests.integration.console.conftest import (
+    console_settings,
+    login,
+    queue_handoff,
+    start_console,
+)
+from tests.support.wechat_simulator import WeChatPlatform
+
+OPENID = "demo-openid-001"
+
+
+async def test_agent_reply_and_hand_back_reach_the_wechat_shopper(
+    sqlite_url, fake_rasa
+):
+    platform = WeChatPlatform(token="console-test")
+    api_url = await platform.start()
+    await add_user(sqlite_url, "alice", "alice-password")
+    settings = console_settings(sqlite_url, fake_rasa)
+    settings = settings.__class__(
+        **{
+            **settings.__dict__,
+            "environ": {
+                "WECHAT_TOKEN": "console-test",
+                "WECHAT_APP_ID": platform.app_id,
+                "WECHAT_APP_SECRET": platform.app_secret,
+                "WECHAT_API_BASE_URL": api_url,
+            },
+        }
+    )
+    console = await start_console(settings)
+    try:
+        ticket = await queue_handoff(console, OPENID, channel="wechat")
+        token = await login(console)
+        claim = await console.post(
+            f"/handoffs/{ticket['handoff_id']}/claim", data={"csrf_token": token}
+        )
+        assert claim.status in (200, 302)
+        reply = await console.post(
+            f"/handoffs/{ticket['handoff_id']}/reply",
+            json={"text": "您好，我是人工客服小王"},
+            headers={"X-CSRF-Token": token, "Accept": "application/json"},
+        )
+        assert reply.status == 200, await reply.text()
+        assert platform.texts(OPENID) == ["您好，我是人工客服小王"]
+        assert fake_rasa.events[OPENID][0] == {
+            "event": "bot",
+            "text": "您好，我是人工客服小王",
+            "metadata": {"agent": "alice"},
+        }
+        handed = await console.post(
+            f"/handoffs/{ticket['handoff_id']}/handback",
+            headers={"X-CSRF-Token": token, "Accept": "application/json"},
+        )
+        assert handed.status == 200, await handed.text()
+        assert len(platform.texts(OPENID)) == 2
+        assert "小客" in platform.texts(OPENID)[1]
+        assert len(platform.token_requests) == 1  # the token is cached
+    finally:
+        await console.close()
+        await platform.stop()
