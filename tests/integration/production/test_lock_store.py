@@ -45,20 +45,29 @@ def test_concurrent_tickets_are_unique_across_processes(stores):
 def test_cleanup_never_drops_a_ticket_issued_meanwhile(stores):
     conversation = f"c-{uuid.uuid4().hex[:6]}"
     first = stores[0].issue_ticket(conversation)
-
-    def issue_then_cleanup(index: int) -> int:
-        ticket = stores[index % len(stores)].issue_ticket(conversation)
-        return ticket
+    # someone is already waiting, so cleaning up the first ticket keeps the lock
+    second = stores[1].issue_ticket(conversation)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        waiting = pool.submit(lambda: [issue_then_cleanup(i) for i in range(50)])
-        stores[1].cleanup(conversation, first)
+        waiting = pool.submit(
+            lambda: [
+                stores[i % len(stores)].issue_ticket(conversation) for i in range(50)
+            ]
+        )
+        stores[2].cleanup(conversation, first)
         issued = waiting.result()
     lock = stores[0].get_lock(conversation)
     assert lock is not None
-    remaining = {ticket.number for ticket in lock.tickets}
-    assert set(issued) <= remaining
+    remaining = [ticket.number for ticket in lock.tickets]
+    assert remaining == sorted({second, *issued})
     assert first not in remaining
+
+
+def test_cleanup_of_the_last_ticket_removes_the_lock(stores):
+    conversation = f"c-{uuid.uuid4().hex[:6]}"
+    only = stores[0].issue_ticket(conversation)
+    stores[1].cleanup(conversation, only)
+    assert stores[0].get_lock(conversation) is None
 
 
 def test_built_from_the_endpoints_file(tmp_path):
