@@ -14,6 +14,8 @@ from typing import Any
 
 import aiohttp
 
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
 
 def format_reply(reply: dict[str, Any]) -> str:
     """Render one bot message of the REST channel as terminal text.
@@ -60,17 +62,37 @@ async def chat(url: str, sender: str) -> None:
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         loop = asyncio.get_running_loop()
+        buttons: list[dict[str, Any]] = []
         while True:
             line = await loop.run_in_executor(None, _read_line)
             if not line:
                 return
+            message = chosen_payload(line, buttons) or line
             try:
-                replies = await send(session, url, sender, line)
+                replies = await send(session, url, sender, message)
             except aiohttp.ClientError as error:
                 print(f"(no answer from {url}: {error}; is `make run` running?)")
                 continue
+            buttons = [b for reply in replies for b in reply.get("buttons") or []]
             for reply in replies:
                 print(f"小客: {format_reply(reply)}")
+
+
+def chosen_payload(line: str, buttons: list[dict[str, Any]]) -> str | None:
+    """The payload of the button the shopper picked by number, if they did.
+
+    Args:
+        line: What the shopper typed (full-width digits allowed).
+        buttons: The buttons of the bot's last message, in order.
+
+    Returns:
+        The button's payload, or ``None`` when ``line`` is not one of its numbers.
+    """
+    digits = line.strip().translate(_FULL_WIDTH_DIGITS)
+    if digits.isdecimal() and 1 <= int(digits) <= len(buttons):
+        payload = buttons[int(digits) - 1].get("payload")
+        return str(payload) if payload else None
+    return None
 
 
 def _read_line() -> str:
