@@ -29,6 +29,7 @@ from bot.console.rasa import RasaClient
 from bot.console.repository import ConsoleRepository
 from bot.console.routes import setup_routes
 from bot.console.service import ConsoleService
+from bot.privacy.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -84,6 +85,7 @@ def create_app(settings: ConsoleSettings) -> web.Application:
     Returns:
         The application.
     """
+    install_log_masking()  # PIPL: no personal data in this process's logs
     app = web.Application(client_max_size=256 * 1024)
     app[SETTINGS] = settings
     app[API_TOKEN_KEY] = settings.api_token

@@ -42,6 +42,15 @@ def required_access(path: str) -> Access:
     return Access.STAFF
 
 
+def sees_personal_data(user: str | None, status: str, agent: str | None) -> bool:
+    """Whether ``user`` may see a conversation's personal data unmasked.
+
+    Only the agent handling it (PIPL: no more than the task needs); list views
+    and everyone else get the masked form (``bot.privacy.masking``).
+    """
+    return user is not None and status == "claimed" and agent == user
+
+
 def csrf_token(session: Session) -> str:
     """The session's CSRF token (created on first use)."""
     token = session.get("csrf")

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import re
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -14,12 +15,13 @@ from aiohttp import web
 from aiohttp_session import get_session, new_session
 
 from actions.clients.errors import BackendError
-from bot.console.auth import csrf_token, current_user
+from bot.console.auth import csrf_token, current_user, sees_personal_data
 from bot.console.keys import CRM, ORDERS, SERVICE, SETTINGS, STOPPING
 from bot.console.passwords import verify_password
 from bot.console.rasa import RasaError
 from bot.console.repository import Handoff
 from bot.console.service import ConsoleActionError, DeliveryError
+from bot.privacy.masking import mask_data, mask_text
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +68,23 @@ def _queue_item(handoff: Handoff, now: datetime) -> dict[str, Any]:
         "reason": REASON_LABELS.get(handoff.reason, handoff.reason),
         "waited": _waited(handoff, now),
         "agent": handoff.agent,
+        # A list view: masked for everyone (full text only in the conversation).
+        "last_message": mask_text(str(handoff.summary.get("last_message") or "")),
     }
+
+
+def _shown(
+    request: web.Request, handoff: Handoff, value: Any, names: tuple[str, ...] = ()
+) -> Any:
+    """``value`` as ``request``'s user may see it (the one place deciding)."""
+    if sees_personal_data(request.get("user"), handoff.status, handoff.agent):
+        return value
+    return mask_data(value, names)
+
+
+def _customer_names(customer: dict[str, Any]) -> tuple[str, ...]:
+    name = (customer.get("customer") or {}).get("name")
+    return (str(name),) if name else ()
 
 
 def _now() -> datetime:
@@ -227,16 +245,21 @@ async def conversation_page(request: web.Request) -> web.Response:
     except RasaError as error:
         logger.warning("transcript of %s: %s", handoff.conversation_id, error)
         lines, count, transcript_error = [], 0, "对话记录暂时读取不到（Rasa 无响应）"
+    customer = await _customer(request, handoff.customer_id)
+    names = _customer_names(customer)
     return await _page(
         request,
         "conversation.html",
         handoff=handoff,
         item=_queue_item(handoff, _now()),
-        lines=lines,
+        lines=[
+            replace(line, text=_shown(request, handoff, line.text, names))
+            for line in lines
+        ],
         event_count=count,
         transcript_error=transcript_error,
-        summary=handoff.summary,
-        customer=await _customer(request, handoff.customer_id),
+        summary=_shown(request, handoff, handoff.summary, names),
+        customer=_shown(request, handoff, customer, names),
         mine=handoff.status == "claimed" and handoff.agent == request.get("user"),
     )
 
@@ -261,7 +284,11 @@ async def conversation_stream(request: web.Request) -> web.StreamResponse:
             except RasaError:
                 lines, count = [], start
             if lines:
-                await _send(response, "lines", [line.as_json() for line in lines])
+                await _send(
+                    response,
+                    "lines",
+                    [_shown(request, handoff, line.as_json()) for line in lines],
+                )
             start = max(start, count)
             if not await _pause(request):
                 break

@@ -17,6 +17,7 @@ from bot.backends.crm.order_gateway import HttpOrderVerifier
 from bot.backends.crm.routes import setup_routes
 from bot.backends.crm.service import CrmService, OrderVerifier
 from bot.backends.crm.views import CRM_SERVICE
+from bot.privacy.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def create_app(
     Returns:
         The application; its database and HTTP session open on startup.
     """
+    install_log_masking()  # PIPL: no personal data in this process's logs
     settings = settings or BackendSettings.from_env("crm")
     app = base_app(settings.api_token)
     app[SETTINGS] = settings

@@ -15,6 +15,7 @@ from bot.backends.common.timeutil import Clock, china_date, utc_now
 from bot.backends.orders.routes import setup_routes
 from bot.backends.orders.service import OrderService
 from bot.backends.orders.views import ORDER_SERVICE
+from bot.privacy.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ def create_app(
     Returns:
         The application; its database opens on startup and closes on cleanup.
     """
+    install_log_masking()  # PIPL: no personal data in this process's logs
     settings = settings or BackendSettings.from_env("orders")
     app = base_app(settings.api_token)
     app[SETTINGS] = settings

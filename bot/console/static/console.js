@@ -22,7 +22,7 @@
       if (!state.waiting.length) {
         const row = el("tr", "empty");
         const cell = el("td", "", "暂无等待中的会话");
-        cell.colSpan = 5;
+        cell.colSpan = 6;
         row.append(cell);
         body.append(row);
       }
@@ -30,7 +30,8 @@
         const row = el("tr");
         row.dataset.id = item.id;
         row.append(el("td", "", item.channel), el("td", "", item.waited),
-                   el("td", "", item.reason), el("td", "mono", item.conversation_id));
+                   el("td", "", item.reason), el("td", "last-message", item.last_message),
+                   el("td", "mono", item.conversation_id));
         const form = el("form");
         form.method = "post";
         form.action = `/handoffs/${item.id}/claim`;

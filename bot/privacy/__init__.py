@@ -1,0 +1,1 @@
+"""Shoppers' personal data: masking, log filtering, retention (PIPL)."""

@@ -1,0 +1,293 @@
+"""Anonymise conversation text older than the retention period (PIPL).
+
+``python -m bot.privacy.retention --days N [--dry-run]`` works on two stores:
+
+- Rasa's SQL tracker store (the production profile; the embedded profile keeps
+  trackers in memory, gone at restart): in the ``events`` table, user and bot
+  events lose their text (``text``, ``parse_data.text``, entity values, bot
+  ``data``) and slot values are masked. Intents, actions, timestamps and the
+  events themselves stay, so analytics keep counting.
+- The console's database: web-chat messages are deleted, handoff summaries are
+  masked.
+
+The tracker store is ``RETENTION_TRACKER_DB_URL`` or built from the production
+profile's ``RASA_DB_*`` variables; the console is ``CONSOLE_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+
+from bot.privacy.logs import install_log_masking
+from bot.privacy.masking import mask_data
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RETENTION_DAYS = 180
+TEXT_EVENTS = ("user", "bot", "slot")
+BATCH = 500
+
+
+@dataclass
+class RetentionReport:
+    """What a run changed (or would change with ``--dry-run``)."""
+
+    tracker_events: int = 0
+    web_messages: int = 0
+    handoff_summaries: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"tracker events anonymised: {self.tracker_events}, "
+            f"web-chat messages deleted: {self.web_messages}, "
+            f"handoff summaries masked: {self.handoff_summaries}"
+        )
+
+
+def anonymise_event(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The event without its conversation text, or ``None`` if nothing to remove.
+
+    Args:
+        data: One event as Rasa stores it (the ``data`` column, parsed).
+    """
+    kind = data.get("event")
+    result = dict(data)
+    if kind in ("user", "bot"):
+        result["text"] = None
+    if kind == "user" and isinstance(data.get("parse_data"), dict):
+        parse_data = dict(data["parse_data"])
+        parse_data["text"] = None
+        parse_data["entities"] = [
+            {key: value for key, value in entity.items() if key != "value"}
+            for entity in parse_data.get("entities") or []
+            if isinstance(entity, dict)
+        ]
+        parse_data.pop("response_selector", None)
+        result["parse_data"] = parse_data
+    if kind == "bot" and data.get("data"):
+        result["data"] = {}
+    if kind == "slot":
+        result["value"] = mask_data(data.get("value"))
+    return None if result == data else result
+
+
+@functools.cache
+def tracker_events_table() -> sa.Table:
+    """Rasa's ``events`` table (the columns this module uses)."""
+    return sa.Table(
+        "events",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("sender_id", sa.String(255)),
+        sa.Column("type_name", sa.String(255)),
+        sa.Column("timestamp", sa.Float),
+        sa.Column("data", sa.Text),
+    )
+
+
+def anonymise_tracker_store(
+    engine: sa.engine.Engine, cutoff: float, *, dry_run: bool = False
+) -> int:
+    """Anonymise events older than ``cutoff`` (a Unix time); how many changed."""
+    return _anonymise(
+        engine, tracker_events_table().c.timestamp < cutoff, dry_run=dry_run
+    )
+
+
+def erase_conversation(engine: sa.engine.Engine, sender_id: str) -> int:
+    """Anonymise every event of ``sender_id`` (a shopper's deletion request).
+
+    Rows are kept and only emptied: Rasa's ``SQLTrackerStore.save`` appends
+    the events beyond the stored count, so deleting rows while the
+    conversation goes on would make it store the old events again.
+
+    Returns:
+        How many events lost their text.
+    """
+    return _anonymise(engine, tracker_events_table().c.sender_id == sender_id)
+
+
+def _anonymise(engine: sa.engine.Engine, where: Any, *, dry_run: bool = False) -> int:
+    events = tracker_events_table()
+    changed = 0
+    last_id = 0
+    while True:
+        with engine.begin() as connection:
+            rows = connection.execute(
+                sa.select(events.c.id, events.c.data)
+                .where(
+                    events.c.id > last_id,
+                    where,
+                    events.c.type_name.in_(TEXT_EVENTS),
+                )
+                .order_by(events.c.id)
+                .limit(BATCH)
+            ).all()
+            for row in rows:
+                try:
+                    data = json.loads(row.data)
+                except (TypeError, ValueError):
+                    continue
+                new = anonymise_event(data) if isinstance(data, dict) else None
+                if new is None:
+                    continue
+                changed += 1
+                if not dry_run:
+                    connection.execute(
+                        sa.update(events)
+                        .where(events.c.id == row.id)
+                        .values(data=json.dumps(new, ensure_ascii=False))
+                    )
+        if len(rows) < BATCH:
+            return changed
+        last_id = rows[-1].id
+
+
+async def clean_console(
+    database_url: str, cutoff: datetime, *, dry_run: bool = False
+) -> tuple[int, int]:
+    """Delete old web-chat messages, mask old handoff summaries; the counts."""
+    from bot.backends.common.db import create_engine
+    from bot.console.models import handoffs, web_messages
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            if not await connection.run_sync(
+                lambda sync: sa.inspect(sync).has_table(handoffs.name)
+            ):
+                return 0, 0
+            old_messages = web_messages.c.created_at < cutoff
+            messages = int(
+                await connection.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(web_messages)
+                    .where(old_messages)
+                )
+                or 0
+            )
+            rows = (
+                await connection.execute(
+                    sa.select(handoffs.c.id, handoffs.c.summary).where(
+                        handoffs.c.created_at < cutoff
+                    )
+                )
+            ).all()
+            masked = [
+                (row.id, mask_data(row.summary))
+                for row in rows
+                if mask_data(row.summary) != row.summary
+            ]
+            if not dry_run:
+                await connection.execute(sa.delete(web_messages).where(old_messages))
+                for handoff_id, summary in masked:
+                    await connection.execute(
+                        sa.update(handoffs)
+                        .where(handoffs.c.id == handoff_id)
+                        .values(summary=summary)
+                    )
+            return messages, len(masked)
+    finally:
+        await engine.dispose()
+
+
+def tracker_store_url(environ: Mapping[str, str]) -> str | None:
+    """The SQL tracker store's URL, or ``None`` (in-memory tracker store)."""
+    if environ.get("RETENTION_TRACKER_DB_URL"):
+        return environ["RETENTION_TRACKER_DB_URL"]
+    if not environ.get("RASA_DB_HOST"):
+        return None
+    user = quote(environ.get("RASA_DB_USER", "postgres"), safe="")
+    password = environ.get("RASA_DB_PASSWORD")
+    auth = f"{user}:{quote(password, safe='')}" if password else user
+    return (
+        f"postgresql://{auth}@{environ['RASA_DB_HOST']}:"
+        f"{environ.get('RASA_DB_PORT', '5432')}/{environ.get('RASA_DB_NAME', 'rasa')}"
+    )
+
+
+def run(
+    days: int,
+    *,
+    dry_run: bool,
+    environ: Mapping[str, str],
+    now: datetime | None = None,
+) -> RetentionReport:
+    """Apply the retention period to every configured store.
+
+    Args:
+        days: Keep conversation text this many days.
+        dry_run: Count only; change nothing.
+        environ: Where the database URLs come from.
+        now: The current time (fixed in tests).
+
+    Returns:
+        What was (or would be) changed.
+    """
+    moment = now or datetime.now(timezone.utc)
+    cutoff = moment - timedelta(days=days)
+    report = RetentionReport()
+    tracker_url = tracker_store_url(environ)
+    if tracker_url is None:
+        logger.info("no SQL tracker store configured (in-memory): skipped")
+    else:
+        engine = sa.create_engine(tracker_url)
+        try:
+            report.tracker_events = anonymise_tracker_store(
+                engine, cutoff.timestamp(), dry_run=dry_run
+            )
+        finally:
+            engine.dispose()
+    console_url = environ.get("CONSOLE_DATABASE_URL")
+    if console_url:
+        naive_cutoff = cutoff.astimezone(timezone.utc).replace(tzinfo=None)
+        report.web_messages, report.handoff_summaries = asyncio.run(
+            clean_console(console_url, naive_cutoff, dry_run=dry_run)
+        )
+    return report
+
+
+def main(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> int:
+    """Command line: ``--days N`` (``RETENTION_DAYS``, 180) and ``--dry-run``."""
+    env = dict(os.environ if environ is None else environ)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.privacy.retention", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=int(env.get("RETENTION_DAYS") or DEFAULT_RETENTION_DAYS),
+        help="keep conversation text this many days (RETENTION_DAYS, 180)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    args = parser.parse_args(argv)
+    if args.days < 1:
+        parser.error("--days must be at least 1")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    install_log_masking()
+    started = time.monotonic()
+    report = run(args.days, dry_run=args.dry_run, environ=env)
+    prefix = "dry run, would change: " if args.dry_run else ""
+    print(f"{prefix}{report} (older than {args.days} days)")
+    logger.debug("retention took %.1f s", time.monotonic() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
