@@ -18,6 +18,8 @@ export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export CONSOLE_PORT ?= 8080
 # embedded (SQLite, in-memory lock store) or production (PostgreSQL, Redis, RabbitMQ): README.
 export XIAOKE_PROFILE ?= embedded
+# The embedded profile's conversation store (endpoints.yml), a SQLite file.
+export RASA_TRACKER_DB ?= var/tracker.db
 export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 # No network at run time: no telemetry, quiet TensorFlow.
 export RASA_TELEMETRY_ENABLED := false

@@ -94,6 +94,7 @@ class ActionTrackDelivery(ShopperAction):
     """Answer where the order is, once the delivery form has the order."""
 
     flow_slots = ("order_id",)
+    asks_shopper = frozenset({"utter_signed_not_received"})
 
     def name(self) -> str:
         """Name of the action."""
@@ -101,18 +102,18 @@ class ActionTrackDelivery(ShopperAction):
 
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
-    ) -> None:
+    ) -> str | None:
         """Report the order's delivery state in Chinese."""
         order_id = tracker.get_slot("order_id")
         if not order_id:
-            return
+            return None
         try:
             shipments = await orders_client().get_shipments(customer_id, order_id)
         except NotFound:
             dispatcher.utter_message(
                 response="utter_order_not_found", order_id=order_id
             )
-            return
+            return None
         status = shipments["order_status"]
         if status == "paid":
             await record_urge(customer_id, order_id, tracker)
@@ -120,13 +121,14 @@ class ActionTrackDelivery(ShopperAction):
             dispatcher.utter_message(
                 response=f"utter_order_{status}", order_id=order_id
             )
-            return
+            return "delivery_tracked"
         for shipment in shipments["shipments"][:2]:
             dispatcher.utter_message(
                 response="utter_delivery_status", **describe(order_id, shipment)
             )
         if status == "delivered" and _NOT_RECEIVED.search(latest_text(tracker)):
             dispatcher.utter_message(response="utter_signed_not_received")
+        return "delivery_tracked"
 
 
 async def record_urge(customer_id: str, order_id: str, tracker: Tracker) -> None:
@@ -146,7 +148,7 @@ async def record_urge(customer_id: str, order_id: str, tracker: Tracker) -> None
         )
     except BackendError as error:
         logger.warning("urge on order %s not recorded: %s", order_id, error)
-        return
+        return None
     logger.info(
         "order %s urged to ship, %d time(s) so far",
         summary["order_number"],

@@ -1,4 +1,10 @@
-"""The final action of a flow: answers a known shopper whose flow was not stopped."""
+"""The final action of a flow: answers a known shopper whose flow was not stopped.
+
+A flow that got the shopper what they came for returns an outcome (e.g.
+``return_created``): it is kept as the ``flow_outcome`` slot event, which the
+analytics count, and the first resolved flow of a session asks for a 满意度
+rating (``utter_ask_satisfaction``; actions/satisfaction.py keeps it).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,14 @@ from abc import ABC, abstractmethod
 from typing import ClassVar
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.errors import BackendError
 from actions.common import FLOW_STOP, apologise_for_backend, flow_done
+
+FLOW_OUTCOME = "flow_outcome"
 
 
 class ShopperAction(Action, ABC):
@@ -25,6 +33,8 @@ class ShopperAction(Action, ABC):
     """
 
     flow_slots: ClassVar[tuple[str, ...]] = ()
+    #: Answers that already ask the shopper something (no rating question then).
+    asks_shopper: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def name(self) -> str:
@@ -33,13 +43,17 @@ class ShopperAction(Action, ABC):
     @abstractmethod
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
-    ) -> None:
+    ) -> str | None:
         """Answer the shopper (may raise ``BackendError``).
 
         Args:
             dispatcher: Where replies go.
             tracker: The conversation.
             customer_id: The identified shopper.
+
+        Returns:
+            The outcome when the shopper got what they came for (e.g.
+            ``return_created``), else ``None``.
         """
 
     async def run(
@@ -47,9 +61,28 @@ class ShopperAction(Action, ABC):
     ) -> list[EventType]:
         """Answer if the flow got this far, and clear the flow's slots."""
         customer_id = tracker.get_slot("customer_id")
+        outcome = None
         if customer_id and not tracker.get_slot(FLOW_STOP):
             try:
-                await self.answer(dispatcher, tracker, customer_id)
+                outcome = await self.answer(dispatcher, tracker, customer_id)
             except BackendError as error:
                 apologise_for_backend(dispatcher, error)
-        return flow_done(*self.flow_slots)
+        if outcome is None:
+            return flow_done(*self.flow_slots)
+        if self._may_ask_rating(dispatcher, tracker):
+            dispatcher.utter_message(response="utter_ask_satisfaction")
+        return [SlotSet(FLOW_OUTCOME, outcome), *flow_done(*self.flow_slots)]
+
+    def _may_ask_rating(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> bool:
+        """Ask once per session, and not on top of another question."""
+        answered = {message.get("response") for message in dispatcher.messages}
+        if answered & self.asks_shopper:
+            return False
+        for event in reversed(tracker.events):
+            if event.get("event") == "session_started":
+                return True
+            if event.get("event") == "slot" and event.get("name") == FLOW_OUTCOME:
+                return False
+        return True

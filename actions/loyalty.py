@@ -38,7 +38,7 @@ class ActionShowLoyalty(ShopperAction):
 
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
-    ) -> None:
+    ) -> str | None:
         """Answer from the CRM's loyalty summary (and ledger when asked)."""
         crm = crm_client()
         summary = await crm.loyalty_summary(customer_id, EXPIRY_WINDOW_DAYS)
@@ -72,3 +72,4 @@ class ActionShowLoyalty(ShopperAction):
                 for entry in ledger
             )
             dispatcher.utter_message(response="utter_ledger", entries=lines)
+        return "loyalty_checked"

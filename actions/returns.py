@@ -250,11 +250,11 @@ class ActionSubmitReturn(ShopperAction):
 
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
-    ) -> None:
+    ) -> str | None:
         """Create the return (idempotently) and reply with the RMA."""
         if not tracker.get_slot("return_confirmed"):
             dispatcher.utter_message(response="utter_flow_stopped")
-            return
+            return None
         try:
             created = await orders_client().create_return(
                 customer_id,
@@ -267,7 +267,7 @@ class ActionSubmitReturn(ShopperAction):
             dispatcher.utter_message(
                 response=refusal_response(rejection.code), deadline=""
             )
-            return
+            return None
         dispatcher.utter_message(
             response="utter_return_created",
             rma=created["rma_number"],
@@ -275,6 +275,7 @@ class ActionSubmitReturn(ShopperAction):
             address=created["return_address"],
             instructions=created["instructions"],
         )
+        return "return_created"
 
 
 class ValidateReturnStatusForm(ShopperFormValidation):
@@ -296,7 +297,7 @@ class ActionCheckReturnStatus(ShopperAction):
 
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
-    ) -> None:
+    ) -> str | None:
         """List the latest returns (or the ones for the order mentioned)."""
         returns = await orders_client().list_returns(customer_id, limit=5)
         order_id = tracker.get_slot("order_id")
@@ -304,7 +305,7 @@ class ActionCheckReturnStatus(ShopperAction):
             returns = [r for r in returns if r["order_number"] == order_id]
         if not returns:
             dispatcher.utter_message(response="utter_no_returns")
-            return
+            return None
         for entry in returns[:3]:
             dispatcher.utter_message(
                 response="utter_return_status",
@@ -313,3 +314,4 @@ class ActionCheckReturnStatus(ShopperAction):
                 status=STATUS_NAMES.get(entry["status"], entry["status"]),
                 refund=yuan(entry["refund_fen"]),
             )
+        return "return_status_checked"

@@ -84,11 +84,11 @@ class ActionRegisterWarranty(ShopperAction):
 
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
-    ) -> None:
+    ) -> str | None:
         """Register (idempotent for the same shopper) and reply."""
         serial = tracker.get_slot("serial_number")
         if not serial:
-            return
+            return None
         sale = await orders_client().find_serial(customer_id, serial)
         try:
             warranty = await crm_client().register_warranty(
@@ -110,7 +110,7 @@ class ActionRegisterWarranty(ShopperAction):
                     else "utter_warranty_not_registered"
                 )
             )
-            return
+            return None
         dispatcher.utter_message(
             response="utter_warranty_registered",
             product=warranty["product_name"],
@@ -123,6 +123,7 @@ class ActionRegisterWarranty(ShopperAction):
                 months=warranty["extended_months"],
                 standard_end=chinese_date(warranty["standard_end_date"]),
             )
+        return "warranty_registered"
 
 
 class ValidateWarrantyStatusForm(ShopperFormValidation):
@@ -144,7 +145,7 @@ class ActionCheckWarranty(ShopperAction):
 
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
-    ) -> None:
+    ) -> str | None:
         """List the shopper's registered warranties, narrowed to what they named."""
         warranties = await crm_client().warranties_of(customer_id)
         serial = tracker.get_slot("serial_number")
@@ -156,7 +157,7 @@ class ActionCheckWarranty(ShopperAction):
             warranties = named or warranties
         if not warranties:
             dispatcher.utter_message(response="utter_no_warranties")
-            return
+            return None
         for warranty in warranties[:3]:
             dispatcher.utter_message(
                 response=(
@@ -169,3 +170,4 @@ class ActionCheckWarranty(ShopperAction):
                 end_date=chinese_date(warranty["end_date"]),
                 days=warranty["days_remaining"],
             )
+        return "warranty_checked"

@@ -174,6 +174,7 @@ def run_stack(profile: str, rasa_workers: int | None = None) -> Iterator[Stack]:
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "SANIC_HOST": "127.0.0.1",
+        "RASA_TRACKER_DB": str(work / "tracker.db"),
     }
     endpoints = "endpoints.yml"
     databases: list[str] = []

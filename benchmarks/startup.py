@@ -51,6 +51,7 @@ def main() -> None:
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
+        "RASA_TRACKER_DB": str(work / "tracker.db"),
     }
     model = latest_model()
     commands = {

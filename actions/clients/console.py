@@ -1,4 +1,4 @@
-"""Typed client of the agent console's internal API (handoff queue)."""
+"""Typed client of the agent console's internal API (handoff queue, erasure)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,15 @@ class QueueTicket(TypedDict):
     service_open: bool
     opens_at: str
     service_hours: str
+
+
+class Erasure(TypedDict):
+    """What ``POST /internal/privacy/erase`` emptied (counts)."""
+
+    messages: int
+    remembered_values: int
+    web_messages: int
+    handoffs: int
 
 
 @dataclass(frozen=True)
@@ -94,3 +103,13 @@ class ConsoleClient(BackendClient):
         """
         body = cast(Mapping[str, Any], request)
         return cast(QueueTicket, await self.post("/internal/handoffs", body))
+
+    async def erase_conversation(self, conversation_id: str) -> Erasure:
+        """Empty the conversation everywhere it is stored (a deletion request).
+
+        Raises:
+            BackendUnavailable: The console or a conversation store is down.
+            Rejected: The request was malformed.
+        """
+        body = {"conversation_id": conversation_id}
+        return cast(Erasure, await self.post("/internal/privacy/erase", body))

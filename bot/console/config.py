@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 
+from bot.privacy.retention import tracker_store_url
+
 CHINA = timezone(timedelta(hours=8))
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/console.db"
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
@@ -106,6 +108,14 @@ class ConsoleSettings:
         minutes_per_conversation: ``CONSOLE_MINUTES_PER_CONVERSATION``, for the
             wait estimate.
         poll_interval: ``CONSOLE_POLL_INTERVAL``, seconds between live updates.
+        tracker_db_url: Rasa's SQL tracker store (synchronous SQLAlchemy URL;
+            ``None`` when Rasa keeps conversations in memory), for shoppers'
+            deletion requests: ``bot.privacy.retention.tracker_store_url``.
+        analytics_db_url: Where the analytics read conversation events:
+            ``ANALYTICS_DB_URL``, by default the tracker store.
+        analytics_table: The events table there: ``ANALYTICS_EVENTS_TABLE``,
+            ``events`` (Rasa's tracker store, embedded profile) or
+            ``analytics_events`` (filled from the event broker, production).
         environ: The environment the settings came from (WeChat, backends).
     """
 
@@ -120,6 +130,9 @@ class ConsoleSettings:
     service_hours: ServiceHours = field(default_factory=ServiceHours)
     minutes_per_conversation: int = 5
     poll_interval: float = 1.0
+    tracker_db_url: str | None = None
+    analytics_db_url: str | None = None
+    analytics_table: str = "events"
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -140,6 +153,13 @@ class ConsoleSettings:
         token = env.get("CONSOLE_API_TOKEN", "").strip()
         if not token and not development:
             raise ConfigurationError("CONSOLE_API_TOKEN is not set")
+        tracker_db = tracker_store_url(env)
+        table = env.get("ANALYTICS_EVENTS_TABLE") or "events"
+        if table not in ("events", "analytics_events"):
+            raise ConfigurationError(
+                "ANALYTICS_EVENTS_TABLE must be events or analytics_events, "
+                f"got {table!r}"
+            )
         try:
             return cls(
                 secret_key=_secret_key(
@@ -159,6 +179,9 @@ class ConsoleSettings:
                     env.get("CONSOLE_MINUTES_PER_CONVERSATION") or 5
                 ),
                 poll_interval=float(env.get("CONSOLE_POLL_INTERVAL") or 1.0),
+                tracker_db_url=tracker_db,
+                analytics_db_url=env.get("ANALYTICS_DB_URL") or tracker_db,
+                analytics_table=table,
                 environ=env,
             )
         except ValueError as error:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -71,6 +71,20 @@ class WebMessage:
     text: str
     agent: str | None
     created_at: datetime
+
+
+def emptied_summary(summary: Any) -> dict[str, Any]:
+    """A handoff summary without the shopper's data (reason and intents stay)."""
+    kept = summary if isinstance(summary, dict) else {}
+    return {
+        "reason": kept.get("reason", ""),
+        "reason_label": kept.get("reason_label", ""),
+        "intents": list(kept.get("intents") or []),
+        "slots": {},
+        "order_numbers": [],
+        "last_message": "",
+        "erased": True,
+    }
 
 
 class ConsoleRepository:
@@ -230,6 +244,37 @@ class ConsoleRepository:
                 .limit(limit)
             )
             return [WebMessage(**dict(row._mapping)) for row in rows]
+
+    # --- a shopper's deletion request ----------------------------------------
+    async def erase_conversation(self, conversation_id: str) -> tuple[int, int]:
+        """Delete the conversation's web-chat messages, empty its handoff records.
+
+        Handoff rows stay (queue history, counts) without the shopper's data:
+        the summary keeps only the reason and intents, the customer id goes.
+
+        Returns:
+            How many web-chat messages were deleted and handoffs emptied.
+        """
+        async with self.engine.begin() as connection:
+            deleted = await connection.execute(
+                delete(web_messages).where(
+                    web_messages.c.conversation_id == conversation_id
+                )
+            )
+            rows = (
+                await connection.execute(
+                    select(handoffs.c.id, handoffs.c.summary).where(
+                        handoffs.c.conversation_id == conversation_id
+                    )
+                )
+            ).all()
+            for row in rows:
+                await connection.execute(
+                    update(handoffs)
+                    .where(handoffs.c.id == row.id)
+                    .values(summary=emptied_summary(row.summary), customer_id=None)
+                )
+            return int(deleted.rowcount or 0), len(rows)
 
     # --- staff ------------------------------------------------------------
     async def password_hash(self, username: str) -> str | None:

@@ -9,6 +9,8 @@
   events themselves stay, so analytics keep counting.
 - The console's database: web-chat messages are deleted, handoff summaries are
   masked.
+- The analytics' copy of the events (``ANALYTICS_DB_URL`` when
+  ``ANALYTICS_EVENTS_TABLE=analytics_events``, production), like the tracker store.
 
 The tracker store is ``RETENTION_TRACKER_DB_URL`` or built from the production
 profile's ``RASA_DB_*`` variables; the console is ``CONSOLE_DATABASE_URL``.
@@ -24,7 +26,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -58,6 +61,17 @@ class RetentionReport:
         )
 
 
+#: What a bot event's metadata keeps: which response, which model, which agent.
+BOT_METADATA_KEPT = frozenset(
+    {"utter_action", "template", "model_id", "assistant_id", "agent"}
+)
+
+#: Slots that hold no personal data and that the analytics count.
+NON_PERSONAL_SLOTS = frozenset(
+    {"flow_outcome", "satisfaction", "handoff_reason", "requested_slot"}
+)
+
+
 def anonymise_event(data: dict[str, Any]) -> dict[str, Any] | None:
     """The event without its conversation text, or ``None`` if nothing to remove.
 
@@ -80,16 +94,35 @@ def anonymise_event(data: dict[str, Any]) -> dict[str, Any] | None:
         result["parse_data"] = parse_data
     if kind == "bot" and data.get("data"):
         result["data"] = {}
+    if kind == "bot" and isinstance(data.get("metadata"), dict):
+        # Rasa keeps a response's variables (points, names, addresses) here.
+        result["metadata"] = {
+            key: value
+            for key, value in data["metadata"].items()
+            if key in BOT_METADATA_KEPT
+        }
     if kind == "slot":
         result["value"] = mask_data(data.get("value"))
     return None if result == data else result
 
 
+def erase_event(data: dict[str, Any]) -> dict[str, Any] | None:
+    """Like ``anonymise_event``, but remembered values go entirely.
+
+    A deletion request removes every slot value except the few that describe
+    the service, not the shopper (``NON_PERSONAL_SLOTS``).
+    """
+    result = anonymise_event(data) or dict(data)
+    if data.get("event") == "slot" and data.get("name") not in NON_PERSONAL_SLOTS:
+        result["value"] = None
+    return None if result == data else result
+
+
 @functools.cache
-def tracker_events_table() -> sa.Table:
-    """Rasa's ``events`` table (the columns this module uses)."""
+def tracker_events_table(name: str = "events") -> sa.Table:
+    """Rasa's ``events`` table layout under ``name`` (the columns used here)."""
     return sa.Table(
-        "events",
+        name,
         sa.MetaData(),
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("sender_id", sa.String(255)),
@@ -100,35 +133,84 @@ def tracker_events_table() -> sa.Table:
 
 
 def anonymise_tracker_store(
-    engine: sa.engine.Engine, cutoff: float, *, dry_run: bool = False
+    engine: sa.engine.Engine,
+    cutoff: float,
+    *,
+    dry_run: bool = False,
+    table: str = "events",
 ) -> int:
-    """Anonymise events older than ``cutoff`` (a Unix time); how many changed."""
-    return _anonymise(
-        engine, tracker_events_table().c.timestamp < cutoff, dry_run=dry_run
-    )
+    """Anonymise events older than ``cutoff`` (a Unix time); how many changed.
+
+    ``table`` is ``events`` (Rasa's tracker store) or ``analytics_events`` (the
+    event-broker copy, same layout); a missing table has nothing to change.
+    """
+    events = tracker_events_table(table)
+    if not sa.inspect(engine).has_table(table):
+        return 0
+    changed = _anonymise(engine, events.c.timestamp < cutoff, events, dry_run=dry_run)
+    return sum(changed.values())
 
 
-def erase_conversation(engine: sa.engine.Engine, sender_id: str) -> int:
+@dataclass(frozen=True)
+class ErasedEvents:
+    """What a deletion request emptied in one events table.
+
+    Attributes:
+        messages: Shopper and bot messages that lost their text.
+        slots: Remembered values (phone number, order, ...) masked.
+    """
+
+    messages: int = 0
+    slots: int = 0
+
+    def __add__(self, other: ErasedEvents) -> ErasedEvents:
+        return ErasedEvents(self.messages + other.messages, self.slots + other.slots)
+
+
+def erase_conversation(
+    engine: sa.engine.Engine, sender_id: str, table: str = "events"
+) -> ErasedEvents:
     """Anonymise every event of ``sender_id`` (a shopper's deletion request).
 
     Rows are kept and only emptied: Rasa's ``SQLTrackerStore.save`` appends
     the events beyond the stored count, so deleting rows while the
     conversation goes on would make it store the old events again.
 
+    Args:
+        engine: The database of the events table.
+        sender_id: The conversation.
+        table: ``events`` (Rasa's tracker store) or ``analytics_events`` (the
+            copy the event-broker consumer keeps); same layout. A missing table
+            holds nothing to erase.
+
     Returns:
-        How many events lost their text.
+        What lost its text.
     """
-    return _anonymise(engine, tracker_events_table().c.sender_id == sender_id)
+    events = tracker_events_table(table)
+    if not sa.inspect(engine).has_table(table):
+        return ErasedEvents()
+    changed = _anonymise(
+        engine, events.c.sender_id == sender_id, events, change=erase_event
+    )
+    return ErasedEvents(
+        messages=changed["user"] + changed["bot"], slots=changed["slot"]
+    )
 
 
-def _anonymise(engine: sa.engine.Engine, where: Any, *, dry_run: bool = False) -> int:
-    events = tracker_events_table()
-    changed = 0
+def _anonymise(
+    engine: sa.engine.Engine,
+    where: Any,
+    events: sa.Table,
+    *,
+    dry_run: bool = False,
+    change: Callable[[dict[str, Any]], dict[str, Any] | None] = anonymise_event,
+) -> Counter[str]:
+    changed: Counter[str] = Counter()
     last_id = 0
     while True:
         with engine.begin() as connection:
             rows = connection.execute(
-                sa.select(events.c.id, events.c.data)
+                sa.select(events.c.id, events.c.type_name, events.c.data)
                 .where(
                     events.c.id > last_id,
                     where,
@@ -142,10 +224,10 @@ def _anonymise(engine: sa.engine.Engine, where: Any, *, dry_run: bool = False) -
                     data = json.loads(row.data)
                 except (TypeError, ValueError):
                     continue
-                new = anonymise_event(data) if isinstance(data, dict) else None
+                new = change(data) if isinstance(data, dict) else None
                 if new is None:
                     continue
-                changed += 1
+                changed[row.type_name] += 1
                 if not dry_run:
                     connection.execute(
                         sa.update(events)
@@ -206,11 +288,17 @@ async def clean_console(
 
 
 def tracker_store_url(environ: Mapping[str, str]) -> str | None:
-    """The SQL tracker store's URL, or ``None`` (in-memory tracker store)."""
+    """The SQL tracker store's (synchronous SQLAlchemy) URL, or ``None``.
+
+    ``RETENTION_TRACKER_DB_URL`` if set; else the production profile's
+    PostgreSQL (``RASA_DB_*``); else the embedded profile's SQLite file
+    (``RASA_TRACKER_DB``, see endpoints.yml); else ``None`` (in memory).
+    """
     if environ.get("RETENTION_TRACKER_DB_URL"):
         return environ["RETENTION_TRACKER_DB_URL"]
     if not environ.get("RASA_DB_HOST"):
-        return None
+        sqlite_file = environ.get("RASA_TRACKER_DB")
+        return f"sqlite:///{sqlite_file}" if sqlite_file else None
     user = quote(environ.get("RASA_DB_USER", "postgres"), safe="")
     password = environ.get("RASA_DB_PASSWORD")
     auth = f"{user}:{quote(password, safe='')}" if password else user
@@ -249,6 +337,15 @@ def run(
         try:
             report.tracker_events = anonymise_tracker_store(
                 engine, cutoff.timestamp(), dry_run=dry_run
+            )
+        finally:
+            engine.dispose()
+    analytics_url = environ.get("ANALYTICS_DB_URL")
+    if analytics_url and environ.get("ANALYTICS_EVENTS_TABLE") == "analytics_events":
+        engine = sa.create_engine(analytics_url)
+        try:
+            report.tracker_events += anonymise_tracker_store(
+                engine, cutoff.timestamp(), dry_run=dry_run, table="analytics_events"
             )
         finally:
             engine.dispose()

@@ -90,6 +90,8 @@ def run_assistant(
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
+        # endpoints.yml's SQLite conversation store: one per assistant.
+        "RASA_TRACKER_DB": str(logs / "tracker.db"),
         **(env or {}),
     }
     commands = {

@@ -59,3 +59,17 @@ def slot_changes(events: list[dict[str, Any]]) -> dict[str, Any]:
     changes = {event["name"]: event["value"] for event in events}
     assert len(changes) == len(events), f"a slot is set twice: {events}"
     return changes
+
+
+def resolved(outcome: str, *slots: str) -> list[Any]:
+    """The events of a flow's final action that got the shopper an answer.
+
+    Args:
+        outcome: The ``flow_outcome`` the analytics count (e.g. ``return_created``).
+        *slots: The flow's own slots, cleared.
+    """
+    from rasa_sdk.events import SlotSet
+
+    from actions.common import flow_done
+
+    return [SlotSet("flow_outcome", outcome), *flow_done(*slots)]

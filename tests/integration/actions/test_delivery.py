@@ -10,9 +10,10 @@ from actions.clients.errors import BackendUnavailable
 from actions.clients.orders import OrdersClient
 from actions.common import flow_done, orders_client
 from actions.delivery import ActionAskOrderId, ActionTrackDelivery, ValidateDeliveryForm
-from tests.support.trackers import load_tracker, message_kwargs, responses
+from tests.support.trackers import load_tracker, message_kwargs, resolved, responses
 
 DONE = flow_done("order_id")
+TRACKED = resolved("delivery_tracked", "order_id")
 DOMAIN = {"forms": {"delivery_form": {"required_slots": ["order_id"]}}, "slots": {}}
 
 
@@ -25,8 +26,8 @@ async def track(tracker):
 async def test_order_in_transit_gets_carrier_tracking_number_and_events(services):
     tracker = load_tracker("known_shopper", order_id="XK202411110003")
     dispatcher, events = await track(tracker)
-    assert events == DONE
-    assert responses(dispatcher) == ["utter_delivery_status"]
+    assert events == TRACKED
+    assert responses(dispatcher) == ["utter_delivery_status", "utter_ask_satisfaction"]
     status = message_kwargs(dispatcher, "utter_delivery_status")
     assert status["tracking_number"] == "SF123456789012"
     assert status["carrier"] == "顺丰速运"
@@ -38,8 +39,8 @@ async def test_paid_but_not_shipped_says_when_it_ships(services):
     dispatcher, events = await track(
         load_tracker("known_shopper", order_id="XK202411110002")
     )
-    assert events == DONE
-    assert responses(dispatcher) == ["utter_order_paid"]
+    assert events == TRACKED
+    assert responses(dispatcher) == ["utter_order_paid", "utter_ask_satisfaction"]
     urges = await orders_client().list_urges("C100001", "XK202411110002")
     assert urges["urge_count"] == 1
     assert [u["channel"] for u in urges["urges"]] == ["wechat"]
@@ -56,8 +57,8 @@ async def test_paid_order_is_answered_even_when_the_urge_is_not_recorded(
         dispatcher, events = await track(
             load_tracker("known_shopper", order_id="XK202411110002")
         )
-    assert events == DONE
-    assert responses(dispatcher) == ["utter_order_paid"]
+    assert events == TRACKED
+    assert responses(dispatcher) == ["utter_order_paid", "utter_ask_satisfaction"]
     assert "XK202411110002" in caplog.text
     assert "not recorded" in caplog.text
 
@@ -75,7 +76,8 @@ async def test_signed_but_not_received_apologises_and_offers_a_person(services):
         "known_shopper", text="显示签收了但我没收到啊", order_id="XK202411110004"
     )
     dispatcher, events = await track(tracker)
-    assert events == DONE
+    assert events == TRACKED
+    # The answer offers a person: no rating question on top of it.
     assert responses(dispatcher) == [
         "utter_delivery_status",
         "utter_signed_not_received",

@@ -10,7 +10,7 @@ from actions.warranty import (
     ActionRegisterWarranty,
     ValidateWarrantyForm,
 )
-from tests.support.trackers import load_tracker, message_kwargs, responses
+from tests.support.trackers import load_tracker, message_kwargs, resolved, responses
 
 DOMAIN = {
     "forms": {"warranty_form": {"required_slots": ["serial_number"]}},
@@ -58,8 +58,11 @@ async def test_registration_replies_with_the_warranty_end_date(services):
     assert SlotSet("serial_number", "SN3F7T1W6B2X") in events
     dispatcher = CollectingDispatcher()
     events = await ActionRegisterWarranty().run(dispatcher, tracker, {})
-    assert events == flow_done("serial_number")
-    assert responses(dispatcher) == ["utter_warranty_registered"]
+    assert events == resolved("warranty_registered", "serial_number")
+    assert responses(dispatcher) == [
+        "utter_warranty_registered",
+        "utter_ask_satisfaction",
+    ]
     registered = message_kwargs(dispatcher, "utter_warranty_registered")
     assert registered["serial"] == "SN3F7T1W6B2X"
     assert registered["end_date"].startswith("2025年")  # 12 months from Nov 2024
@@ -69,7 +72,8 @@ async def test_warranty_question_lists_registered_warranties(services):
     dispatcher = CollectingDispatcher()
     tracker = load_tracker("known_shopper", text="我的手机还在保修期吗")
     events = await ActionCheckWarranty().run(dispatcher, tracker, {})
-    assert events == flow_done("serial_number")
+    assert events == resolved("warranty_checked", "serial_number")
+    assert responses(dispatcher)[-1] == "utter_ask_satisfaction"
     assert responses(dispatcher)[0] in {
         "utter_warranty_active",
         "utter_warranty_expired",
@@ -82,11 +86,13 @@ async def test_warranty_question_lists_registered_warranties(services):
 async def test_loyalty_summary_has_points_tier_expiry_and_progress(services):
     dispatcher = CollectingDispatcher()
     tracker = load_tracker("known_shopper", text="我有多少积分")
-    assert await ActionShowLoyalty().run(dispatcher, tracker, {}) == flow_done()
+    events = await ActionShowLoyalty().run(dispatcher, tracker, {})
+    assert events == resolved("loyalty_checked")
     assert responses(dispatcher) == [
         "utter_loyalty_summary",
         "utter_points_expiring",
         "utter_tier_progress",
+        "utter_ask_satisfaction",
     ]
     assert message_kwargs(dispatcher, "utter_loyalty_summary")["points"] == 8799
     assert message_kwargs(dispatcher, "utter_loyalty_summary")["tier"] == "金卡会员"
@@ -97,11 +103,31 @@ async def test_ledger_entries_on_request(services):
     dispatcher = CollectingDispatcher()
     tracker = load_tracker("known_shopper", text="看下积分明细")
     await ActionShowLoyalty().run(dispatcher, tracker, {})
-    assert responses(dispatcher)[-1] == "utter_ledger"
+    assert responses(dispatcher)[-2:] == ["utter_ledger", "utter_ask_satisfaction"]
     assert message_kwargs(dispatcher, "utter_ledger")["entries"].count("· ") >= 1
 
 
 async def test_crm_down_gets_an_apology(services_down):
     dispatcher = CollectingDispatcher()
     await ActionShowLoyalty().run(dispatcher, load_tracker("known_shopper"), {})
+    assert responses(dispatcher) == ["utter_backend_unavailable"]
+
+
+async def test_rating_is_asked_once_per_session(services):
+    tracker = load_tracker("known_shopper", text="我有多少积分")
+    tracker.events.append({"event": "slot", "name": "flow_outcome", "value": "x"})
+    dispatcher = CollectingDispatcher()
+    events = await ActionShowLoyalty().run(dispatcher, tracker, {})
+    assert events == resolved("loyalty_checked")  # still counted
+    assert "utter_ask_satisfaction" not in responses(dispatcher)
+    tracker.events.append({"event": "session_started"})
+    dispatcher = CollectingDispatcher()
+    await ActionShowLoyalty().run(dispatcher, tracker, {})
+    assert responses(dispatcher)[-1] == "utter_ask_satisfaction"
+
+
+async def test_failed_flow_has_no_outcome_and_no_rating(services_down):
+    dispatcher = CollectingDispatcher()
+    tracker = load_tracker("known_shopper", text="我有多少积分")
+    assert await ActionShowLoyalty().run(dispatcher, tracker, {}) == flow_done()
     assert responses(dispatcher) == ["utter_backend_unavailable"]

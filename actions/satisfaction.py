@@ -1,0 +1,87 @@
+"""The 满意度 rating (1-5) the bot asks for at the end of a resolved flow.
+
+``actions/flow.py`` asks (``utter_ask_satisfaction``, one tap per score); the
+shopper's answer arrives as ``rate_service`` with a ``satisfaction`` entity
+(the buttons) or as text (``5分``, ``五星``, ``非常满意``). The rating is kept
+as the ``satisfaction`` slot event, which the analytics count.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import latest_text
+
+SATISFACTION = "satisfaction"
+_NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_SCORE = re.compile(r"(?<![0-9])([1-5一二两三四五])\s*(?:分|星|颗星)")
+_DIGIT_ONLY = re.compile(r"^\s*([1-5])\s*$")
+# Longest first: 非常不满意 before 不满意 before 满意.
+_WORDS = (
+    ("非常不满意", 1),
+    ("很不满意", 1),
+    ("太差", 1),
+    ("很差", 1),
+    ("不太满意", 2),
+    ("不满意", 2),
+    ("差评", 2),
+    ("一般", 3),
+    ("还行", 3),
+    ("非常满意", 5),
+    ("很满意", 5),
+    ("超满意", 5),
+    ("好评", 5),
+    ("满意", 4),
+)
+
+
+def parse_rating(entity: object, text: str) -> int | None:
+    """The rating 1-5 from the button's entity or the shopper's words.
+
+    Args:
+        entity: The ``satisfaction`` entity value, if any.
+        text: The message text.
+
+    Returns:
+        The score, or ``None`` when there is no score from 1 to 5.
+    """
+    if entity is not None:
+        try:
+            score = int(float(str(entity)))
+        except ValueError:
+            score = 0
+        return score if 1 <= score <= 5 else None
+    match = _SCORE.search(text) or _DIGIT_ONLY.match(text)
+    if match:
+        value = match.group(1)
+        return _NUMERALS.get(value) or int(value)
+    for word, score in _WORDS:
+        if word in text:
+            return score
+    return None
+
+
+class ActionRecordSatisfaction(Action):
+    """Keep the shopper's rating; thank them, or apologise for a low one."""
+
+    def name(self) -> str:
+        """Return the action's name."""
+        return "action_record_satisfaction"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Record a valid rating; ask again for one from 1 to 5 otherwise."""
+        entity = next(tracker.get_latest_entity_values(SATISFACTION), None)
+        score = parse_rating(entity, latest_text(tracker))
+        if score is None:
+            dispatcher.utter_message(response="utter_ask_rating_again")
+            return []
+        response = "utter_rating_sorry" if score <= 2 else "utter_thanks_rating"
+        dispatcher.utter_message(response=response, rating=score)
+        return [SlotSet(SATISFACTION, float(score))]
