@@ -81,7 +81,7 @@ else
 	@if [ -n "$${WECHAT_TOKEN:-}" ] || grep -q '^WECHAT_TOKEN=.' var/dev.env 2>/dev/null; then \
 	  echo "WeChat channel on: server URL https://<public host>/webhooks/wechat/webhook (Rasa port $(RASA_PORT))"; fi
 	@echo ""
-	$(VENV)/bin/honcho --env var/dev.env start
+	$(VENV)/bin/honcho --env var/dev.env start orders crm actions rasa console
 endif
 
 chat: $(STAMP)

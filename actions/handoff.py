@@ -210,7 +210,11 @@ class ActionHandoff(Action):
         if reason is None:
             dispatcher.utter_message(response="utter_handoff_not_offered")
             return []
-        cleared: list[EventType] = [SlotSet(HANDOFF_REASON, None)]
+        # Set, then cleared: the event history keeps why (the analytics count it).
+        cleared: list[EventType] = [
+            SlotSet(HANDOFF_REASON, reason),
+            SlotSet(HANDOFF_REASON, None),
+        ]
         customer_id = tracker.get_slot("customer_id")
         request = HandoffRequest(
             conversation_id=tracker.sender_id,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.console import views
+from bot.console import analytics_views, erasure, views
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -25,9 +25,12 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/handoffs/{handoff_id}/reply", views.reply)
     app.router.add_post("/handoffs/{handoff_id}/handback", views.hand_back)
     app.router.add_post("/handoffs/{handoff_id}/close", views.close)
+    app.router.add_get("/analytics", analytics_views.analytics_page)
+    app.router.add_get("/analytics/export.csv", analytics_views.analytics_export)
     app.router.add_get("/conversations/{handoff_id}", views.conversation_page)
     app.router.add_get("/api/handoffs/{handoff_id}/stream", views.conversation_stream)
     app.router.add_post("/internal/handoffs", views.internal_handoff)
+    app.router.add_post("/internal/privacy/erase", erasure.internal_erase)
     app.router.add_get("/chat", views.chat_page)
     app.router.add_post("/chat/api/send", views.chat_send)
     app.router.add_get("/chat/api/messages", views.chat_messages)

@@ -20,6 +20,7 @@ from tests.conftest import ROOT, free_port
 from tests.support.processes import stop_process, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
+CJK_FONT_PACKAGE = "fonts-wqy-microhei"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -65,6 +66,8 @@ def run_console(
     asyncio.run(add_user(database_url, "agent-e2e", "agent-e2e-password"))
     environment = {
         **os.environ,
+        # The conversation store run_assistant gives the Rasa server in workdir.
+        "RASA_TRACKER_DB": str(workdir / "tracker.db"),
         **env,
         "CONSOLE_PORT": str(port),
         "CONSOLE_API_TOKEN": api_token,
@@ -89,15 +92,35 @@ def run_console(
         stop_process(process)
 
 
+def _has_cjk_font() -> bool:
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    result = subprocess.run(
+        [fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=60
+    )
+    return bool(result.stdout.strip())
+
+
 def ensure_chromium() -> Path:
-    """Debian's Chromium, installed with apt-get when missing (never downloaded)."""
-    if CHROMIUM.exists():
+    """Debian's Chromium and a CJK font, installed with apt-get when missing.
+
+    Never downloaded from elsewhere. Without a CJK font headless Chromium draws
+    Chinese as boxes, so screenshots would be unreadable
+    (``fonts-wqy-microhei``, a small one).
+    """
+    missing = [] if CHROMIUM.exists() else ["chromium"]
+    if not _has_cjk_font():
+        missing.append(CJK_FONT_PACKAGE)
+    if not missing:
         return CHROMIUM
     apt = shutil.which("apt-get")
     if apt is None:
-        pytest.skip("no /usr/bin/chromium and no apt-get to install it")
+        if not CHROMIUM.exists():
+            pytest.skip("no /usr/bin/chromium and no apt-get to install it")
+        return CHROMIUM  # no CJK font: Chinese shows as boxes, tests still run
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in ([apt, "update", "-qq"], [apt, "install", "-y", "-qq", "chromium"]):
+    for command in ([apt, "update", "-qq"], [apt, "install", "-y", "-qq", *missing]):
         result = subprocess.run(
             command, env=environment, capture_output=True, text=True, timeout=900
         )

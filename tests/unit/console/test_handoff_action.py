@@ -158,7 +158,11 @@ async def test_handoff_queues_tells_the_wait_and_pauses():
     console = FakeConsole()
     t = tracker(user("转人工", "human_handoff"), slots={"customer_id": "C100001"})
     dispatcher, events = await run(t, console)
-    assert events == [SlotSet("handoff_reason", None), ConversationPaused()]
+    assert events == [
+        SlotSet("handoff_reason", "shopper_request"),  # kept in the history
+        SlotSet("handoff_reason", None),
+        ConversationPaused(),
+    ]
     assert dispatcher.messages[0]["response"] == "utter_handoff_queued"
     assert dispatcher.messages[0]["ahead"] == 2
     assert dispatcher.messages[0]["wait_minutes"] == 15
@@ -188,7 +192,10 @@ async def test_console_down_apologises_and_keeps_the_bot_serving():
     console = FakeConsole(error=BackendUnavailable("console", "connection refused"))
     dispatcher, events = await run(tracker(user("转人工", "human_handoff")), console)
     assert responses(dispatcher) == ["utter_handoff_unavailable"]
-    assert events == [SlotSet("handoff_reason", None)]
+    assert events == [
+        SlotSet("handoff_reason", "shopper_request"),
+        SlotSet("handoff_reason", None),
+    ]
 
 
 async def test_affirm_after_a_delivery_answer_without_an_offer_does_not_hand_off():
