@@ -243,3 +243,18 @@ def test_erasing_one_conversation_keeps_the_others(tracker_store):
         engine.dispose()
     assert SECRET not in _texts(_stored(tracker_store, "new-shopper"))
     assert SECRET in _texts(_stored(tracker_store, "old-shopper"))
+
+
+async def test_embedded_sqlite_conversation_store(tmp_path):
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    path = tmp_path / "tracker.db"
+    store = SQLTrackerStore(dialect="sqlite", db=str(path))
+    await store.save(DialogueStateTracker.from_events("old-shopper", _events(OLD)))
+    await store.save(DialogueStateTracker.from_events("new-shopper", _events(RECENT)))
+    report = run(180, dry_run=False, environ={"RASA_TRACKER_DB": str(path)}, now=NOW)
+    assert report.tracker_events == 3
+    url = f"sqlite:///{path}"
+    assert SECRET not in _texts(_stored(url, "old-shopper"))
+    assert SECRET in _texts(_stored(url, "new-shopper"))
