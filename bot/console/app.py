@@ -24,11 +24,12 @@ from bot.channels.wechat.client import WeChatApiClient
 from bot.channels.wechat.config import WeChatSettings
 from bot.console.auth import API_TOKEN_KEY, access_middleware
 from bot.console.config import ConsoleSettings
-from bot.console.keys import CRM, ORDERS, SERVICE, SETTINGS, STOPPING
+from bot.console.keys import CRM, LOGIN_THROTTLE, ORDERS, SERVICE, SETTINGS, STOPPING
 from bot.console.rasa import RasaClient
 from bot.console.repository import ConsoleRepository
 from bot.console.routes import setup_routes
 from bot.console.service import ConsoleService
+from bot.console.throttle import LoginThrottle
 from bot.privacy.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ def create_app(settings: ConsoleSettings) -> web.Application:
     app[SETTINGS] = settings
     app[API_TOKEN_KEY] = settings.api_token
     app[STOPPING] = asyncio.Event()
+    app[LOGIN_THROTTLE] = LoginThrottle()
     storage = EncryptedCookieStorage(
         fernet.Fernet(base64_key(settings.secret_key)),
         cookie_name=SESSION_COOKIE,

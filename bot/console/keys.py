@@ -10,8 +10,10 @@ from actions.clients.crm import CrmClient
 from actions.clients.orders import OrdersClient
 from bot.console.config import ConsoleSettings
 from bot.console.service import ConsoleService
+from bot.console.throttle import LoginThrottle
 
 SETTINGS = web.AppKey("settings", ConsoleSettings)
+LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 SERVICE = web.AppKey("service", ConsoleService)
 CRM = web.AppKey("crm", CrmClient)
 ORDERS = web.AppKey("orders", OrdersClient)

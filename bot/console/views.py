@@ -16,7 +16,7 @@ from aiohttp_session import get_session, new_session
 
 from actions.clients.errors import BackendError
 from bot.console.auth import csrf_token, current_user, sees_personal_data
-from bot.console.keys import CRM, ORDERS, SERVICE, SETTINGS, STOPPING
+from bot.console.keys import CRM, LOGIN_THROTTLE, ORDERS, SERVICE, SETTINGS, STOPPING
 from bot.console.passwords import verify_password
 from bot.console.rasa import RasaError
 from bot.console.repository import Handoff
@@ -109,11 +109,26 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
+    throttle = request.app[LOGIN_THROTTLE]
+    keys = [f"user:{username.lower()}", f"ip:{request.remote or ''}"]
+    wait = throttle.retry_after(keys)
+    if wait > 0:
+        minutes = max(1, round(wait / 60))
+        response = await _page(
+            request,
+            "login.html",
+            error=f"登录失败次数过多，请{minutes}分钟后再试",
+        )
+        response.set_status(429)
+        response.headers["Retry-After"] = str(int(wait) + 1)
+        return response
     stored = await request.app[SERVICE].repository.password_hash(username)
     if not username or not verify_password(stored, password):
+        throttle.failed(keys)
         response = await _page(request, "login.html", error="用户名或密码不正确")
         response.set_status(401)
         return response
+    throttle.succeeded(keys)
     session = await new_session(request)
     session["user"] = username
     csrf_token(session)

@@ -46,6 +46,25 @@ async def test_wrong_password_is_refused(console):
     assert (await console.get("/api/queue")).status == 401
 
 
+async def test_password_guessing_is_slowed_down(console):
+    token = await csrf_of(console)
+
+    async def attempt(password: str):
+        return await console.post(
+            "/login",
+            data={"username": "alice", "password": password, "csrf_token": token},
+            allow_redirects=False,
+        )
+
+    for _ in range(5):
+        assert (await attempt("guess")).status == 401
+    blocked = await attempt("alice-password")  # right, but too late
+    assert blocked.status == 429
+    assert "登录失败次数过多" in await blocked.text()
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert (await console.get("/api/queue")).status == 401
+
+
 async def test_login_without_csrf_token_is_refused(console):
     await console.get("/login")
     response = await console.post(
