@@ -211,8 +211,15 @@ class ShopperFormValidation(FormValidationAction, ABC):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        """Keep the reason the flow stopped (the final action reads it)."""
-        return {FLOW_STOP: value}
+        """Keep the reason the flow stopped (the final action reads it).
+
+        While the shopper is unknown, their unverified phone and order number
+        go too: left filled, they would skip the identity questions (and leave
+        the shopper without an answer) when a flow starts again.
+        """
+        if tracker.get_slot("customer_id"):
+            return {FLOW_STOP: value}
+        return {FLOW_STOP: value, "phone": None, "order_id": None}
 
     async def validate_customer_id(
         self,

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import ROOT, free_port
-from tests.support.processes import stop_all, wait_for
+from tests.support.processes import RestartableProcess, stop_all, wait_for
 
 
 @contextmanager
@@ -55,3 +55,54 @@ def run_backends(workdir: Path) -> Iterator[dict[str, str]]:
         yield {key: env[key] for key in ("BACKEND_API_TOKEN", "ORDERS_URL", "CRM_URL")}
     finally:
         stop_all(processes.values())
+
+
+@contextmanager
+def run_restartable_backends(
+    workdir: Path,
+) -> Iterator[tuple[dict[str, str], dict[str, RestartableProcess]]]:
+    """Like :func:`run_backends`, but a test may kill and restart each service.
+
+    A restarted service opens the same SQLite file on the same port, so what it
+    stored before (returns, points) is still there.
+
+    Args:
+        workdir: Where the databases and logs go.
+
+    Yields:
+        The action server's environment, and the ``orders`` and ``crm`` processes.
+    """
+    token = uuid.uuid4().hex
+    ports = {"orders": free_port(), "crm": free_port()}
+    env = {
+        **os.environ,
+        "BACKEND_API_TOKEN": token,
+        "ORDERS_PORT": str(ports["orders"]),
+        "CRM_PORT": str(ports["crm"]),
+        "ORDERS_URL": f"http://127.0.0.1:{ports['orders']}",
+        "CRM_URL": f"http://127.0.0.1:{ports['crm']}",
+        "ORDERS_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'orders.db'}",
+        "CRM_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'crm.db'}",
+    }
+    services = {
+        name: RestartableProcess(
+            name,
+            [sys.executable, "-m", f"bot.backends.{name}"],
+            env,
+            workdir,
+            f"http://127.0.0.1:{port}/health",
+            timeout=60,
+        )
+        for name, port in ports.items()
+    }
+    try:
+        for service in services.values():
+            service.start()
+        for service in services.values():
+            service.wait_ready()
+        yield (
+            {key: env[key] for key in ("BACKEND_API_TOKEN", "ORDERS_URL", "CRM_URL")},
+            services,
+        )
+    finally:
+        stop_all(s.process for s in services.values() if s.process is not None)

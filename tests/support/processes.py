@@ -162,3 +162,132 @@ def rasa_server_command(
             "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
             "--port", str(port), "--credentials", credentials,
             "--endpoints", endpoints]  # fmt: skip
+
+
+class RestartableProcess:
+    """One service process a test can kill and start again on the same port.
+
+    Args:
+        name: Short name; the output goes to ``logs/<name>.log`` (appended, so a
+            restart keeps the earlier run's lines).
+        command: The command line.
+        env: The process environment.
+        logs: The log directory.
+        health_url: Answers 200 once the process serves.
+        timeout: Seconds to wait for ``health_url``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        command: Sequence[str],
+        env: Mapping[str, str],
+        logs: Path,
+        health_url: str,
+        timeout: float = START_TIMEOUT,
+    ) -> None:
+        self.name = name
+        self.command = list(command)
+        self.env = dict(env)
+        self.log = logs / f"{name}.log"
+        self.health_url = health_url
+        self.timeout = timeout
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the process (not running yet) without waiting for it."""
+        if self.process is not None and self.process.poll() is None:
+            raise RuntimeError(f"{self.name} is already running")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self) -> None:
+        """Wait until the health URL answers; fail the test if the process dies."""
+        assert self.process is not None, f"{self.name} was not started"
+        wait_for(self.health_url, self.process, timeout=self.timeout)
+
+    def restart(self) -> None:
+        """Start the process again (after :meth:`kill`) and wait until it serves."""
+        self.start()
+        self.wait_ready()
+
+    def kill(self) -> None:
+        """SIGKILL the process, as a crash or the OOM killer would, and reap it."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        """Terminate the process if it runs (see :func:`stop_process`)."""
+        if self.process is not None:
+            stop_process(self.process)
+
+
+@dataclass(frozen=True)
+class RestartableAssistant:
+    """A running assistant whose action server a test may kill and restart.
+
+    Attributes:
+        assistant: URL, token and logs, as :func:`run_assistant` yields them.
+        actions: The action server (same port on every restart).
+        rasa: The Rasa server.
+    """
+
+    assistant: Assistant
+    actions: RestartableProcess
+    rasa: RestartableProcess
+
+
+@contextmanager
+def run_restartable_assistant(
+    model_path: Path, logs: Path, env: Mapping[str, str] | None = None
+) -> Iterator[RestartableAssistant]:
+    """Like :func:`run_assistant`, but the processes can be killed and restarted.
+
+    Args:
+        model_path: The trained model archive.
+        logs: Where the logs (``actions.log``, ``rasa.log``) and the tracker go.
+        env: Extra environment for both processes.
+
+    Yields:
+        The running assistant and its two processes.
+    """
+    rasa_port, action_port = free_port(), free_port()
+    token = uuid.uuid4().hex
+    environment = {
+        **os.environ,
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "RASA_TRACKER_DB": str(logs / "tracker.db"),
+        **(env or {}),
+    }
+    actions = RestartableProcess(
+        "actions",
+        action_server_command(action_port),
+        environment,
+        logs,
+        f"http://127.0.0.1:{action_port}/health",
+    )
+    rasa = RestartableProcess(
+        "rasa",
+        rasa_server_command(model_path, rasa_port, token),
+        environment,
+        logs,
+        f"http://127.0.0.1:{rasa_port}/status?token={token}",
+    )
+    try:
+        actions.start()
+        rasa.start()
+        actions.wait_ready()
+        rasa.wait_ready()
+        yield RestartableAssistant(
+            Assistant(f"http://127.0.0.1:{rasa_port}", token, logs), actions, rasa
+        )
+    finally:
+        stop_all(p.process for p in (actions, rasa) if p.process is not None)

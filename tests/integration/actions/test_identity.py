@@ -79,6 +79,24 @@ async def test_crm_down_gets_an_apology_and_ends_the_form(services_down):
     dispatcher, events = await run_form(load_tracker("unknown_shopper"))
     assert slot_changes(events) == {
         "flow_stop": "backend_unavailable",
+        "phone": None,
+        "order_id": None,
+        "requested_slot": None,
+    }
+    assert responses(dispatcher) == ["utter_backend_unavailable"]
+
+
+async def test_crm_down_forgets_the_unverified_phone_and_order(services_down):
+    tracker = load_tracker(
+        "unknown_shopper", phone="13800138000", order_id="XK202411110001"
+    )
+    dispatcher, events = await run_form(tracker)
+    # Left filled, they would skip the identity questions when the shopper
+    # asks again once the CRM is back.
+    assert slot_changes(events) == {
+        "flow_stop": "backend_unavailable",
+        "phone": None,
+        "order_id": None,
         "requested_slot": None,
     }
     assert responses(dispatcher) == ["utter_backend_unavailable"]

@@ -1,0 +1,1 @@
+"""Keep shoppers answered in Chinese when the action server fails mid-conversation."""

@@ -1,0 +1,103 @@
+"""The action server endpoint, watched: failed calls are recorded for the turn."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.core.agent import Agent
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+from bot.resilience.turn import ActionFailure, record_failure
+
+logger = logging.getLogger(__name__)
+
+# rasa_sdk answers 400 when a form validation rejects the shopper's answer:
+# part of the dialogue, not a failure.
+_REJECTION = 400
+
+
+class WatchedActionEndpoint(EndpointConfig):
+    """An ``EndpointConfig`` that records every failed call to the action server.
+
+    The call still raises, so Rasa behaves as without it (the failed action's
+    events are dropped and the turn ends); the channel then apologises.
+    """
+
+    @classmethod
+    def watching(cls, endpoint: EndpointConfig) -> WatchedActionEndpoint:
+        """The same endpoint (URL, token, headers …), watched.
+
+        Args:
+            endpoint: The action endpoint read from ``endpoints.yml``.
+
+        Returns:
+            A watched copy.
+        """
+        return cls(
+            url=endpoint.url,
+            params=endpoint.params,
+            headers=endpoint.headers,
+            basic_auth=endpoint.basic_auth,
+            token=endpoint.token,
+            token_name=endpoint.token_name,
+            cafile=endpoint.cafile,
+            type=endpoint.type,
+            **endpoint.kwargs,
+        )
+
+    async def request(
+        self,
+        method: str = "post",
+        subpath: str | None = None,
+        content_type: str | None = "application/json",
+        compress: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Call the action server; record the failure before re-raising it."""
+        body = kwargs.get("json")
+        try:
+            return await super().request(
+                method, subpath, content_type, compress, **kwargs
+            )
+        except ClientResponseError as error:
+            if error.status != _REJECTION:
+                self._record(body, error)
+            raise
+        except Exception as error:  # timeouts, refused connections, bad JSON …
+            self._record(body, error)
+            raise
+
+    @staticmethod
+    def _record(body: Any, error: Exception) -> None:
+        action, intent = _action_and_intent(body)
+        logger.warning("action server failed to run %s: %r", action, error)
+        record_failure(ActionFailure(action, intent, repr(error)))
+
+
+def _action_and_intent(body: Any) -> tuple[str, str]:
+    """The action's name and the shopper's latest intent from a request body."""
+    if not isinstance(body, dict):
+        return "", ""
+    tracker = body.get("tracker") or {}
+    intent = ((tracker.get("latest_message") or {}).get("intent") or {}).get("name")
+    return str(body.get("next_action") or ""), str(intent or "")
+
+
+def watch_action_server(agent: Agent) -> None:
+    """Make ``agent`` call its action server through a watched endpoint.
+
+    Idempotent and cheap, so it can run on every turn (a model loaded through the
+    HTTP API gets a new processor).
+
+    Args:
+        agent: The Rasa server's agent.
+    """
+    endpoint = agent.action_endpoint
+    if endpoint is None:
+        return
+    if not isinstance(endpoint, WatchedActionEndpoint):
+        endpoint = agent.action_endpoint = WatchedActionEndpoint.watching(endpoint)
+    processor = agent.processor
+    if processor is not None and processor.action_endpoint is not endpoint:
+        processor.action_endpoint = endpoint
