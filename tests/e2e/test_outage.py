@@ -194,6 +194,9 @@ def test_orders_killed_during_a_return_then_the_same_shopper_creates_it(stack):
     assert BACKEND_APOLOGY in reply
     assert_chinese_apology_with_offer(reply)
     assert stack.tracker(sender)["active_loop"] in (None, {})
+    # A plain yes accepts the offer too (rule: final action → affirm → handoff).
+    assert HANDOFF_NOT_QUEUED in stack.say(sender, "好的")
+    assert "action_handoff" in action_names(stack.tracker(sender))[-3:]
 
     stack.backends["orders"].restart()
     stack.say(sender, "我要退货")
