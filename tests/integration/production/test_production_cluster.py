@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg2
 import pytest
 
+from tests.support.bad_inputs import BAD_INPUTS
+
 pytestmark = [pytest.mark.model, pytest.mark.services]
 
 # Replies that don't start or change a form, so any order of them is a valid dialogue.
@@ -144,21 +146,6 @@ def test_restart_in_the_middle_of_a_return_continues(cluster):
     assert "确认" in confirm and "499.00" in confirm
     created = cluster.say(0, sender, "确认")
     assert "RMA" in created and "寄回地址" in created
-
-
-BAD_INPUTS = {
-    "very long": "我的快递到哪了" * 1500,
-    "empty": "",
-    "spaces only": "   \t  ",
-    "emoji only": "😀😡🙏📦🚚" * 5,
-    "control characters": "查\x00订\x07单\x1b[31m\r\n\x7f\u200b\u202e",
-    "mixed scripts": "Where is my 快遞 заказ 주문 طلب XK２０２４",
-    "sql injection": "XK202411110001'; DROP TABLE events; --",
-    "html": "<b>退货</b><img src=x onerror=alert(1)>",
-    "script": "<script>alert('小客')</script>",
-    "template": "{{7*7}} ${RASA_TOKEN} %s %(x)s",
-    "lone surrogate escape": "\\ud800 退款",
-}
 
 
 @pytest.mark.parametrize("text", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
