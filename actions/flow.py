@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.clients.errors import BackendError
 from actions.common import FLOW_STOP, apologise_for_backend, flow_done
+from actions.satisfaction import RATING_BUTTONS
 
 FLOW_OUTCOME = "flow_outcome"
 
@@ -70,7 +71,9 @@ class ShopperAction(Action, ABC):
         if outcome is None:
             return flow_done(*self.flow_slots)
         if self._may_ask_rating(dispatcher, tracker):
-            dispatcher.utter_message(response="utter_ask_satisfaction")
+            dispatcher.utter_message(
+                response="utter_ask_satisfaction", buttons=RATING_BUTTONS
+            )
         return [SlotSet(FLOW_OUTCOME, outcome), *flow_done(*self.flow_slots)]
 
     def _may_ask_rating(

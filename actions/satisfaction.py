@@ -18,6 +18,17 @@ from rasa_sdk.types import DomainDict
 from actions.common import latest_text
 
 SATISFACTION = "satisfaction"
+#: One tap per score, best first (WeChat shows them as a numbered menu).
+RATING_BUTTONS = [
+    {"title": title, "payload": f'/rate_service{{"satisfaction":"{score}"}}'}
+    for score, title in (
+        (5, "5分 非常满意"),
+        (4, "4分 满意"),
+        (3, "3分 一般"),
+        (2, "2分 不满意"),
+        (1, "1分 非常不满意"),
+    )
+]
 _NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _SCORE = re.compile(r"(?<![0-9])([1-5一二两三四五])\s*(?:分|星|颗星)")
 _DIGIT_ONLY = re.compile(r"^\s*([1-5])\s*$")

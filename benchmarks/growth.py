@@ -22,6 +22,7 @@ import os
 import statistics
 import time
 import uuid
+from typing import Any
 
 import requests
 
@@ -32,7 +33,7 @@ SAMPLES = 7
 
 def filler_events(count: int) -> list[dict]:
     """``count`` events of plausible small-talk turns, newest last."""
-    turn = [
+    turn: list[dict[str, Any]] = [
         {"event": "user", "text": "你好",
          "parse_data": {"intent": {"name": "greet", "confidence": 1.0},
                         "entities": []}},
@@ -41,8 +42,10 @@ def filler_events(count: int) -> list[dict]:
         {"event": "action", "name": "action_listen"},
     ]  # fmt: skip
     events = [*turn * (count // len(turn) + 1)][:count]
-    now = time.time() - count * 0.01
-    return [{**event, "timestamp": now + 0.01 * i} for i, event in enumerate(events)]
+    # Stamped from now on: a SQL tracker store loads only the events stamped after
+    # the session's start, so back-dated filler would not count.
+    now = time.time()
+    return [{**event, "timestamp": now + 1e-4 * i} for i, event in enumerate(events)]
 
 
 def say(stack: Stack, sender: str, text: str) -> float:

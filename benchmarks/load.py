@@ -23,9 +23,11 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 
@@ -168,7 +170,14 @@ def main() -> None:
         "--rasa-workers", type=int, default=None,
         help="SANIC_WORKERS for both servers (default: the profile's)",
     )  # fmt: skip
+    parser.add_argument(
+        "--plain-rasa", action="store_true",
+        help="run Rasa's own CLI, without bot/rasa_server.py's fix (to compare)",
+    )  # fmt: skip
     args = parser.parse_args()
+    rasa_command = (
+        [str(Path(sys.executable).parent / "rasa")] if args.plain_rasa else None
+    )
     report: dict = {
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": {
@@ -176,10 +185,11 @@ def main() -> None:
             "platform": platform.platform(),
             "load_average_at_start": os.getloadavg(),
         },
+        "plain_rasa": args.plain_rasa,
         "profiles": {},
     }
     for profile in args.profiles:
-        with run_stack(profile, args.rasa_workers) as stack:
+        with run_stack(profile, args.rasa_workers, rasa_command=rasa_command) as stack:
             asyncio.run(run_level(stack, 1, len(CONVERSATIONS)))  # warm-up
             levels = []
             for shoppers in args.levels:
@@ -190,8 +200,10 @@ def main() -> None:
             report["profiles"][profile] = levels
     report["machine"]["load_average_at_end"] = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "load.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    print(f"written to {RESULTS / 'load.json'}")
+    name = "load_plain_rasa" if args.plain_rasa else "load"
+    out = RESULTS / f"{name}.json"
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print(f"written to {out}")
 
 
 if __name__ == "__main__":

@@ -104,6 +104,8 @@ class Stack:
     token: str
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     workdir: Path = field(default_factory=Path)
+    env: dict[str, str] = field(default_factory=dict)
+    endpoints: str = "endpoints.yml"
 
     def trees(self) -> dict[str, list[int]]:
         """Each process's pid and its children's, by process name."""
@@ -143,7 +145,12 @@ def _wait(url: str, process: subprocess.Popen, name: str) -> None:
 
 
 @contextmanager
-def run_stack(profile: str, rasa_workers: int | None = None) -> Iterator[Stack]:
+def run_stack(
+    profile: str,
+    rasa_workers: int | None = None,
+    with_rasa: bool = True,
+    rasa_command: list[str] | None = None,
+) -> Iterator[Stack]:
     """Start backends, action server and Rasa server in ``profile``.
 
     Args:
@@ -152,6 +159,10 @@ def run_stack(profile: str, rasa_workers: int | None = None) -> Iterator[Stack]:
             on throwaway databases).
         rasa_workers: ``SANIC_WORKERS`` for both servers (production default: the
             profile's value).
+        with_rasa: Start the Rasa server too; without it the caller runs Rasa in
+            its own process (``benchmarks/profile_turn.py``) with ``Stack.env``.
+        rasa_command: What to run instead of the ``rasa`` script (its arguments
+            follow), e.g. a launcher that patches Rasa first.
 
     Yields:
         The running stack.
@@ -204,12 +215,22 @@ def run_stack(profile: str, rasa_workers: int | None = None) -> Iterator[Stack]:
         "crm": [sys.executable, "-m", "bot.backends.crm"],
         "actions": [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
                     "--port", str(ports["actions"])],
-        "rasa": [str(BIN / "rasa"), "run", "--model", str(latest_model()),
-                 "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
+        "rasa": [*(rasa_command or [sys.executable, "-m", "bot.rasa_server"]), "run",
+                 "--model", str(latest_model()), "--enable-api", "--auth-token", token,
+                 "--interface", "127.0.0.1",
                  "--port", str(ports["rasa"]), "--credentials", "credentials.yml",
                  "--endpoints", endpoints],
     }  # fmt: skip
-    stack = Stack(profile, f"http://127.0.0.1:{ports['rasa']}", token, workdir=work)
+    if not with_rasa:
+        del commands["rasa"]
+    stack = Stack(
+        profile,
+        f"http://127.0.0.1:{ports['rasa']}",
+        token,
+        workdir=work,
+        env=env,
+        endpoints=endpoints,
+    )
     try:
         for name, command in commands.items():
             stack.processes[name] = subprocess.Popen(
@@ -225,7 +246,8 @@ def run_stack(profile: str, rasa_workers: int | None = None) -> Iterator[Stack]:
             ("actions", f"http://127.0.0.1:{ports['actions']}/health"),
             ("rasa", f"{stack.rasa_url}/status?token={token}"),
         ):
-            _wait(url, stack.processes[name], name)
+            if name in stack.processes:
+                _wait(url, stack.processes[name], name)
         print(f"{profile}: stack up (logs in {work})", flush=True)
         yield stack
     finally:

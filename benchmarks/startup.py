@@ -59,8 +59,9 @@ def main() -> None:
         "crm": [sys.executable, "-m", "bot.backends.crm"],
         "actions": [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
                     "--port", str(ports["actions"])],
-        "rasa": [str(BIN / "rasa"), "run", "--model", str(model), "--port",
-                 str(ports["rasa"]), "--interface", "127.0.0.1",
+        "rasa": [sys.executable, "-m", "bot.rasa_server", "run",
+                 "--model", str(model), "--port", str(ports["rasa"]),
+                 "--interface", "127.0.0.1",
                  "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
     }  # fmt: skip
     started = time.monotonic()

@@ -22,6 +22,8 @@ import requests
 from tests.conftest import ROOT, free_port
 
 VENV_BIN = Path(sys.executable).parent
+#: The Rasa server as the Procfile starts it (Rasa's CLI plus bot/rasa_server.py's fix).
+RASA_SERVER = (sys.executable, "-m", "bot.rasa_server")
 START_TIMEOUT = 180
 
 
@@ -97,7 +99,7 @@ def run_assistant(
     commands = {
         "actions": [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
                     "--port", str(action_port)],
-        "rasa": [str(VENV_BIN / "rasa"), "run", "--model", str(model_path),
+        "rasa": [*RASA_SERVER, "run", "--model", str(model_path),
                  "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
                  "--port", str(rasa_port), "--credentials", credentials,
                  "--endpoints", endpoints, *rasa_args],
@@ -158,7 +160,7 @@ def rasa_server_command(
     credentials: str = "credentials.yml",
 ) -> list[str]:
     """``rasa run`` with the HTTP API on ``port``, as the Procfile runs it."""
-    return [str(VENV_BIN / "rasa"), "run", "--model", str(model_path),
+    return [*RASA_SERVER, "run", "--model", str(model_path),
             "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
             "--port", str(port), "--credentials", credentials,
             "--endpoints", endpoints]  # fmt: skip
