@@ -10,8 +10,8 @@ jsonschema 4.17 that is about 20 ms of CPU per call, about 90 % of a custom
 action's cost inside Rasa and a third of a whole turn (benchmarks/README.md,
 "Where a turn's CPU goes"). Here the schema is checked once and the same
 validator class validates every reply; the errors raised are the same
-(``best_match`` with Rasa's message appended). Rasa 3.6 has no plugin hook, so
-the method is replaced before Rasa starts (Sanic's workers are forked from this
+(``best_match`` with Rasa's message appended). Rasa 3.6 offers no hook for this,
+so the method is replaced before Rasa starts (Sanic's workers are forked from this
 process and inherit it).
 """
 
