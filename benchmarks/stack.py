@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +95,31 @@ def rss_megabytes(pids: list[int]) -> float:
     return total * PAGE_BYTES / 2**20
 
 
+@dataclass(frozen=True)
+class WeChatAccount:
+    """The Official Account the WeChat channel is configured for in a benchmark.
+
+    The channel runs in safe mode (AES); ``WECHAT_API_BASE_URL`` points at the
+    platform simulator (``tests/support/wechat_simulator.py``), which the load
+    driver serves, so late answers reach it through the customer-service API.
+    """
+
+    token: str = "bench-wechat-token"
+    aes_key: str = "BenchWeChatKey0123456789abcdefghijklmnopqrs"  # 43 characters
+    app_id: str = "wxbench0000000001"
+    app_secret: str = "bench-wechat-secret"
+
+    def env(self, api_url: str) -> dict[str, str]:
+        """The ``WECHAT_*`` environment that turns the channel on."""
+        return {
+            "WECHAT_TOKEN": self.token,
+            "WECHAT_AES_KEY": self.aes_key,
+            "WECHAT_APP_ID": self.app_id,
+            "WECHAT_APP_SECRET": self.app_secret,
+            "WECHAT_API_BASE_URL": api_url,
+        }
+
+
 @dataclass
 class Stack:
     """The running processes of one profile."""
@@ -150,6 +175,7 @@ def run_stack(
     rasa_workers: int | None = None,
     with_rasa: bool = True,
     rasa_command: list[str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[Stack]:
     """Start backends, action server and Rasa server in ``profile``.
 
@@ -163,6 +189,8 @@ def run_stack(
             its own process (``benchmarks/profile_turn.py``) with ``Stack.env``.
         rasa_command: What to run instead of the ``rasa`` script (its arguments
             follow), e.g. a launcher that patches Rasa first.
+        extra_env: Set last, over the profile's environment (e.g.
+            ``WeChatAccount.env`` to turn the WeChat channel on).
 
     Yields:
         The running stack.
@@ -208,6 +236,7 @@ def run_stack(
             }
         )
         endpoints = env["RASA_ENDPOINTS"]
+    env.update(extra_env or {})
     if rasa_workers is not None:
         env["SANIC_WORKERS"] = env["ACTION_SERVER_SANIC_WORKERS"] = str(rasa_workers)
     commands = {
