@@ -225,9 +225,16 @@ def summary(
 
 
 async def think(pause: tuple[float, float], first: bool) -> None:
-    """A shopper reads the answer and types the next message (not before the first)."""
-    if not first and pause[1] > 0:
-        await asyncio.sleep(random.uniform(*pause))
+    """A shopper reads the answer and types the next message.
+
+    Before the first message the shopper arrives at a random moment within the
+    longest pause, so that not every shopper of a level writes at the same
+    instant (a burst no real shop sees); with no pause, all start at once.
+    """
+    if pause[1] <= 0:
+        return
+    low = 0.0 if first else pause[0]
+    await asyncio.sleep(random.uniform(low, pause[1]))
 
 
 async def hold_conversation(
