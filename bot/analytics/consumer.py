@@ -17,15 +17,26 @@ Settings (environment):
   missing); ``postgresql://…`` or ``sqlite:///…`` (async forms such as
   ``postgresql+asyncpg://`` are accepted and read synchronously). Defaults to
   ``CONSOLE_DATABASE_URL``, the database the console reads analytics from.
+- ``ANALYTICS_BATCH_SIZE`` (200) and ``ANALYTICS_BATCH_DELAY_MS`` (100): a
+  batch is stored when it holds that many messages or that long after its
+  first message arrived, whichever comes first. RabbitMQ may send twice the
+  batch size ahead (the prefetch), so the next batch arrives while one is
+  being written.
 
-A message is acknowledged only after its row is committed, so delivery is at
-least once: a crash between commit and acknowledgement stores that event
-twice. Events are stored one at a time in delivery order, which keeps each
-conversation's events in order (the report splits sessions by row order).
-A message that is not an event is logged (without its content) and dropped;
-while the database is down the consumer waits and retries the same message.
-SIGTERM or SIGINT stops it after the message in hand; unacknowledged
-messages go back to the queue.
+Messages are handled in delivery order. A batch becomes one multi-row insert
+in one transaction, rows in delivery order, which keeps each conversation's
+events in order (the report splits sessions by row order); only after the
+commit are its messages acknowledged (``multiple=True`` on the last delivery
+tag). Delivery is therefore at least once: a crash between commit and
+acknowledgement stores that batch twice. A message that is not an event, or
+whose row the database would refuse, is logged (without its content) and
+acknowledged with its batch, so it is dropped without holding up the others.
+While the database is down the consumer waits and retries the same batch,
+acknowledging nothing. SIGTERM or SIGINT stops it after the batch in hand:
+that batch is stored and acknowledged at once (it is already delivered, and
+one transaction is quicker than a redelivery), unless the database is down,
+in which case it stays unacknowledged; every message not acknowledged goes
+back to the queue when the consumer disconnects.
 """
 
 from __future__ import annotations
@@ -52,9 +63,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_AMQP_URL = "amqp://127.0.0.1:5672"
 DEFAULT_QUEUE = "xiaoke_events"
-DEFAULT_PREFETCH = 100
+DEFAULT_BATCH_SIZE = 200
+DEFAULT_BATCH_DELAY = 0.1  # seconds
+PREFETCH_BATCHES = 2  # the prefetch, in batches, unless consume() is told otherwise
 MAX_RETRY_SECONDS = 30.0
-MAX_NAME_LENGTH = 255  # sender_id and type_name are VARCHAR(255) in Rasa's table
+MAX_NAME_LENGTH = 255  # the VARCHAR(255) columns of Rasa's table
+_NAME_COLUMNS = ("sender_id", "type_name", "intent_name", "action_name")
 
 
 class MalformedMessage(ValueError):
@@ -67,19 +81,29 @@ class SettingsError(RuntimeError):
 
 @dataclass(frozen=True)
 class ConsumerSettings:
-    """Where to read events from and where to store them."""
+    """Where to read events from, where to store them, and in what batches."""
 
     amqp_url: str
     queue: str
     db_url: str
     table: str = ANALYTICS_EVENTS
+    batch_size: int = DEFAULT_BATCH_SIZE
+    batch_delay: float = DEFAULT_BATCH_DELAY
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> ConsumerSettings:
-        """Read the settings the module docstring lists."""
+        """Read the settings the module docstring lists.
+
+        Raises:
+            SettingsError: No database, or a batch setting that is not a
+                positive whole number.
+        """
         db_url = environ.get("ANALYTICS_DB_URL") or environ.get("CONSOLE_DATABASE_URL")
         if not db_url:
             raise SettingsError("set ANALYTICS_DB_URL (or CONSOLE_DATABASE_URL)")
+        delay_ms = _positive_int(
+            environ, "ANALYTICS_BATCH_DELAY_MS", round(DEFAULT_BATCH_DELAY * 1000)
+        )
         return cls(
             amqp_url=amqp_url(
                 environ.get("RABBITMQ_URL") or DEFAULT_AMQP_URL,
@@ -88,7 +112,24 @@ class ConsumerSettings:
             ),
             queue=environ.get("RABBITMQ_QUEUE") or DEFAULT_QUEUE,
             db_url=db_url,
+            batch_size=_positive_int(
+                environ, "ANALYTICS_BATCH_SIZE", DEFAULT_BATCH_SIZE
+            ),
+            batch_delay=delay_ms / 1000,
         )
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1")
+    return value
 
 
 @dataclass
@@ -97,6 +138,7 @@ class ConsumeStats:
 
     stored: int = 0
     malformed: int = 0
+    batches: int = 0  # transactions committed
 
 
 def amqp_url(url: str, username: str | None, password: str | None) -> str:
@@ -135,6 +177,36 @@ def parse_message(body: bytes) -> tuple[str, dict[str, Any]]:
     return sender_id, event
 
 
+def message_row(body: bytes) -> dict[str, Any]:
+    """The ``analytics_events`` row of a message, checked to fit the table.
+
+    One bad row would fail its whole batch, and a row the driver cannot even
+    send (a NUL character, an object as action name) would fail it on every
+    retry, so such messages are refused here, before the database.
+
+    Raises:
+        MalformedMessage: The message is not an event, or its row would not fit.
+    """
+    row = row_values(*parse_message(body))
+    for column in _NAME_COLUMNS:
+        value = row[column]
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise MalformedMessage(f"{column} is a {type(value).__name__}")
+        if len(value) > MAX_NAME_LENGTH:
+            raise MalformedMessage(f"{column} too long")
+        if "\x00" in value:
+            raise MalformedMessage(f"a NUL character in {column}")
+    try:
+        for column in (*_NAME_COLUMNS, "data"):
+            if row[column] is not None:
+                row[column].encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedMessage(f"{column} is not valid Unicode") from None
+    return row
+
+
 def create_table(engine: sa.engine.Engine, table: str = ANALYTICS_EVENTS) -> None:
     """Create the events table (and its indexes) unless it exists."""
     events_table(table).create(engine, checkfirst=True)
@@ -144,10 +216,48 @@ def store_event(
     engine: sa.engine.Engine, table: str, sender_id: str, event: dict[str, Any]
 ) -> None:
     """Insert one event and commit (synchronous; run in a thread)."""
+    store_rows(engine, table, [row_values(sender_id, event)])
+
+
+def store_rows(
+    engine: sa.engine.Engine, table: str, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert ``rows`` in their order in one transaction (synchronous).
+
+    SQLAlchemy's psycopg2 dialect sends a list of rows as multi-row
+    ``INSERT … VALUES (…), (…)`` statements (``execute_values``, 1,000 rows
+    a page), so a batch is one round trip, not one per row.
+    """
     with engine.begin() as connection:
-        connection.execute(
-            sa.insert(events_table(table)), [row_values(sender_id, event)]
-        )
+        connection.execute(sa.insert(events_table(table)), list(rows))
+
+
+#: What the database (or its driver, for a NUL character) answers about a row it
+#: will never take: retrying would not help.
+_REFUSED = (sa.exc.DataError, sa.exc.IntegrityError, ValueError)
+
+
+def store_rows_each(
+    engine: sa.engine.Engine, table: str, rows: Sequence[dict[str, Any]]
+) -> list[int]:
+    """Insert ``rows`` in one transaction, each in a savepoint; skip refused ones.
+
+    The slow path after :func:`store_rows` was refused: the rows the database
+    takes are committed together, in their order.
+
+    Returns:
+        The positions in ``rows`` of the rows the database refused.
+    """
+    insert = sa.insert(events_table(table))
+    refused: list[int] = []
+    with engine.begin() as connection:
+        for position, row in enumerate(rows):
+            try:
+                with connection.begin_nested():
+                    connection.execute(insert, [row])
+            except _REFUSED:
+                refused.append(position)
+    return refused
 
 
 async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
@@ -160,7 +270,7 @@ async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
 
 
 class _Worker:
-    """Stores messages one by one and acknowledges each after its commit."""
+    """Stores batches of messages and acknowledges each batch after its commit."""
 
     def __init__(
         self, engine: sa.engine.Engine, table: str, stop: asyncio.Event
@@ -171,11 +281,16 @@ class _Worker:
         self.stats = ConsumeStats()
         self.table_ready = False
 
-    def _store(self, sender_id: str, event: dict[str, Any]) -> None:
+    def _write(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Commit ``rows``; the positions of those the database refused."""
         if not self.table_ready:
             create_table(self.engine, self.table)
             self.table_ready = True
-        store_event(self.engine, self.table, sender_id, event)
+        try:
+            store_rows(self.engine, self.table, rows)
+        except _REFUSED:
+            return store_rows_each(self.engine, self.table, rows)
+        return []
 
     async def prepare(self) -> None:
         """Create the table now if the database answers (else at first event)."""
@@ -186,56 +301,79 @@ class _Worker:
         else:
             self.table_ready = True
 
-    async def _drop(self, message: Any, reason: str) -> None:
+    def _dropped(self, message: Any, reason: str) -> None:
         self.stats.malformed += 1
         logger.warning(
             "dropped a message that is not an event (%s, %d bytes)",
             reason,
             len(message.body),
         )
-        await self._ack(message)
 
-    @staticmethod
-    async def _ack(message: Any) -> None:
-        try:
-            await message.ack()
-        except Exception as error:  # the channel went away: RabbitMQ redelivers
-            logger.warning("could not acknowledge a message (%s)", type(error).__name__)
+    async def handle(self, messages: Sequence[Any]) -> bool:
+        """Store and acknowledge a batch; ``False`` if stopped before that.
 
-    async def handle(self, message: Any) -> bool:
-        """Store and acknowledge ``message``; ``False`` if stopped before that."""
-        try:
-            sender_id, event = parse_message(message.body)
-        except MalformedMessage as error:
-            await self._drop(message, str(error))
-            return True
+        Args:
+            messages: Deliveries in delivery order, malformed ones included
+                (they are acknowledged with the others).
+        """
+        stored: list[tuple[Any, dict[str, Any]]] = []
+        for message in messages:
+            try:
+                stored.append((message, message_row(message.body)))
+            except MalformedMessage as error:
+                self._dropped(message, str(error))
+        if stored:
+            refused = await self._commit([row for _, row in stored])
+            if refused is None:
+                return False
+            for position in refused:
+                self._dropped(stored[position][0], "refused by the database")
+            self.stats.stored += len(stored) - len(refused)
+            self.stats.batches += 1
+        await _ack_batch(messages)
+        return True
+
+    async def _commit(self, rows: list[dict[str, Any]]) -> list[int] | None:
+        """Commit ``rows``, retrying while the database is down.
+
+        Returns:
+            The positions of refused rows, or ``None`` if stopped first.
+        """
         delay = 1.0
         while True:
             try:
-                await asyncio.to_thread(self._store, sender_id, event)
-            except (sa.exc.DataError, sa.exc.IntegrityError) as error:
-                # The database refuses this row (e.g. a NUL character in a
-                # text): retrying would never succeed.
-                await self._drop(
-                    message, f"refused by the database: {type(error).__name__}"
-                )
-                return True
+                return await asyncio.to_thread(self._write, rows)
             except sa.exc.SQLAlchemyError as error:
                 # Check the table again next time: it may have been dropped.
                 self.table_ready = False
-                # Only the class: the message of a database error quotes the row.
+                # Only the class: the message of a database error quotes rows.
                 logger.error(
-                    "could not store an event (%s); retrying in %.0f s",
+                    "could not store %d events (%s); retrying in %.0f s",
+                    len(rows),
                     type(error).__name__,
                     delay,
                 )
                 if await _stopped_within(self.stop, delay):
-                    return False
+                    return None
                 delay = min(delay * 2, MAX_RETRY_SECONDS)
-                continue
-            await self._ack(message)
-            self.stats.stored += 1
-            return True
+
+
+async def _ack_batch(messages: Sequence[Any]) -> None:
+    """Acknowledge every message of a batch, one ``basic.ack`` per channel.
+
+    ``multiple=True`` on the last delivery tag covers the whole batch: the
+    earlier batches are acknowledged already and later deliveries have higher
+    tags. Tags count per channel, and after a robust reconnection later
+    messages arrive on a new channel, hence one acknowledgement per channel.
+    """
+    last: dict[int, Any] = {}
+    for message in messages:
+        last[id(message.channel)] = message
+    for message in last.values():
+        try:
+            await message.ack(multiple=True)
+        except Exception as error:  # the channel went away: RabbitMQ redelivers
+            logger.warning("could not acknowledge messages (%s)", type(error).__name__)
 
 
 async def consume(
@@ -245,7 +383,9 @@ async def consume(
     *,
     table: str = ANALYTICS_EVENTS,
     stop: asyncio.Event | None = None,
-    prefetch: int = DEFAULT_PREFETCH,
+    prefetch: int | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_delay: float = DEFAULT_BATCH_DELAY,
 ) -> ConsumeStats:
     """Store the queue's events in ``table`` until ``stop`` is set.
 
@@ -256,11 +396,25 @@ async def consume(
         db_url: The analytics database (sync or async SQLAlchemy URL).
         table: The events table, created if missing.
         stop: Set it to stop; ``None`` runs until cancelled.
-        prefetch: How many unacknowledged messages RabbitMQ may send ahead.
+        prefetch: How many unacknowledged messages RabbitMQ may send ahead;
+            at least ``batch_size`` (a smaller one could never fill a batch).
+            ``None``: ``PREFETCH_BATCHES`` batches.
+        batch_size: Store a batch when it holds this many messages.
+        batch_delay: Or this many seconds after its first message arrived.
 
     Returns:
-        How many events were stored and how many messages were dropped.
+        How many events were stored, messages dropped and batches committed.
+
+    Raises:
+        ValueError: A batch size below 1, a negative delay or a prefetch
+            smaller than the batch size.
     """
+    prefetch = PREFETCH_BATCHES * batch_size if prefetch is None else prefetch
+    if batch_size < 1 or batch_delay < 0 or prefetch < batch_size:
+        raise ValueError(
+            "need batch_size >= 1, batch_delay >= 0 and prefetch >= batch_size"
+            f" (got {batch_size}, {batch_delay}, {prefetch})"
+        )
     stop = asyncio.Event() if stop is None else stop
     engine = sa.create_engine(sync_url(db_url), pool_pre_ping=True, future=True)
     worker = _Worker(engine, table, stop)
@@ -277,16 +431,23 @@ async def consume(
             # order; the buffer hands them to one worker so rows keep that order.
             buffer: asyncio.Queue[Any] = asyncio.Queue()
             tag = await amqp_queue.consume(buffer.put)
-            logger.info("storing events of queue %s in %s", queue, table)
-            await _drain(buffer, worker, stop)
+            logger.info(
+                "storing events of queue %s in %s (batches of %d or %.0f ms)",
+                queue,
+                table,
+                batch_size,
+                batch_delay * 1000,
+            )
+            await _drain(buffer, worker, stop, batch_size, batch_delay)
             await amqp_queue.cancel(tag)
         finally:
             await connection.close()
     finally:
         engine.dispose()
     logger.info(
-        "stopped: %d events stored, %d messages dropped",
+        "stopped: %d events stored in %d batches, %d messages dropped",
         worker.stats.stored,
+        worker.stats.batches,
         worker.stats.malformed,
     )
     return worker.stats
@@ -316,20 +477,55 @@ async def _connect(url: str, stop: asyncio.Event) -> Any:
     return None
 
 
+async def _next_message(
+    buffer: asyncio.Queue[Any], stopper: asyncio.Future[Any], timeout: float | None
+) -> Any:
+    """The next delivery, or ``None`` on stop or after ``timeout`` seconds."""
+    if timeout is not None and timeout <= 0:
+        return None
+    getter = asyncio.ensure_future(buffer.get())
+    await asyncio.wait(
+        {getter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+    )
+    if getter.done():
+        return getter.result()
+    getter.cancel()  # an item it was woken for stays in the buffer
+    return None
+
+
 async def _drain(
-    buffer: asyncio.Queue[Any], worker: _Worker, stop: asyncio.Event
+    buffer: asyncio.Queue[Any],
+    worker: _Worker,
+    stop: asyncio.Event,
+    batch_size: int,
+    batch_delay: float,
 ) -> None:
+    """Hand the deliveries to ``worker`` in batches until ``stop``.
+
+    A batch starts with the next delivery and closes at ``batch_size``
+    messages, ``batch_delay`` seconds after it started, or on ``stop``; the
+    batch in hand is then still stored, the messages behind it are not.
+    """
+    loop = asyncio.get_running_loop()
     stopper = asyncio.ensure_future(stop.wait())
     try:
-        while True:
-            getter = asyncio.ensure_future(buffer.get())
-            done, _ = await asyncio.wait(
-                {getter, stopper}, return_when=asyncio.FIRST_COMPLETED
-            )
-            if getter not in done:
-                getter.cancel()
+        while not stop.is_set():
+            first = await _next_message(buffer, stopper, None)
+            if first is None:
                 return
-            if not await worker.handle(getter.result()):
+            batch = [first]
+            deadline = loop.time() + batch_delay
+            while len(batch) < batch_size and not stop.is_set():
+                try:
+                    batch.append(buffer.get_nowait())
+                    continue
+                except asyncio.QueueEmpty:
+                    pass
+                message = await _next_message(buffer, stopper, deadline - loop.time())
+                if message is None:
+                    break
+                batch.append(message)
+            if not await worker.handle(batch):
                 return
     finally:
         stopper.cancel()
@@ -346,6 +542,8 @@ async def _run(settings: ConsumerSettings) -> ConsumeStats:
         settings.db_url,
         table=settings.table,
         stop=stop,
+        batch_size=settings.batch_size,
+        batch_delay=settings.batch_delay,
     )
 
 

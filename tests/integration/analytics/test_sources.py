@@ -14,8 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,21 +23,22 @@ import sqlalchemy as sa
 
 from bot.analytics.consumer import consume
 from bot.analytics.db import dispose_engines
-from bot.analytics.events import ANALYTICS_EVENTS, events_table, load_events
+from bot.analytics.events import ANALYTICS_EVENTS, load_events
 from bot.analytics.metrics import Filters, compute
 from bot.analytics.source import read_report
 from tests.conftest import ROOT
-from tests.support.event_history import BASE_DAY, History, generate
-from tests.support.services import (
-    postgres_url,
-    require_service,
-    throwaway_postgres_database,
+from tests.integration.analytics.queues import (
+    AMQP_URL,
+    count_rows,
+    publish_raw,
+    queue_depth,
+    wait_for_rows,
 )
+from tests.support.event_history import BASE_DAY, History, generate
+from tests.support.services import postgres_url, throwaway_postgres_database
 
 pytestmark = pytest.mark.services
 
-RABBITMQ = ("127.0.0.1", 5672)
-AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 FILTERS = (
     Filters(),
     Filters(start=BASE_DAY + timedelta(days=1), end=BASE_DAY + timedelta(days=1)),
@@ -119,26 +118,13 @@ def sqlite_events(tmp_path_factory, history) -> str:
     return f"sqlite:///{path}"
 
 
-def _count(url: str, table: str) -> int:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return int(
-                connection.execute(
-                    sa.select(sa.func.count()).select_from(events_table(table))
-                ).scalar_one()
-            )
-    finally:
-        engine.dispose()
-
-
 @pytest.mark.parametrize("store", ["postgres_events", "sqlite_events"])
 @pytest.mark.parametrize("filters", FILTERS, ids=repr)
 def test_report_from_rasas_tracker_store_equals_known_totals(
     request, history, store, filters
 ):
     url = request.getfixturevalue(store)
-    assert _count(url, "events") == history.event_count
+    assert count_rows(url, "events") == history.event_count
     report = read_report(url, "events", filters)
     assert report == compute(history.rows, filters)
     assert report == history.expected(filters)
@@ -182,71 +168,6 @@ def test_async_url_and_missing_table(postgres_events, tmp_path, history):
 # --- the event broker consumer ----------------------------------------------
 
 
-@pytest.fixture
-def broker_names():
-    """A queue and exchange of this test's own, deleted afterwards."""
-    require_service("RabbitMQ", *RABBITMQ)
-    suffix = uuid.uuid4().hex[:10]
-    names = (f"xiaoke-analytics-test-{suffix}", f"xiaoke-analytics-test-{suffix}")
-    yield names
-    asyncio.run(_delete_broker_objects(*names))
-
-
-async def _delete_broker_objects(queue: str, exchange: str) -> None:
-    import aio_pika
-
-    connection = await aio_pika.connect(AMQP_URL)
-    async with connection:
-        channel = await connection.channel()
-        await channel.queue_delete(queue)
-        await channel.exchange_delete(exchange)
-
-
-@pytest.fixture
-def analytics_db():
-    with throwaway_postgres_database("xiaoke_analytics_sink") as url:
-        yield url
-        dispose_engines()
-
-
-async def _publish_raw(queue: str, *bodies: bytes) -> None:
-    import aio_pika
-
-    connection = await aio_pika.connect(AMQP_URL)
-    async with connection:
-        channel = await connection.channel()
-        # As Rasa's broker does, so a message sent before the consumer runs waits.
-        await channel.declare_queue(queue, durable=True)
-        for body in bodies:
-            await channel.default_exchange.publish(
-                aio_pika.Message(body), routing_key=queue
-            )
-
-
-async def _wait_for_rows(url: str, table: str, expected: int, seconds: float) -> int:
-    deadline = time.monotonic() + seconds
-    count = -1
-    while time.monotonic() < deadline:
-        try:
-            count = await asyncio.to_thread(_count, url, table)
-        except sa.exc.SQLAlchemyError:
-            count = -1  # the table is not created yet
-        if count >= expected:
-            return count
-        await asyncio.sleep(0.2)
-    return count
-
-
-async def _queue_depth(queue: str) -> int:
-    import aio_pika
-
-    connection = await aio_pika.connect(AMQP_URL)
-    async with connection:
-        channel = await connection.channel()
-        declared = await channel.declare_queue(queue, passive=True)
-        return int(declared.declaration_result.message_count or 0)
-
-
 MALFORMED = (
     b"not json at all",
     b"[1, 2, 3]",
@@ -269,12 +190,12 @@ async def test_consumer_stores_what_rasas_broker_publishes(
     consumer = asyncio.create_task(consume(AMQP_URL, queue, analytics_db, stop=stop))
     try:
         # Malformed messages first: the events behind them must still arrive.
-        await _publish_raw(queue, *MALFORMED)
+        await publish_raw(queue, *MALFORMED)
         # Rasa's own path: the tracker store publishes every new event.
         await _save_all(
             _sqlite_store(tmp_path / "rasa.db", event_broker=broker), history
         )
-        stored = await _wait_for_rows(
+        stored = await wait_for_rows(
             analytics_db, ANALYTICS_EVENTS, history.event_count, seconds=120
         )
     finally:
@@ -298,7 +219,7 @@ async def test_consumer_stores_what_rasas_broker_publishes(
     assert rows == await asyncio.to_thread(
         load_events, sa.create_engine(f"sqlite:///{tmp_path / 'rasa.db'}"), "events"
     )
-    assert await _queue_depth(queue) == 0
+    assert await queue_depth(queue) == 0
 
 
 def _drop_database(url: str) -> None:
@@ -318,16 +239,16 @@ async def test_consumer_keeps_messages_it_could_not_store(broker_names, analytic
     stop = asyncio.Event()
     consumer = asyncio.create_task(consume(AMQP_URL, queue, analytics_db, stop=stop))
     try:
-        await _publish_raw(queue, json.dumps(event).encode())
-        assert await _wait_for_rows(analytics_db, ANALYTICS_EVENTS, 1, 30) == 1
+        await publish_raw(queue, json.dumps(event).encode())
+        assert await wait_for_rows(analytics_db, ANALYTICS_EVENTS, 1, 30) == 1
         await asyncio.to_thread(_drop_database, analytics_db)
-        await _publish_raw(queue, json.dumps(event).encode())
+        await publish_raw(queue, json.dumps(event).encode())
         await asyncio.sleep(3)  # the consumer retries meanwhile
     finally:
         stop.set()
         stats = await asyncio.wait_for(consumer, timeout=30)
     assert stats.stored == 1
-    assert await _queue_depth(queue) == 1
+    assert await queue_depth(queue) == 1
 
 
 def test_consumer_process_stops_cleanly_on_sigterm(broker_names, analytics_db):
@@ -350,8 +271,8 @@ def test_consumer_process_stops_cleanly_on_sigterm(broker_names, analytics_db):
     )
     try:
         event = {"sender_id": "s1", "event": "user", "timestamp": 1.0, "text": "你好"}
-        asyncio.run(_publish_raw(queue, json.dumps(event).encode()))
-        stored = asyncio.run(_wait_for_rows(analytics_db, ANALYTICS_EVENTS, 1, 60))
+        asyncio.run(publish_raw(queue, json.dumps(event).encode()))
+        stored = asyncio.run(wait_for_rows(analytics_db, ANALYTICS_EVENTS, 1, 60))
         assert stored == 1
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
