@@ -415,12 +415,14 @@ from __future__ import annotations
 import logging
 from functools import cache
 {typing_import}from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 {imports}
 logger = logging.getLogger(__name__)
+#: Set when the request went through: the analytics count completed flows by it.
+OUTCOME = "{spec.name}_submitted"
 
 {slots_tuple(spec)}
 
@@ -451,7 +453,7 @@ class Action{spec.camel}(Action):
             apologise_for_backend(dispatcher, error)
             return done
 {reply}\
-        return done
+        return [SlotSet("flow_outcome", OUTCOME), *done]
 '''
 
 
@@ -483,6 +485,7 @@ def unit_test_file(spec: IntentSpec) -> str:
 from __future__ import annotations
 
 import pytest
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 {imports}
@@ -514,7 +517,10 @@ async def run_action(**slots):
 async def test_request_is_submitted_and_the_reference_given(monkeypatch):
     calls = fake_submit(monkeypatch, {{"reference": "REF-0001"}})
     dispatcher, events = await run_action(**FILLED)
-    assert events == flow_done(*FILLED)
+    assert events == [
+        SlotSet("flow_outcome", "{spec.name}_submitted"),
+        *flow_done(*FILLED),
+    ]
     assert calls == [("C100001", FILLED)]
     assert responses(dispatcher) == ["utter_{spec.name}_done"]
     reply = message_kwargs(dispatcher, "utter_{spec.name}_done")
