@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from rasa.core.agent import Agent
@@ -15,14 +16,21 @@ logger = logging.getLogger(__name__)
 # rasa_sdk answers 400 when a form validation rejects the shopper's answer:
 # part of the dialogue, not a failure.
 _REJECTION = 400
+#: Seconds an action call may take (``ACTION_CALL_TIMEOUT``). Rasa's own limit is
+#: 5 minutes, so a hung (not dead) action server kept the shopper waiting that
+#: long; past this the turn fails and the channel apologises.
+DEFAULT_CALL_TIMEOUT = 10.0
 
 
 class WatchedActionEndpoint(EndpointConfig):
     """An ``EndpointConfig`` that records every failed call to the action server.
 
     The call still raises, so Rasa behaves as without it (the failed action's
-    events are dropped and the turn ends); the channel then apologises.
+    events are dropped and the turn ends); the channel then apologises. A call
+    is given at most ``call_timeout`` seconds.
     """
+
+    call_timeout: float = DEFAULT_CALL_TIMEOUT
 
     @classmethod
     def watching(cls, endpoint: EndpointConfig) -> WatchedActionEndpoint:
@@ -34,7 +42,7 @@ class WatchedActionEndpoint(EndpointConfig):
         Returns:
             A watched copy.
         """
-        return cls(
+        watched = cls(
             url=endpoint.url,
             params=endpoint.params,
             headers=endpoint.headers,
@@ -45,6 +53,12 @@ class WatchedActionEndpoint(EndpointConfig):
             type=endpoint.type,
             **endpoint.kwargs,
         )
+        raw = os.environ.get("ACTION_CALL_TIMEOUT", "")
+        try:
+            watched.call_timeout = float(raw) if raw else DEFAULT_CALL_TIMEOUT
+        except ValueError:
+            logger.warning("ACTION_CALL_TIMEOUT=%r is not a number: ignored", raw)
+        return watched
 
     async def request(
         self,
@@ -56,6 +70,8 @@ class WatchedActionEndpoint(EndpointConfig):
     ) -> Any:
         """Call the action server; record the failure before re-raising it."""
         body = kwargs.get("json")
+        if "timeout" in kwargs:
+            kwargs["timeout"] = min(kwargs["timeout"], self.call_timeout)
         try:
             return await super().request(
                 method, subpath, content_type, compress, **kwargs

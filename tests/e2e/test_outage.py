@@ -10,7 +10,10 @@ same database, the *same* conversation completes.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +37,7 @@ pytestmark = pytest.mark.model
 BACKEND_APOLOGY = "系统这会儿有点忙，没能查到结果"
 HANDOFF_NOT_QUEUED = "人工客服这会儿暂时转接不上"
 PERSON_OFFER = "转人工"
+HUNG_AFTER = 3
 # Order numbers and a verified tracking number may be Latin; words may not.
 ENGLISH = re.compile(r"\b(?!XK\d)[A-Za-z]{3,}")
 
@@ -92,7 +96,9 @@ class Stack:
 def stack(model_path, tmp_path_factory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("e2e-outage")
     with run_restartable_backends(workdir) as (backend_env, backends):
-        with run_restartable_assistant(model_path, workdir, backend_env) as running:
+        # A hung action server is given up on after 3 s here (default 10 s).
+        env = {**backend_env, "ACTION_CALL_TIMEOUT": str(HUNG_AFTER)}
+        with run_restartable_assistant(model_path, workdir, env) as running:
             yield Stack(running, backends, backend_env)
 
 
@@ -145,6 +151,27 @@ def test_action_server_killed_mid_form_apologises_then_the_form_completes(stack)
     stack.running.actions.restart()
     assert_loyalty_answer(stack.say(sender, "XK202411110001"))
     assert stack.tracker(sender)["active_loop"] in (None, {})
+
+
+def test_hung_action_server_is_given_up_on_with_an_apology(stack):
+    sender = new_shopper()
+    assert "手机号" in stack.say(sender, "我有多少积分")
+    assert "订单号" in stack.say(sender, "13800138000")
+    process = stack.running.actions.process
+    assert process is not None
+    os.kill(process.pid, signal.SIGSTOP)  # alive, but answers nothing
+    try:
+        started = time.monotonic()
+        reply = stack.say(sender, "XK202411110001")
+        waited = time.monotonic() - started
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    assert reply == ACTION_SERVER_DOWN_REPLY
+    assert HUNG_AFTER <= waited < HUNG_AFTER + 10  # not Rasa's 5 minutes
+    assert stack.tracker(sender)["active_loop"]["name"] == "loyalty_form"
+    # Resumed, the action server may still finish the abandoned call (the CRM
+    # then has the binding): the shopper's retry gets the answer either way.
+    assert "8799 积分" in stack.say(sender, "XK202411110001")
 
 
 def test_flow_started_while_the_action_server_is_down_starts_cleanly_later(stack):
