@@ -83,9 +83,16 @@ class ShopperAction(Action, ABC):
         answered = {message.get("response") for message in dispatcher.messages}
         if answered & self.asks_shopper:
             return False
+        # A new session starts with the slots carried over from the last one
+        # (domain: carry_over_slots_to_new_session), so an outcome counts only
+        # when the shopper wrote something before it in this session.
+        outcome_seen = False
         for event in reversed(tracker.events):
-            if event.get("event") == "session_started":
+            kind = event.get("event")
+            if kind == "session_started":
                 return True
-            if event.get("event") == "slot" and event.get("name") == FLOW_OUTCOME:
+            if kind == "slot" and event.get("name") == FLOW_OUTCOME:
+                outcome_seen = True
+            elif kind == "user" and outcome_seen:
                 return False
         return True

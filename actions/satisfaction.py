@@ -62,11 +62,8 @@ def parse_rating(entity: object, text: str) -> int | None:
         The score, or ``None`` when there is no score from 1 to 5.
     """
     if entity is not None:
-        try:
-            score = int(float(str(entity)))
-        except ValueError:
-            score = 0
-        return score if 1 <= score <= 5 else None
+        value = str(entity).strip()
+        return int(value) if value in {"1", "2", "3", "4", "5"} else None
     match = _SCORE.search(text) or _DIGIT_ONLY.match(text)
     if match:
         value = match.group(1)

@@ -120,7 +120,11 @@ async def test_rating_is_asked_once_per_session(services):
     events = await ActionShowLoyalty().run(dispatcher, tracker, {})
     assert events == resolved("loyalty_checked")  # still counted
     assert "utter_ask_satisfaction" not in responses(dispatcher)
+    # A new session carries the slot over (before the shopper's first message):
+    # that is not this session's outcome, so the rating is asked again.
     tracker.events.append({"event": "session_started"})
+    tracker.events.append({"event": "slot", "name": "flow_outcome", "value": "x"})
+    tracker.events.append({"event": "user", "text": "我有多少积分"})
     dispatcher = CollectingDispatcher()
     await ActionShowLoyalty().run(dispatcher, tracker, {})
     assert responses(dispatcher)[-1] == "utter_ask_satisfaction"

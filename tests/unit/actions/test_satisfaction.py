@@ -13,7 +13,10 @@ from tests.support.trackers import message_kwargs, responses
     ("entity", "text", "score"),
     [
         ("5", "/rate_service", 5),
-        (4.0, "", 4),
+        (4, "", 4),
+        (4.5, "", None),
+        ("inf", "", None),
+        ("1e999", "", None),
         ("1", "", 1),
         ("9", "", None),
         ("abc", "", None),
