@@ -1,10 +1,12 @@
 """Failed staff logins are limited: a password cannot be guessed at speed.
 
-Per username and per client address, at most ``limit`` failures within
-``window`` seconds; beyond that every attempt (even with the right password) is
-refused until the oldest failure leaves the window. Kept in the console
-process's memory: with several console processes each counts on its own, so a
-deployment also rate-limits ``/login`` at its reverse proxy.
+Per username at most ``limit`` failures within ``window`` seconds, per client
+address at most ``address_limit`` (higher: behind a reverse proxy every staff
+member has the proxy's address, and one person's typos must not lock out the
+team); beyond that every attempt (even with the right password) is refused
+until the oldest failure leaves the window. Kept in the console process's
+memory: with several console processes each counts on its own, so a deployment
+also rate-limits ``/login`` at its reverse proxy.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ class LoginThrottle:
     """Sliding-window failure counts per key (``user:<name>``, ``ip:<address>``).
 
     Args:
-        limit: Failures allowed within the window.
+        limit: Failures allowed within the window for a ``user:`` key.
+        address_limit: The same for an ``ip:`` key.
         window: Seconds a failure counts.
         clock: Monotonic seconds (replaced in tests).
         max_keys: Keys remembered at most; the oldest go first (memory bound).
@@ -28,10 +31,12 @@ class LoginThrottle:
         self,
         limit: int = 5,
         window: float = 900.0,
+        address_limit: int = 50,
         clock: Callable[[], float] = time.monotonic,
         max_keys: int = 10_000,
     ) -> None:
         self.limit = limit
+        self.address_limit = address_limit
         self.window = window
         self._clock = clock
         self._max_keys = max_keys
@@ -51,7 +56,8 @@ class LoginThrottle:
         wait = 0.0
         for key in keys:
             failures = self._recent(key)
-            if len(failures) >= self.limit:
+            limit = self.address_limit if key.startswith("ip:") else self.limit
+            if len(failures) >= limit:
                 wait = max(wait, failures[0] + self.window - self._clock())
         return wait
 

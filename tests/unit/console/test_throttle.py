@@ -25,7 +25,7 @@ def test_the_sixth_attempt_within_the_window_waits():
 
 
 def test_another_user_from_another_address_is_not_affected():
-    throttle = LoginThrottle(limit=2, window=60, clock=Clock())
+    throttle = LoginThrottle(limit=2, window=60, clock=Clock(), address_limit=2)
     for _ in range(2):
         throttle.failed(["user:alice", "ip:1.1.1.1"])
     assert throttle.retry_after(["user:alice", "ip:2.2.2.2"]) > 0
@@ -33,8 +33,20 @@ def test_another_user_from_another_address_is_not_affected():
     assert throttle.retry_after(["user:bob", "ip:2.2.2.2"]) == 0
 
 
+def test_one_users_typos_behind_a_proxy_do_not_lock_out_the_team():
+    throttle = LoginThrottle(limit=5, window=900, clock=Clock(), address_limit=50)
+    proxy = "ip:10.0.0.1"
+    for _ in range(5):
+        throttle.failed(["user:alice", proxy])
+    assert throttle.retry_after(["user:alice", proxy]) > 0
+    assert throttle.retry_after(["user:bob", proxy]) == 0
+    for n in range(45):  # someone guessing many names from one address
+        throttle.failed([f"user:guess{n}", proxy])
+    assert throttle.retry_after(["user:bob", proxy]) > 0
+
+
 def test_success_clears_the_user_but_not_the_address():
-    throttle = LoginThrottle(limit=2, window=60, clock=Clock())
+    throttle = LoginThrottle(limit=2, window=60, clock=Clock(), address_limit=2)
     throttle.failed(["user:alice", "ip:1.1.1.1"])
     throttle.failed(["user:alice", "ip:1.1.1.1"])
     throttle.succeeded(["user:alice", "ip:1.1.1.1"])
