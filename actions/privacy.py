@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.console import ConsoleClient, Erasure
-from actions.clients.errors import BackendError
+from actions.clients.errors import BackendError, Rejected
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,10 @@ class ActionDeleteMyData(Action):
         """Erase; on failure nothing changes and the shopper is told so."""
         try:
             erasure = await self.client.erase_conversation(tracker.sender_id)
+        except Rejected as rejection:
+            logger.warning("deletion request refused: %s", rejection.code)
+            dispatcher.utter_message(response="utter_delete_data_unavailable")
+            return []
         except BackendError as error:
             logger.warning("deletion request not done: %s", error)
             dispatcher.utter_message(response="utter_delete_data_failed")

@@ -55,7 +55,7 @@ from typing import Any
 import sqlalchemy as sa
 from yarl import URL
 
-from bot.analytics.db import sync_url
+from bot.analytics.db import analytics_events_url, sync_url
 from bot.analytics.events import ANALYTICS_EVENTS, events_table, row_values
 from bot.privacy.logs import install_log_masking
 
@@ -98,7 +98,7 @@ class ConsumerSettings:
             SettingsError: No database, or a batch setting that is not a
                 positive whole number.
         """
-        db_url = environ.get("ANALYTICS_DB_URL") or environ.get("CONSOLE_DATABASE_URL")
+        db_url = analytics_events_url(environ)
         if not db_url:
             raise SettingsError("set ANALYTICS_DB_URL (or CONSOLE_DATABASE_URL)")
         delay_ms = _positive_int(

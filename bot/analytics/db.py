@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 
@@ -30,6 +31,17 @@ def sync_url(url: str) -> str:
         if url.startswith(prefix):
             return plain + url[len(prefix) :]
     return url
+
+
+def analytics_events_url(environ: Mapping[str, str]) -> str | None:
+    """Where the consumer keeps ``analytics_events`` (production profile).
+
+    ``ANALYTICS_DB_URL``, else ``CONSOLE_DATABASE_URL``: the consumer writes
+    there, and the console, deletion requests and the retention command must
+    look in the same place.
+    """
+    url = environ.get("ANALYTICS_DB_URL") or environ.get("CONSOLE_DATABASE_URL")
+    return url or None
 
 
 def engine_for(url: str) -> sa.engine.Engine:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 
+from bot.analytics.db import analytics_events_url
 from bot.privacy.retention import tracker_store_url
 
 CHINA = timezone(timedelta(hours=8))
@@ -112,7 +113,9 @@ class ConsoleSettings:
             ``None`` when Rasa keeps conversations in memory), for shoppers'
             deletion requests: ``bot.privacy.retention.tracker_store_url``.
         analytics_db_url: Where the analytics read conversation events:
-            ``ANALYTICS_DB_URL``, by default the tracker store.
+            ``ANALYTICS_DB_URL``, by default the tracker store; for
+            ``analytics_events`` where the consumer writes it
+            (``bot.analytics.db.analytics_events_url``).
         analytics_table: The events table there: ``ANALYTICS_EVENTS_TABLE``,
             ``events`` (Rasa's tracker store, embedded profile) or
             ``analytics_events`` (filled from the event broker, production).
@@ -180,7 +183,11 @@ class ConsoleSettings:
                 ),
                 poll_interval=float(env.get("CONSOLE_POLL_INTERVAL") or 1.0),
                 tracker_db_url=tracker_db,
-                analytics_db_url=env.get("ANALYTICS_DB_URL") or tracker_db,
+                analytics_db_url=(
+                    analytics_events_url(env)
+                    if table == "analytics_events"
+                    else env.get("ANALYTICS_DB_URL") or tracker_db
+                ),
                 analytics_table=table,
                 environ=env,
             )

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 import sqlalchemy as sa
 from aiohttp import web
 
+from bot.analytics.db import engine_for
 from bot.console.config import ConsoleSettings
 from bot.console.keys import SERVICE, SETTINGS
 from bot.console.repository import ConsoleRepository
@@ -54,11 +55,7 @@ class NoConversationStore(Exception):
 
 
 def _erase_events(url: str, conversation_id: str, table: str) -> ErasedEvents:
-    engine = sa.create_engine(url)
-    try:
-        return erase_conversation(engine, conversation_id, table)
-    finally:
-        engine.dispose()
+    return erase_conversation(engine_for(url), conversation_id, table)
 
 
 async def erase_shopper_data(
@@ -110,8 +107,9 @@ async def internal_erase(request: web.Request) -> web.Response:
             request.app[SETTINGS], request.app[SERVICE].repository, conversation_id
         )
     except NoConversationStore:
+        # Not a passing failure: asking again will not help.
         return _error(
-            503, "no_conversation_store", "conversations are kept in memory only"
+            409, "no_conversation_store", "conversations are kept in memory only"
         )
     except sa.exc.SQLAlchemyError as error:
         logger.error("erasing a conversation failed: %s", type(error).__name__)

@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
+from bot.analytics.db import analytics_events_url, sync_url
 from bot.privacy.logs import install_log_masking
 from bot.privacy.masking import mask_data
 
@@ -333,16 +334,16 @@ def run(
     if tracker_url is None:
         logger.info("no SQL tracker store configured (in-memory): skipped")
     else:
-        engine = sa.create_engine(tracker_url)
+        engine = sa.create_engine(sync_url(tracker_url))
         try:
             report.tracker_events = anonymise_tracker_store(
                 engine, cutoff.timestamp(), dry_run=dry_run
             )
         finally:
             engine.dispose()
-    analytics_url = environ.get("ANALYTICS_DB_URL")
+    analytics_url = analytics_events_url(environ)
     if analytics_url and environ.get("ANALYTICS_EVENTS_TABLE") == "analytics_events":
-        engine = sa.create_engine(analytics_url)
+        engine = sa.create_engine(sync_url(analytics_url))
         try:
             report.tracker_events += anonymise_tracker_store(
                 engine, cutoff.timestamp(), dry_run=dry_run, table="analytics_events"

@@ -204,4 +204,17 @@ async def test_without_a_conversation_store_the_request_fails_cleanly(
     finally:
         await client.close()
     assert events == []
-    assert responses(dispatcher) == ["utter_delete_data_failed"]
+    assert responses(dispatcher) == ["utter_delete_data_unavailable"]
+
+
+async def test_an_async_store_url_works_too(store, fake_rasa, sqlite_url, tracker_db):
+    async_url = tracker_db.replace("postgresql://", "postgresql+asyncpg://", 1)
+    client = await start_console(
+        console_settings(sqlite_url, fake_rasa, tracker_db_url=async_url)
+    )
+    try:
+        dispatcher, _ = await _delete(client)
+    finally:
+        await client.close()
+    assert responses(dispatcher) == ["utter_data_deleted"]
+    assert PHONE not in _stored(tracker_db, SHOPPER)

@@ -48,3 +48,14 @@ def test_an_unknown_analytics_table_is_refused():
 def test_retention_url_override_wins():
     environ = {"RETENTION_TRACKER_DB_URL": "sqlite:///x.db", "RASA_TRACKER_DB": "y.db"}
     assert tracker_store_url(environ) == "sqlite:///x.db"
+
+
+def test_the_consumer_table_is_read_where_the_consumer_writes_it():
+    environ = {
+        **BASE,
+        "CONSOLE_DATABASE_URL": "postgresql://xiaoke@db.internal/console",
+        "ANALYTICS_EVENTS_TABLE": "analytics_events",
+        "RASA_TRACKER_DB": "var/tracker.db",
+    }
+    settings = ConsoleSettings.from_env(environ)
+    assert settings.analytics_db_url == "postgresql://xiaoke@db.internal/console"
