@@ -212,13 +212,6 @@ def create_table(engine: sa.engine.Engine, table: str = ANALYTICS_EVENTS) -> Non
     events_table(table).create(engine, checkfirst=True)
 
 
-def store_event(
-    engine: sa.engine.Engine, table: str, sender_id: str, event: dict[str, Any]
-) -> None:
-    """Insert one event and commit (synchronous; run in a thread)."""
-    store_rows(engine, table, [row_values(sender_id, event)])
-
-
 def store_rows(
     engine: sa.engine.Engine, table: str, rows: Sequence[dict[str, Any]]
 ) -> None:

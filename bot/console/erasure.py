@@ -28,6 +28,7 @@ from bot.analytics.db import engine_for
 from bot.console.config import ConsoleSettings
 from bot.console.keys import SERVICE, SETTINGS
 from bot.console.repository import ConsoleRepository
+from bot.console.views import json_error
 from bot.privacy.retention import ErasedEvents, erase_conversation
 
 logger = logging.getLogger(__name__)
@@ -87,32 +88,26 @@ async def erase_shopper_data(
     )
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response(
-        {"error": {"code": code, "message": message}}, status=status
-    )
-
-
 async def internal_erase(request: web.Request) -> web.Response:
     """``POST /internal/privacy/erase``: the counts of what was emptied."""
     try:
         body = await request.json()
     except ValueError:
-        return _error(400, "invalid_json", "body must be JSON")
+        return json_error(400, "invalid_json", "body must be JSON")
     conversation_id = body.get("conversation_id") if isinstance(body, dict) else None
     if not isinstance(conversation_id, str) or not 0 < len(conversation_id) <= 255:
-        return _error(400, "invalid_body", "conversation_id is required")
+        return json_error(400, "invalid_body", "conversation_id is required")
     try:
         erasure = await erase_shopper_data(
             request.app[SETTINGS], request.app[SERVICE].repository, conversation_id
         )
     except NoConversationStore:
         # Not a passing failure: asking again will not help.
-        return _error(
+        return json_error(
             409, "no_conversation_store", "conversations are kept in memory only"
         )
     except sa.exc.SQLAlchemyError as error:
         logger.error("erasing a conversation failed: %s", type(error).__name__)
-        return _error(503, "store_unavailable", "a conversation store failed")
+        return json_error(503, "store_unavailable", "a conversation store failed")
     logger.info("conversation erased on the shopper's request: %s", asdict(erasure))
     return web.json_response(asdict(erasure))

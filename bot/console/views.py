@@ -38,7 +38,8 @@ REASON_LABELS = {
 CHANNEL_LABELS = {"web": "网页", "wechat": "微信"}
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
+def json_error(status: int, code: str, message: str) -> web.Response:
+    """A JSON error answer: ``{"error": {"code", "message"}}`` with ``status``."""
     return web.json_response(
         {"error": {"code": code, "message": message}}, status=status
     )
@@ -329,11 +330,11 @@ async def _agent_action(request: web.Request, what: str) -> web.StreamResponse:
         else:
             await service.close(handoff_id, user)
     except ConsoleActionError as error:
-        return _error(409, "not_possible", str(error))
+        return json_error(409, "not_possible", str(error))
     except DeliveryError as error:
-        return _error(502, "delivery_failed", str(error))
+        return json_error(502, "delivery_failed", str(error))
     except RasaError:
-        return _error(502, "rasa_unavailable", "Rasa 服务器无响应，请稍后再试")
+        return json_error(502, "rasa_unavailable", "Rasa 服务器无响应，请稍后再试")
     if wants_json:
         return web.json_response({"ok": True})
     raise web.HTTPSeeOther(
@@ -362,15 +363,15 @@ async def internal_handoff(request: web.Request) -> web.Response:
     try:
         body = await request.json()
     except ValueError:
-        return _error(400, "invalid_json", "body must be JSON")
+        return json_error(400, "invalid_json", "body must be JSON")
     if not isinstance(body, dict):
-        return _error(400, "invalid_body", "body must be an object")
+        return json_error(400, "invalid_body", "body must be an object")
     conversation_id = body.get("conversation_id")
     summary = body.get("summary") or {}
     if not isinstance(conversation_id, str) or not conversation_id:
-        return _error(400, "invalid_body", "conversation_id is required")
+        return json_error(400, "invalid_body", "conversation_id is required")
     if not isinstance(summary, dict):
-        return _error(400, "invalid_body", "summary must be an object")
+        return json_error(400, "invalid_body", "summary must be an object")
     customer_id = body.get("customer_id")
     ticket = await request.app[SERVICE].request_handoff(
         conversation_id=conversation_id[:255],
@@ -393,16 +394,16 @@ async def chat_send(request: web.Request) -> web.Response:
     try:
         body = await request.json()
     except ValueError:
-        return _error(400, "invalid_json", "body must be JSON")
+        return json_error(400, "invalid_json", "body must be JSON")
     sender = str(body.get("sender") or "") if isinstance(body, dict) else ""
     message = str(body.get("message") or "").strip() if isinstance(body, dict) else ""
     if not SENDER.match(sender) or not message:
-        return _error(400, "invalid_body", "sender and message are required")
+        return json_error(400, "invalid_body", "sender and message are required")
     try:
         answers = await request.app[SERVICE].rasa.send_rest(sender, message[:MAX_TEXT])
     except RasaError as error:
         logger.warning("web chat: %s", error)
-        return _error(502, "rasa_unavailable", "小客暂时连不上，请稍后再试")
+        return json_error(502, "rasa_unavailable", "小客暂时连不上，请稍后再试")
     return web.json_response(
         {
             "messages": [
@@ -424,7 +425,7 @@ async def chat_messages(request: web.Request) -> web.Response:
     """Messages from people for a web-chat shopper, newer than ``after``."""
     sender = request.query.get("sender", "")
     if not SENDER.match(sender):
-        return _error(400, "invalid_sender", "sender is required")
+        return json_error(400, "invalid_sender", "sender is required")
     try:
         after = int(request.query.get("after", "0") or 0)
     except ValueError:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import json
 import logging
 import os
@@ -36,6 +35,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 
 from bot.analytics.db import analytics_events_url, sync_url
+from bot.analytics.events import events_table
 from bot.privacy.logs import install_log_masking
 from bot.privacy.masking import mask_data
 
@@ -119,20 +119,6 @@ def erase_event(data: dict[str, Any]) -> dict[str, Any] | None:
     return None if result == data else result
 
 
-@functools.cache
-def tracker_events_table(name: str = "events") -> sa.Table:
-    """Rasa's ``events`` table layout under ``name`` (the columns used here)."""
-    return sa.Table(
-        name,
-        sa.MetaData(),
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("sender_id", sa.String(255)),
-        sa.Column("type_name", sa.String(255)),
-        sa.Column("timestamp", sa.Float),
-        sa.Column("data", sa.Text),
-    )
-
-
 def anonymise_tracker_store(
     engine: sa.engine.Engine,
     cutoff: float,
@@ -145,7 +131,7 @@ def anonymise_tracker_store(
     ``table`` is ``events`` (Rasa's tracker store) or ``analytics_events`` (the
     event-broker copy, same layout); a missing table has nothing to change.
     """
-    events = tracker_events_table(table)
+    events = events_table(table)
     if not sa.inspect(engine).has_table(table):
         return 0
     changed = _anonymise(engine, events.c.timestamp < cutoff, events, dry_run=dry_run)
@@ -187,7 +173,7 @@ def erase_conversation(
     Returns:
         What lost its text.
     """
-    events = tracker_events_table(table)
+    events = events_table(table)
     if not sa.inspect(engine).has_table(table):
         return ErasedEvents()
     changed = _anonymise(
