@@ -22,6 +22,7 @@ from bot.console.analytics_csv import every_day, percent_text, report_csv
 from bot.console.auth import csrf_token
 from bot.console.config import CHINA
 from bot.console.keys import SETTINGS
+from bot.console.views import REASON_LABELS as QUEUE_REASON_LABELS
 from bot.privacy.masking import mask_text
 
 logger = logging.getLogger(__name__)
@@ -33,17 +34,8 @@ TOP_FALLBACKS = 20
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CHANNEL = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
-#: Handoff reason codes (``actions/handoff.py``) → Chinese.
-REASON_LABELS: dict[str, str] = {
-    "shopper_request": "顾客要求转人工",
-    "complaint": "顾客投诉",
-    "repeated_fallback": "连续两次没听懂",
-    "repeated_failures": "多次核实/校验失败",
-    "backend_unavailable": "系统故障",
-    "signed_not_received": "显示签收但没收到",
-    "developer": "流程标记需要人工",
-    "unknown": "未记录原因",
-}
+#: Handoff reason codes → Chinese: the queue's, plus the analytics' "unknown".
+REASON_LABELS: dict[str, str] = {**QUEUE_REASON_LABELS, "unknown": "未记录原因"}
 #: Completed flows (the analytics core's codes) → Chinese.
 FLOW_LABELS: dict[str, str] = {
     "delivery_tracked": "查询物流",

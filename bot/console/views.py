@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 SENDER = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_TEXT = 2000
+#: Handoff reason codes (``actions/handoff.py``) → Chinese, short (queue, analytics).
 REASON_LABELS = {
     "shopper_request": "顾客要求转人工",
     "complaint": "顾客投诉",
@@ -34,6 +35,7 @@ REASON_LABELS = {
     "repeated_failures": "多次核实/校验失败",
     "backend_unavailable": "系统故障",
     "signed_not_received": "显示签收但没收到",
+    "developer": "流程标记需要人工",
 }
 CHANNEL_LABELS = {"web": "网页", "wechat": "微信"}
 
