@@ -73,3 +73,19 @@ def resolved(outcome: str, *slots: str) -> list[Any]:
     from actions.common import flow_done
 
     return [SlotSet("flow_outcome", outcome), *flow_done(*slots)]
+
+
+def stored_events(url: str, sender: str) -> list[dict[str, Any]]:
+    """The events Rasa's SQL tracker store at ``url`` holds for ``sender``."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"),
+                {"s": sender},
+            ).all()
+    finally:
+        engine.dispose()
+    return [json.loads(row.data) for row in rows]

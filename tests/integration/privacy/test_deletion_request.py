@@ -24,7 +24,12 @@ from tests.integration.console.conftest import (
 from tests.integration.console.conftest import fake_rasa as fake_rasa
 from tests.integration.console.conftest import sqlite_url as sqlite_url
 from tests.support.services import throwaway_postgres_database
-from tests.support.trackers import load_tracker, message_kwargs, responses
+from tests.support.trackers import (
+    load_tracker,
+    message_kwargs,
+    responses,
+    stored_events,
+)
 
 pytestmark = pytest.mark.services
 
@@ -70,14 +75,7 @@ def _store(url: str):
 
 
 def _stored(url: str, sender: str) -> str:
-    engine = sa.create_engine(url)
-    with engine.connect() as connection:
-        rows = connection.execute(
-            sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"),
-            {"s": sender},
-        ).all()
-    engine.dispose()
-    return json.dumps([json.loads(row.data) for row in rows], ensure_ascii=False)
+    return json.dumps(stored_events(url, sender), ensure_ascii=False)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from bot.privacy.retention import anonymise_event, erase_conversation, main, run
 from tests.support.services import throwaway_postgres_database
+from tests.support.trackers import stored_events
 
 pytestmark = pytest.mark.services
 
@@ -71,17 +72,6 @@ async def tracker_store(tracker_db):
     engine.dispose()
 
 
-def _stored(url: str, sender: str) -> list[dict]:
-    engine = sa.create_engine(url)
-    with engine.connect() as connection:
-        rows = connection.execute(
-            sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"),
-            {"s": sender},
-        ).all()
-    engine.dispose()
-    return [json.loads(row.data) for row in rows]
-
-
 def _texts(events: list[dict]) -> str:
     return json.dumps(events, ensure_ascii=False)
 
@@ -91,7 +81,7 @@ async def test_old_conversation_text_is_removed_and_recent_kept(tracker_store):
         180, dry_run=False, environ={"RETENTION_TRACKER_DB_URL": tracker_store}, now=NOW
     )
     assert report.tracker_events == 3  # user, slot, bot
-    old = _stored(tracker_store, "old-shopper")
+    old = stored_events(tracker_store, "old-shopper")
     assert "13800138000" not in _texts(old) and "王芳" not in _texts(old)
     user = next(event for event in old if event["event"] == "user")
     assert user["text"] is None and user["parse_data"]["text"] is None
@@ -102,16 +92,16 @@ async def test_old_conversation_text_is_removed_and_recent_kept(tracker_store):
     slot = next(event for event in old if event["event"] == "slot")
     assert slot["value"] == "138****8000"
     assert len(old) == 4  # events stay, only their text goes
-    assert SECRET in _texts(_stored(tracker_store, "new-shopper"))
+    assert SECRET in _texts(stored_events(tracker_store, "new-shopper"))
 
 
 async def test_dry_run_counts_but_changes_nothing(tracker_store):
-    before = _stored(tracker_store, "old-shopper")
+    before = stored_events(tracker_store, "old-shopper")
     report = run(
         180, dry_run=True, environ={"RETENTION_TRACKER_DB_URL": tracker_store}, now=NOW
     )
     assert report.tracker_events == 3
-    assert _stored(tracker_store, "old-shopper") == before
+    assert stored_events(tracker_store, "old-shopper") == before
 
 
 async def test_a_second_run_changes_nothing_more(tracker_store):
@@ -211,7 +201,7 @@ def test_python_dash_m_runs_the_command(tracker_store):
     # Both fixture conversations are months old by the real clock.
     assert "tracker events anonymised: 6" in done.stdout
     for sender in ("old-shopper", "new-shopper"):
-        assert SECRET not in _texts(_stored(tracker_store, sender))
+        assert SECRET not in _texts(stored_events(tracker_store, sender))
 
 
 def test_bot_response_variables_are_removed():
@@ -241,8 +231,8 @@ def test_erasing_one_conversation_keeps_the_others(tracker_store):
         assert erased.messages + erased.slots == 3
     finally:
         engine.dispose()
-    assert SECRET not in _texts(_stored(tracker_store, "new-shopper"))
-    assert SECRET in _texts(_stored(tracker_store, "old-shopper"))
+    assert SECRET not in _texts(stored_events(tracker_store, "new-shopper"))
+    assert SECRET in _texts(stored_events(tracker_store, "old-shopper"))
 
 
 async def test_embedded_sqlite_conversation_store(tmp_path):
@@ -256,5 +246,5 @@ async def test_embedded_sqlite_conversation_store(tmp_path):
     report = run(180, dry_run=False, environ={"RASA_TRACKER_DB": str(path)}, now=NOW)
     assert report.tracker_events == 3
     url = f"sqlite:///{path}"
-    assert SECRET not in _texts(_stored(url, "old-shopper"))
-    assert SECRET in _texts(_stored(url, "new-shopper"))
+    assert SECRET not in _texts(stored_events(url, "old-shopper"))
+    assert SECRET in _texts(stored_events(url, "new-shopper"))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 import pytest
-import sqlalchemy as sa
 
 from profiles import launch
 from tests.conftest import ROOT
 from tests.support.services import throwaway_postgres_database
+from tests.support.trackers import stored_events
 
 pytestmark = pytest.mark.services
 
@@ -58,17 +57,6 @@ def _turn(text: str) -> list:
     ]
 
 
-def _rows(database: str, sender: str) -> list[dict]:
-    engine = sa.create_engine(database)
-    with engine.connect() as connection:
-        rows = connection.execute(
-            sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"),
-            {"s": sender},
-        ).all()
-    engine.dispose()
-    return [json.loads(row.data) for row in rows]
-
-
 def test_the_production_endpoints_load_this_store(database, monkeypatch):
     from bot.tracker_store import BrokeredSQLTrackerStore
 
@@ -98,7 +86,7 @@ async def test_stored_events_are_published_once_in_order(database, monkeypatch):
     await store.save(tracker)
     await store.save(tracker)  # nothing new: nothing stored, nothing published
 
-    stored = _rows(database, "shopper-1")
+    stored = stored_events(database, "shopper-1")
     assert len(stored) == 8
     assert [event["sender_id"] for event in broker.published] == ["shopper-1"] * 8
     published = [
