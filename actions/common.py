@@ -60,19 +60,6 @@ def reset_clients() -> None:
     _clients.clear()
 
 
-def identity_channel(tracker: Tracker) -> str:
-    """Name of the channel identity the shopper is known by (``wechat`` or ``web``).
-
-    Args:
-        tracker: The conversation.
-
-    Returns:
-        ``wechat`` for the WeChat channel; ``web`` for every other channel.
-    """
-    channel = tracker.get_latest_input_channel() or ""
-    return "wechat" if channel == "wechat" else "web"
-
-
 def apologise_for_backend(
     dispatcher: CollectingDispatcher, error: BackendError
 ) -> None:

@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.binding import channel_identity, verified_customer
 from actions.clients.errors import BackendError, NotFound
 from actions.clients.payloads import ShipmentWithEvents
 from actions.common import (
@@ -18,7 +19,6 @@ from actions.common import (
     apologise_for_backend,
     chinese_date,
     chinese_time,
-    identity_channel,
     latest_text,
     orders_client,
 )
@@ -62,11 +62,11 @@ class ActionAskOrderId(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """List the shopper's recent orders as buttons, or ask to verify."""
-        customer_id = tracker.get_slot("customer_id")
-        if not customer_id:
-            dispatcher.utter_message(response="utter_ask_verification_order")
-            return []
         try:
+            customer_id = await verified_customer(tracker)
+            if not customer_id:
+                dispatcher.utter_message(response="utter_ask_verification_order")
+                return []
             orders = await orders_client().list_orders(customer_id, limit=RECENT_ORDERS)
         except BackendError as error:
             apologise_for_backend(dispatcher, error)
@@ -144,7 +144,7 @@ async def record_urge(customer_id: str, order_id: str, tracker: Tracker) -> None
     """
     try:
         summary = await orders_client().record_urge(
-            customer_id, order_id, identity_channel(tracker)
+            customer_id, order_id, channel_identity(tracker).channel
         )
     except BackendError as error:
         logger.warning("urge on order %s not recorded: %s", order_id, error)

@@ -16,6 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.binding import verified_customer
 from actions.clients.errors import BackendError
 from actions.common import FLOW_STOP, apologise_for_backend, flow_done
 from actions.satisfaction import RATING_BUTTONS
@@ -27,7 +28,9 @@ class ShopperAction(Action, ABC):
     """Run ``answer`` for an identified shopper, then end the flow.
 
     Nothing is answered when the form ended early (``flow_stop`` set: the shopper
-    has been told why) or the shopper is unknown. A backend failure gets the
+    has been told why) or the shopper is unknown, and nothing of a customer the
+    conversation's identity is no longer bound to (``actions/binding.py``: the
+    slot is forgotten and the shopper asked to verify again). A backend failure gets the
     Chinese apology with an offer of a person. Either way the flow's slots
     (``flow_slots``) and bookkeeping are cleared. Subclasses implement ``name``
     and ``answer``; both are abstract, so rasa_sdk does not register this class.
@@ -61,15 +64,20 @@ class ShopperAction(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Answer if the flow got this far, and clear the flow's slots."""
-        customer_id = tracker.get_slot("customer_id")
         outcome = None
-        if customer_id and not tracker.get_slot(FLOW_STOP):
+        forget: list[EventType] = []
+        if tracker.get_slot("customer_id") and not tracker.get_slot(FLOW_STOP):
             try:
-                outcome = await self.answer(dispatcher, tracker, customer_id)
+                customer_id = await verified_customer(tracker)
+                if customer_id is None:
+                    dispatcher.utter_message(response="utter_identity_reverify")
+                    forget = [SlotSet("customer_id", None)]
+                else:
+                    outcome = await self.answer(dispatcher, tracker, customer_id)
             except BackendError as error:
                 apologise_for_backend(dispatcher, error)
         if outcome is None:
-            return flow_done(*self.flow_slots)
+            return [*forget, *flow_done(*self.flow_slots)]
         if self._may_ask_rating(dispatcher, tracker):
             dispatcher.utter_message(
                 response="utter_ask_satisfaction", buttons=RATING_BUTTONS

@@ -27,9 +27,10 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.binding import channel_identity, verified_customer
 from actions.clients.console import ConsoleClient, HandoffRequest, HandoffSummary
 from actions.clients.errors import BackendError
-from actions.common import FLOW_BOOKKEEPING, identity_channel, latest_text
+from actions.common import FLOW_BOOKKEEPING, latest_text
 
 logger = logging.getLogger(__name__)
 
@@ -215,10 +216,15 @@ class ActionHandoff(Action):
             SlotSet(HANDOFF_REASON, reason),
             SlotSet(HANDOFF_REASON, None),
         ]
-        customer_id = tracker.get_slot("customer_id")
+        try:
+            customer_id = await verified_customer(tracker)
+        except BackendError as error:
+            # The agent can still help; they just don't see the account.
+            logger.warning("customer of %s not checked: %s", tracker.sender_id, error)
+            customer_id = None
         request = HandoffRequest(
             conversation_id=tracker.sender_id,
-            channel=identity_channel(tracker),
+            channel=channel_identity(tracker).channel,
             reason=reason,
             summary=build_summary(tracker, reason),
             customer_id=str(customer_id) if customer_id else None,

@@ -1,7 +1,8 @@
 """Identity first: every flow form knows the shopper before it asks anything else.
 
-A shopper is known by their channel identity (for WeChat, the openid). If the
-CRM has no customer bound to it, the form asks for the phone number and one of
+A shopper is known by their channel identity (the conversation id names it:
+``wechat:<openid>``, ``web:<id>``, ``rest:<id>``). If the CRM has no customer
+bound to it, the form asks for the phone number and one of
 the shopper's order numbers, verifies them with the CRM, binds the identity and
 then goes on with the flow's own slots.
 """
@@ -19,13 +20,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.binding import (
+    bound_customer,
+    channel_identity,
+    remember_binding,
+    verified_customer,
+)
 from actions.clients.errors import BackendError, BackendUnavailable, NotFound, Rejected
 from actions.common import (
     BACKEND_DOWN,
     FLOW_STOP,
     apologise_for_backend,
     crm_client,
-    identity_channel,
     latest_text,
     orders_client,
 )
@@ -76,7 +82,12 @@ class ShopperFormValidation(FormValidationAction, ABC):
         topic still leaves the form so other rules can answer it.
         """
         requested = tracker.get_slot("requested_slot")
-        events = await super().run(dispatcher, tracker, domain)
+        try:
+            rebound = await self._forget_unbound_customer(tracker)
+        except BackendError as error:
+            apologise_for_backend(dispatcher, error)
+            return [SlotSet(FLOW_STOP, BACKEND_DOWN), SlotSet("requested_slot", None)]
+        events = [*rebound, *await super().run(dispatcher, tracker, domain)]
         if not self._is_malformed_answer(requested, tracker, events):
             return events
         failures = int(tracker.get_slot("validation_failures") or 0) + 1
@@ -90,6 +101,20 @@ class ShopperFormValidation(FormValidationAction, ABC):
             ]
         dispatcher.utter_message(response=FORMAT_HINTS[str(requested)])
         return [*events, SlotSet("validation_failures", failures)]
+
+    @staticmethod
+    async def _forget_unbound_customer(tracker: Tracker) -> list[EventType]:
+        """Forget a verified customer the conversation's identity is no longer bound to.
+
+        The form then looks the identity up again (or asks to verify), so
+        nothing of the old customer is shown (``tracker`` is changed to match).
+        """
+        if not tracker.get_slot("customer_id") or await verified_customer(tracker):
+            return []
+        logger.info("customer binding of this conversation changed: forgotten")
+        for slot in IDENTITY_SLOTS:
+            tracker.slots[slot] = None
+        return [SlotSet(slot, None) for slot in IDENTITY_SLOTS]
 
     @staticmethod
     def _is_malformed_answer(
@@ -133,15 +158,11 @@ class ShopperFormValidation(FormValidationAction, ABC):
         if tracker.get_slot("customer_id"):
             return {}
         try:
-            customer = await crm_client().find_customer_by_identity(
-                identity_channel(tracker), tracker.sender_id
-            )
-        except NotFound:
-            return {}
+            customer_id = await bound_customer(tracker)
         except BackendError as error:
             apologise_for_backend(dispatcher, error)
             return {FLOW_STOP: BACKEND_DOWN}
-        return {"customer_id": customer["customer_id"]}
+        return {"customer_id": customer_id} if customer_id else {}
 
     async def extract_order_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -238,9 +259,10 @@ class ShopperFormValidation(FormValidationAction, ABC):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
     ) -> dict[str, Any]:
+        identity = channel_identity(tracker)
         try:
             customer = await crm_client().bind_identity(
-                identity_channel(tracker), tracker.sender_id, phone, order_id
+                identity.channel, identity.local_id, phone, order_id
             )
         except Rejected as rejection:
             logger.info("identity verification refused: %s", rejection.code)
@@ -258,6 +280,7 @@ class ShopperFormValidation(FormValidationAction, ABC):
         except (BackendUnavailable, NotFound) as error:
             apologise_for_backend(dispatcher, error)
             return {"phone": None, "order_id": None, FLOW_STOP: BACKEND_DOWN}
+        remember_binding(tracker, customer["customer_id"])
         dispatcher.utter_message(response="utter_identity_verified")
         # The order used for verification is the shopper's; flows may use it.
         return {

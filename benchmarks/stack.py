@@ -209,6 +209,7 @@ def run_stack(
         "ORDERS_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'orders.db'}",
         "CRM_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'crm.db'}",
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
+        "ACTION_SERVER_TOKEN": uuid.uuid4().hex,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -242,7 +243,7 @@ def run_stack(
     commands = {
         "orders": [sys.executable, "-m", "bot.backends.orders"],
         "crm": [sys.executable, "-m", "bot.backends.crm"],
-        "actions": [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+        "actions": [sys.executable, "-m", "bot.action_server", "--actions", "actions",
                     "--port", str(ports["actions"])],
         "rasa": [*(rasa_command or [sys.executable, "-m", "bot.rasa_server"]), "run",
                  "--model", str(latest_model()), "--enable-api", "--auth-token", token,

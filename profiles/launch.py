@@ -6,7 +6,8 @@ Usage: ``.venv/bin/python profiles/launch.py [--check]`` from the project root
 1. applies ``profiles/production.env`` for every variable the environment does
    not already set (a deployment's environment always wins),
 2. refuses to start unless the secrets are set (``RASA_TOKEN``,
-   ``BACKEND_API_TOKEN``, ``CONSOLE_API_TOKEN``, ``CONSOLE_SECRET_KEY``: from the
+   ``BACKEND_API_TOKEN``, ``CONSOLE_API_TOKEN``, ``CONSOLE_SECRET_KEY``,
+   ``ACTION_SERVER_TOKEN``: from the
    environment or ``var/production.env``, which is read the same way and never
    generated),
 3. refuses to start unless PostgreSQL, Redis and RabbitMQ answer,
@@ -29,7 +30,13 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULTS = ROOT / "profiles" / "production.env"
 SECRETS_FILE = ROOT / "var" / "production.env"
-SECRETS = ("RASA_TOKEN", "BACKEND_API_TOKEN", "CONSOLE_API_TOKEN", "CONSOLE_SECRET_KEY")
+SECRETS = (
+    "RASA_TOKEN",
+    "BACKEND_API_TOKEN",
+    "CONSOLE_API_TOKEN",
+    "CONSOLE_SECRET_KEY",
+    "ACTION_SERVER_TOKEN",
+)
 MIN_SECRET_LENGTH = 16
 DATABASE_URLS = ("ORDERS_DATABASE_URL", "CRM_DATABASE_URL", "CONSOLE_DATABASE_URL")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}

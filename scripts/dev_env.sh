@@ -9,6 +9,8 @@ add() { grep -q "^$1=" "$file" || echo "$1=$(od -An -tx1 -N24 /dev/urandom | tr 
 add RASA_TOKEN
 add BACKEND_API_TOKEN
 add CONSOLE_API_TOKEN
+# Rasa → action server shared secret (endpoints.yml, bot/action_server.py).
+add ACTION_SERVER_TOKEN
 # The console's session key: 32 random bytes, urlsafe base64 (Fernet).
 grep -q "^CONSOLE_SECRET_KEY=" "$file" \
   || echo "CONSOLE_SECRET_KEY=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_')" >> "$file"

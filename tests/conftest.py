@@ -36,3 +36,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_customer_bindings():
+    """Each test starts with no remembered CRM binding (actions/binding.py)."""
+    from actions.binding import forget_bindings
+
+    forget_bindings()
+    yield
+    forget_bindings()

@@ -24,12 +24,21 @@ from bot.channels.wechat.client import WeChatApiClient
 from bot.channels.wechat.config import WeChatSettings
 from bot.console.auth import API_TOKEN_KEY, access_middleware
 from bot.console.config import ConsoleSettings
-from bot.console.keys import CRM, LOGIN_THROTTLE, ORDERS, SERVICE, SETTINGS, STOPPING
+from bot.console.keys import (
+    CHAT_ADDRESS_LIMIT,
+    CHAT_SESSION_LIMIT,
+    CRM,
+    LOGIN_THROTTLE,
+    ORDERS,
+    SERVICE,
+    SETTINGS,
+    STOPPING,
+)
 from bot.console.rasa import RasaClient
 from bot.console.repository import ConsoleRepository
 from bot.console.routes import setup_routes
 from bot.console.service import ConsoleService
-from bot.console.throttle import LoginThrottle
+from bot.console.throttle import LoginThrottle, RateLimiter
 from bot.privacy.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -92,6 +101,8 @@ def create_app(settings: ConsoleSettings) -> web.Application:
     app[API_TOKEN_KEY] = settings.api_token
     app[STOPPING] = asyncio.Event()
     app[LOGIN_THROTTLE] = LoginThrottle()
+    app[CHAT_SESSION_LIMIT] = RateLimiter(settings.chat_sends_per_minute)
+    app[CHAT_ADDRESS_LIMIT] = RateLimiter(settings.chat_sends_per_minute_per_address)
     storage = EncryptedCookieStorage(
         fernet.Fernet(base64_key(settings.secret_key)),
         cookie_name=SESSION_COOKIE,

@@ -119,6 +119,11 @@ class ConsoleSettings:
         analytics_table: The events table there: ``ANALYTICS_EVENTS_TABLE``,
             ``events`` (Rasa's tracker store, embedded profile) or
             ``analytics_events`` (filled from the event broker, production).
+        chat_sends_per_minute: ``CHAT_SENDS_PER_MINUTE`` (default 20), web chat
+            messages one shopper session may send per minute.
+        chat_sends_per_minute_per_address: ``CHAT_SENDS_PER_MINUTE_PER_ADDRESS``
+            (default 300): the same per client address, so dropping the cookie
+            does not lift the limit (high: shoppers behind one NAT share it).
         environ: The environment the settings came from (WeChat, backends).
     """
 
@@ -136,6 +141,8 @@ class ConsoleSettings:
     tracker_db_url: str | None = None
     analytics_db_url: str | None = None
     analytics_table: str = "events"
+    chat_sends_per_minute: int = 20
+    chat_sends_per_minute_per_address: int = 300
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -189,6 +196,10 @@ class ConsoleSettings:
                     else env.get("ANALYTICS_DB_URL") or tracker_db
                 ),
                 analytics_table=table,
+                chat_sends_per_minute=int(env.get("CHAT_SENDS_PER_MINUTE") or 20),
+                chat_sends_per_minute_per_address=int(
+                    env.get("CHAT_SENDS_PER_MINUTE_PER_ADDRESS") or 300
+                ),
                 environ=env,
             )
         except ValueError as error:

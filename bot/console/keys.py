@@ -10,10 +10,13 @@ from actions.clients.crm import CrmClient
 from actions.clients.orders import OrdersClient
 from bot.console.config import ConsoleSettings
 from bot.console.service import ConsoleService
-from bot.console.throttle import LoginThrottle
+from bot.console.throttle import LoginThrottle, RateLimiter
 
 SETTINGS = web.AppKey("settings", ConsoleSettings)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
+#: Web chat sends per shopper session, and per client address.
+CHAT_SESSION_LIMIT = web.AppKey("chat_session_limit", RateLimiter)
+CHAT_ADDRESS_LIMIT = web.AppKey("chat_address_limit", RateLimiter)
 SERVICE = web.AppKey("service", ConsoleService)
 CRM = web.AppKey("crm", CrmClient)
 ORDERS = web.AppKey("orders", OrdersClient)

@@ -38,12 +38,19 @@ class RasaClient:
         return f"{self._base_url}/conversations/{quote(conversation_id, safe='')}{tail}"
 
     async def _call(
-        self, method: str, url: str, *, json: Any = None, token: bool = True
+        self, method: str, url: str, *, json: Any = None, bearer: bool = False
     ) -> Any:
-        params = {"token": self._token} if token else None
+        """Call Rasa with its token: as a bearer header, or (its HTTP API) a query."""
+        params = None if bearer else {"token": self._token}
+        headers = {"Authorization": f"Bearer {self._token}"} if bearer else None
         try:
             async with self._session.request(
-                method, url, params=params, json=json, timeout=self._timeout
+                method,
+                url,
+                params=params,
+                headers=headers,
+                json=json,
+                timeout=self._timeout,
             ) as response:
                 if response.status != 200:
                     raise RasaError(f"{method} {url} answered {response.status}")
@@ -63,9 +70,17 @@ class RasaClient:
         url = self._conversation(conversation_id, "/tracker/events")
         await self._call("POST", url, json=events)
 
-    async def send_rest(self, sender: str, message: str) -> list[dict[str, Any]]:
-        """Send a shopper message through the REST channel; the bot's answers."""
-        url = f"{self._base_url}/webhooks/rest/webhook"
-        body = {"sender": sender, "message": message}
-        answer = await self._call("POST", url, json=body, token=False)
+    async def send_web(self, chat_id: str, message: str) -> list[dict[str, Any]]:
+        """Send a web-chat shopper's message (conversation ``web:<chat_id>``).
+
+        Args:
+            chat_id: The id the console issued to the shopper's session.
+            message: What the shopper wrote.
+
+        Returns:
+            The bot's answers.
+        """
+        url = f"{self._base_url}/webhooks/web/webhook"
+        body = {"sender": chat_id, "message": message}
+        answer = await self._call("POST", url, json=body, bearer=True)
         return cast(list[dict[str, Any]], answer or [])

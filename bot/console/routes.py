@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.console import analytics_views, erasure, views
+from bot.console import analytics_views, erasure, views, webchat
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -31,7 +31,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/handoffs/{handoff_id}/stream", views.conversation_stream)
     app.router.add_post("/internal/handoffs", views.internal_handoff)
     app.router.add_post("/internal/privacy/erase", erasure.internal_erase)
-    app.router.add_get("/chat", views.chat_page)
-    app.router.add_post("/chat/api/send", views.chat_send)
-    app.router.add_get("/chat/api/messages", views.chat_messages)
+    app.router.add_get("/chat", webchat.chat_page)
+    app.router.add_post("/chat/api/send", webchat.chat_send)
+    app.router.add_get("/chat/api/messages", webchat.chat_messages)
     app.router.add_static("/static/", STATIC, name="static")

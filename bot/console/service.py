@@ -12,13 +12,14 @@ from bot.console.config import CHINA, ConsoleSettings
 from bot.console.models import CLOSED, RETURNED
 from bot.console.rasa import RasaClient, RasaError
 from bot.console.repository import ConsoleRepository, Handoff
+from bot.platform.conversation_ids import identity_of
 
 logger = logging.getLogger(__name__)
 
 #: Shopper-facing lines when people hand the conversation back.
 HANDED_BACK = "人工客服已结束服务，接下来由小客继续为您服务～有问题随时问我哦。"
 CLOSED_LINE = "本次人工服务已结束，感谢您的耐心！之后有问题随时找小客哦～"
-CHANNELS = ("web", "wechat")
+CHANNELS = ("web", "wechat", "rest")
 
 
 class DeliveryError(Exception):
@@ -121,12 +122,6 @@ def transcript(events: list[dict[str, Any]], start: int = 0) -> list[TranscriptL
     return lines
 
 
-def channel_of(tracker: dict[str, Any]) -> str:
-    """``wechat`` or ``web``, from the tracker's latest input channel."""
-    channel = (tracker.get("latest_input_channel") or "").lower()
-    return "wechat" if channel == "wechat" else "web"
-
-
 class ConsoleService:
     """The console's use cases, over the repository, Rasa and the channels.
 
@@ -201,7 +196,8 @@ class ConsoleService:
                     "微信通道未配置（WECHAT_APP_ID/SECRET），消息未送达"
                 )
             try:
-                await self.wechat.send_text(handoff.conversation_id, text)
+                openid = identity_of(handoff.conversation_id).local_id
+                await self.wechat.send_text(openid, text)
             except Exception as error:
                 logger.warning("WeChat delivery failed: %r", error)
                 raise DeliveryError(f"微信消息发送失败：{error}") from error
@@ -269,6 +265,5 @@ __all__ = [
     "RasaError",
     "Ticket",
     "TranscriptLine",
-    "channel_of",
     "transcript",
 ]

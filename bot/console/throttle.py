@@ -74,3 +74,40 @@ class LoginThrottle:
         for key in keys:
             if key.startswith("user:"):
                 self._failures.pop(key, None)
+
+
+class RateLimiter:
+    """At most ``limit`` events per key within ``window`` seconds (memory bound).
+
+    Args:
+        limit: Events allowed per key within the window.
+        window: Seconds an event counts.
+        clock: Monotonic seconds (replaced in tests).
+        max_keys: Keys remembered at most; the oldest go first.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._max_keys = max_keys
+        self._events: dict[str, deque[float]] = {}
+
+    def allow(self, key: str) -> bool:
+        """Count an event for ``key`` if it is within the limit; whether it was."""
+        now = self._clock()
+        events = self._events.setdefault(key, deque())
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        if len(events) >= self.limit:
+            return False
+        events.append(now)
+        while len(self._events) > self._max_keys:
+            self._events.pop(next(iter(self._events)))
+        return True

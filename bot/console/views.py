@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
@@ -25,7 +24,6 @@ from bot.privacy.masking import mask_data, mask_text
 
 logger = logging.getLogger(__name__)
 
-SENDER = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_TEXT = 2000
 #: Handoff reason codes (``actions/handoff.py``) → Chinese, short (queue, analytics).
 REASON_LABELS = {
@@ -37,7 +35,7 @@ REASON_LABELS = {
     "signed_not_received": "显示签收但没收到",
     "developer": "流程标记需要人工",
 }
-CHANNEL_LABELS = {"web": "网页", "wechat": "微信"}
+CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "rest": "接口"}
 
 
 def json_error(status: int, code: str, message: str) -> web.Response:
@@ -383,64 +381,6 @@ async def internal_handoff(request: web.Request) -> web.Response:
         customer_id=str(customer_id)[:64] if customer_id else None,
     )
     return web.json_response(ticket.as_json(), status=201)
-
-
-# --- shopper web chat -----------------------------------------------------
-async def chat_page(request: web.Request) -> web.Response:
-    """The demo shopper chat (no login)."""
-    return aiohttp_jinja2.render_template("chat.html", request, {})
-
-
-async def chat_send(request: web.Request) -> web.Response:
-    """Forward a shopper message to Rasa's REST channel; the bot's answers."""
-    try:
-        body = await request.json()
-    except ValueError:
-        return json_error(400, "invalid_json", "body must be JSON")
-    sender = str(body.get("sender") or "") if isinstance(body, dict) else ""
-    message = str(body.get("message") or "").strip() if isinstance(body, dict) else ""
-    if not SENDER.match(sender) or not message:
-        return json_error(400, "invalid_body", "sender and message are required")
-    try:
-        answers = await request.app[SERVICE].rasa.send_rest(sender, message[:MAX_TEXT])
-    except RasaError as error:
-        logger.warning("web chat: %s", error)
-        return json_error(502, "rasa_unavailable", "小客暂时连不上，请稍后再试")
-    return web.json_response(
-        {
-            "messages": [
-                {
-                    "text": answer.get("text") or "",
-                    "buttons": [
-                        {"title": button.get("title"), "payload": button.get("payload")}
-                        for button in answer.get("buttons") or []
-                    ],
-                }
-                for answer in answers
-                if answer.get("text") or answer.get("buttons")
-            ]
-        }
-    )
-
-
-async def chat_messages(request: web.Request) -> web.Response:
-    """Messages from people for a web-chat shopper, newer than ``after``."""
-    sender = request.query.get("sender", "")
-    if not SENDER.match(sender):
-        return json_error(400, "invalid_sender", "sender is required")
-    try:
-        after = int(request.query.get("after", "0") or 0)
-    except ValueError:
-        after = 0
-    messages = await request.app[SERVICE].repository.web_messages_after(sender, after)
-    return web.json_response(
-        {
-            "messages": [
-                {"id": message.id, "text": message.text, "agent": message.agent}
-                for message in messages
-            ]
-        }
-    )
 
 
 async def health(request: web.Request) -> web.Response:

@@ -1,8 +1,8 @@
-"""The REST and WeChat input channels, with guarded turns (:mod:`bot.resilience.guard`).
+"""The REST, web chat and WeChat input channels, with guarded turns.
 
-Registered in ``credentials.yml`` in place of ``rest:`` and the plain WeChat
-channel; names and URLs are unchanged (``/webhooks/rest/webhook``,
-``/webhooks/wechat/webhook``).
+Registered in ``credentials.yml`` (``/webhooks/rest/webhook``,
+``/webhooks/web/webhook``, ``/webhooks/wechat/webhook``); each is the channel of
+:mod:`bot.channels` with :mod:`bot.resilience.guard` around its handler.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from typing import Any
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, Sanic
 
+from bot.channels.doors import ScopedRestInput
+from bot.channels.doors import WebChatInput as PlainWebChatInput
 from bot.channels.wechat.channel import WeChatInput as PlainWeChatInput
 from bot.resilience.guard import guard_turns
 
@@ -39,13 +40,23 @@ def _guarded_blueprint(
     return blueprint
 
 
-class RestInput(RasaRestInput):
-    """Rasa's REST channel (``rest``): a failed turn ends with a Chinese apology."""
+class RestInput(ScopedRestInput):
+    """The REST channel (``rest``): a failed turn ends with a Chinese apology."""
 
     def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[None]]
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        """Rasa's REST routes around the guarded handler."""
+        """The REST routes around the guarded handler."""
+        return _guarded_blueprint(super().blueprint, on_new_message)
+
+
+class WebChatInput(PlainWebChatInput):
+    """The console's web chat channel (``web``), guarded the same way."""
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """The web chat routes around the guarded handler."""
         return _guarded_blueprint(super().blueprint, on_new_message)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.platform.conversation_ids import REST, conversation_id
 from tests.support.backend_processes import run_backends
 from tests.support.console_processes import console_port_and_token, run_console
 from tests.support.processes import run_assistant
@@ -47,7 +48,8 @@ class Stack:
     def stored(self, sender: str) -> list[dict]:
         with sqlite3.connect(self.tracker_db) as connection:
             rows = connection.execute(
-                "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+                "SELECT data FROM events WHERE sender_id = ? ORDER BY id",
+                (conversation_id(REST, sender),),
             ).fetchall()
         return [json.loads(row[0]) for row in rows]
 

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import requests
 
+from bot.platform.conversation_ids import REST, conversation_id
 from bot.resilience.replies import ACTION_SERVER_DOWN_REPLY, HANDOFF_DOWN_REPLY
 from tests.support.backend_processes import run_restartable_backends
 from tests.support.processes import (
@@ -70,7 +71,7 @@ class Stack:
 
     def tracker(self, sender: str) -> dict[str, Any]:
         response = requests.get(
-            f"{self.url}/conversations/{sender}/tracker",
+            f"{self.url}/conversations/{conversation_id(REST, sender)}/tracker",
             params={"token": self.running.assistant.token},
             timeout=10,
         )

@@ -25,6 +25,8 @@ VENV_BIN = Path(sys.executable).parent
 #: The Rasa server as the Procfile starts it (Rasa's CLI plus bot/rasa_server.py's fix).
 RASA_SERVER = (sys.executable, "-m", "bot.rasa_server")
 START_TIMEOUT = 180
+#: The Rasa → action server shared secret of every assistant the tests start.
+ACTION_SERVER_TOKEN = "test-action-server-token-" + uuid.uuid4().hex[:8]
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ def run_assistant(
     environment = {
         **os.environ,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         # endpoints.yml's SQLite conversation store: one per assistant.
@@ -97,8 +100,7 @@ def run_assistant(
         **(env or {}),
     }
     commands = {
-        "actions": [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                    "--port", str(action_port)],
+        "actions": action_server_command(action_port),
         "rasa": [*RASA_SERVER, "run", "--model", str(model_path),
                  "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
                  "--port", str(rasa_port), "--credentials", credentials,
@@ -147,8 +149,8 @@ def stop_all(processes: Iterable[subprocess.Popen]) -> None:
 
 
 def action_server_command(port: int) -> list[str]:
-    """``rasa run actions`` on ``port``, as the Procfile runs it."""
-    return [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+    """The action server on ``port``, as the Procfile runs it (needs the token)."""
+    return [sys.executable, "-m", "bot.action_server", "--actions", "actions",
             "--port", str(port)]  # fmt: skip
 
 
@@ -264,6 +266,7 @@ def run_restartable_assistant(
     environment = {
         **os.environ,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "RASA_TRACKER_DB": str(logs / "tracker.db"),

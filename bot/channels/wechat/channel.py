@@ -34,10 +34,11 @@ from bot.channels.wechat.errors import (
 from bot.channels.wechat.replies import ERROR_REPLY, SUCCESS, numbered_menu
 from bot.channels.wechat.service import ReplyService
 from bot.channels.wechat.webhook import OpenedCallback, WebhookProtocol
+from bot.platform.conversation_ids import WECHAT, conversation_id, identity_of
 
 logger = logging.getLogger(__name__)
 
-CHANNEL_NAME = "wechat"
+CHANNEL_NAME = WECHAT
 
 #: Credential keys that are not ``WECHAT_<KEY>``.
 _PLAIN_KEYS = {"redis_url": "REDIS_URL"}
@@ -80,7 +81,7 @@ class WeChatOutput(OutputChannel):
         self, recipient_id: str, text: str, **kwargs: Any
     ) -> None:
         """Send a text as a customer-service message."""
-        await self._send_texts(recipient_id, [text])
+        await self._send_texts(_openid(recipient_id), [text])
 
     async def send_text_with_buttons(
         self,
@@ -90,13 +91,15 @@ class WeChatOutput(OutputChannel):
         **kwargs: Any,
     ) -> None:
         """Send the text with its buttons as a numbered menu."""
-        await self._send_texts(recipient_id, [numbered_menu(text, buttons).text])
+        await self._send_texts(
+            _openid(recipient_id), [numbered_menu(text, buttons).text]
+        )
 
     async def send_image_url(
         self, recipient_id: str, image: str, **kwargs: Any
     ) -> None:
         """Send the image's address (a picture needs a media upload)."""
-        await self._send_texts(recipient_id, [f"图片：{image}"])
+        await self._send_texts(_openid(recipient_id), [f"图片：{image}"])
 
 
 def settings_from(
@@ -216,7 +219,12 @@ class WeChatInput(InputChannel):
         async def ask_bot(openid: str, text: str) -> list[dict[str, Any]]:
             collector = WeChatCollector()
             await on_new_message(
-                UserMessage(text, collector, openid, input_channel=CHANNEL_NAME)
+                UserMessage(
+                    text,
+                    collector,
+                    conversation_id(WECHAT, openid),
+                    input_channel=CHANNEL_NAME,
+                )
             )
             return list(collector.messages)
 
@@ -288,6 +296,11 @@ class WeChatInput(InputChannel):
                 await self._store.close()
 
         return webhook
+
+
+def _openid(recipient_id: str) -> str:
+    """The openid of a conversation id ``wechat:<openid>``."""
+    return identity_of(recipient_id).local_id
 
 
 def _query(request: Request) -> dict[str, str]:

@@ -1,14 +1,8 @@
-// Demo shopper web chat: messages go to Rasa through the console; messages
-// from people are polled.
+// Shopper web chat: messages go to Rasa through the console, which keeps the
+// shopper's id in its session cookie (never chosen here); messages from people
+// are polled.
 "use strict";
 (function () {
-  const KEY = "xiaoke-chat-sender";
-  let sender = sessionStorage.getItem(KEY);
-  if (!sender) {
-    const bytes = crypto.getRandomValues(new Uint8Array(12));
-    sender = "web-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-    sessionStorage.setItem(KEY, sender);
-  }
   const list = document.getElementById("messages");
   const form = document.getElementById("chat-form");
   const input = document.getElementById("chat-input");
@@ -35,7 +29,7 @@
       const response = await fetch("/chat/api/send", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender, message }),
+        body: JSON.stringify({ message }),
       });
       const body = await response.json();
       if (!response.ok) {
@@ -61,7 +55,7 @@
   async function poll() {
     try {
       const response = await fetch(
-        `/chat/api/messages?sender=${encodeURIComponent(sender)}&after=${after}`);
+        `/chat/api/messages?after=${after}`);
       if (response.ok) {
         for (const message of (await response.json()).messages) {
           after = Math.max(after, message.id);

@@ -36,7 +36,10 @@ class StubBot:
     delays: dict[str, float] = field(default_factory=dict)
 
     async def __call__(self, message: Any) -> None:
-        self.calls.append((message.sender_id, message.text))
+        # The channel names the conversation after the openid: wechat:<openid>.
+        channel, _, openid = message.sender_id.partition(":")
+        assert channel == "wechat", message.sender_id
+        self.calls.append((openid, message.text))
         await asyncio.sleep(self.delays.get(message.text, self.delay))
         for item in self.script.get(message.text, [{"text": f"收到：{message.text}"}]):
             if "buttons" in item:

@@ -22,7 +22,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class FakeRasa:
-    """Rasa's tracker and REST endpoints, recording what the console appends."""
+    """Rasa's tracker and web chat endpoints, recording what the console appends."""
 
     def __init__(self) -> None:
         self.events: dict[str, list[dict]] = defaultdict(list)
@@ -33,7 +33,7 @@ class FakeRasa:
         app = web.Application()
         app.router.add_get("/conversations/{id}/tracker", self.tracker)
         app.router.add_post("/conversations/{id}/tracker/events", self.append)
-        app.router.add_post("/webhooks/rest/webhook", self.rest)
+        app.router.add_post("/webhooks/web/webhook", self.web)
         return app
 
     def _auth(self, request: web.Request) -> None:
@@ -56,9 +56,12 @@ class FakeRasa:
         self.events[request.match_info["id"]].extend(await request.json())
         return web.json_response({})
 
-    async def rest(self, request: web.Request) -> web.Response:
+    async def web(self, request: web.Request) -> web.Response:
+        """The web chat channel: bearer token, conversation ``web:<sender>``."""
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            raise web.HTTPUnauthorized()
         body = await request.json()
-        self.events[body["sender"]].append(
+        self.events[f"web:{body['sender']}"].append(
             {"event": "user", "text": body["message"], "timestamp": 1.0}
         )
         return web.json_response([{"text": f"收到：{body['message']}"}])

@@ -10,6 +10,7 @@ import pytest
 from bot.backends.common.db import create_engine
 from bot.console.repository import ConsoleRepository
 from bot.console.service import HANDED_BACK
+from bot.console.users import add_user
 from tests.integration.console.conftest import (
     API_TOKEN,
     console_settings,
@@ -190,25 +191,48 @@ async def claimed(console, conversation_id="web-shopper-0001") -> tuple[int, str
     return ticket["handoff_id"], token
 
 
-async def test_reply_reaches_the_web_shopper_and_the_transcript(console, fake_rasa):
-    handoff_id, token = await claimed(console)
-    response = await console.post(
-        f"/handoffs/{handoff_id}/reply",
-        json={"text": "您好，我是客服小王"},
-        headers={"X-CSRF-Token": token, "Accept": "application/json"},
+async def web_shopper(console, fake_rasa) -> tuple[aiohttp.ClientSession, str]:
+    """A browser of its own that has chatted once; its conversation id."""
+    session = aiohttp.ClientSession(
+        base_url=str(console.make_url("")), cookie_jar=aiohttp.CookieJar(unsafe=True)
     )
+    before = set(fake_rasa.events)
+    response = await session.post("/chat/api/send", json={"message": "转人工"})
     assert response.status == 200, await response.text()
-    assert fake_rasa.events["web-shopper-0001"] == [
-        {"event": "bot", "text": "您好，我是客服小王", "metadata": {"agent": "alice"}}
-    ]
-    polled = await (
-        await console.get("/chat/api/messages?sender=web-shopper-0001&after=0")
-    ).json()
-    assert [m["text"] for m in polled["messages"]] == ["您好，我是客服小王"]
-    later = await console.get(
-        f"/chat/api/messages?sender=web-shopper-0001&after={polled['messages'][0]['id']}"
-    )
-    assert (await later.json())["messages"] == []
+    (conversation,) = set(fake_rasa.events) - before
+    return session, conversation
+
+
+async def test_reply_reaches_the_web_shopper_and_the_transcript(console, fake_rasa):
+    shopper, conversation = await web_shopper(console, fake_rasa)
+    other, _ = await web_shopper(console, fake_rasa)
+    try:
+        handoff_id, token = await claimed(console, conversation)
+        response = await console.post(
+            f"/handoffs/{handoff_id}/reply",
+            json={"text": "您好，我是客服小王"},
+            headers={"X-CSRF-Token": token, "Accept": "application/json"},
+        )
+        assert response.status == 200, await response.text()
+        assert fake_rasa.events[conversation][-1] == {
+            "event": "bot",
+            "text": "您好，我是客服小王",
+            "metadata": {"agent": "alice"},
+        }
+        polled = await (await shopper.get("/chat/api/messages?after=0")).json()
+        assert [m["text"] for m in polled["messages"]] == ["您好，我是客服小王"]
+        later = await shopper.get(
+            f"/chat/api/messages?after={polled['messages'][0]['id']}"
+        )
+        assert (await later.json())["messages"] == []
+        # Another browser naming this conversation in the query gets nothing.
+        local_id = conversation.removeprefix("web:")
+        for query in (f"sender={local_id}", f"sender={conversation}"):
+            forged = await other.get(f"/chat/api/messages?{query}&after=0")
+            assert (await forged.json())["messages"] == []
+    finally:
+        await shopper.close()
+        await other.close()
 
 
 async def test_only_the_claiming_agent_can_reply(console):
@@ -226,21 +250,21 @@ async def test_only_the_claiming_agent_can_reply(console):
 
 
 async def test_hand_back_resumes_the_bot_and_tells_the_shopper(console, fake_rasa):
-    handoff_id, token = await claimed(console)
+    shopper, conversation = await web_shopper(console, fake_rasa)
+    handoff_id, token = await claimed(console, conversation)
     response = await console.post(
         f"/handoffs/{handoff_id}/handback",
         data={"csrf_token": token},
         allow_redirects=False,
     )
     assert response.status == 303
-    assert fake_rasa.events["web-shopper-0001"] == [
+    assert fake_rasa.events[conversation][1:] == [
         {"event": "resume"},
         {"event": "bot", "text": HANDED_BACK, "metadata": {"agent": "alice"}},
         {"event": "action", "name": "action_listen"},
     ]
-    polled = await (
-        await console.get("/chat/api/messages?sender=web-shopper-0001&after=0")
-    ).json()
+    polled = await (await shopper.get("/chat/api/messages?after=0")).json()
+    await shopper.close()
     assert [m["text"] for m in polled["messages"]] == [HANDED_BACK]
     queue = await (await console.get("/api/queue")).json()
     assert queue == {"waiting": [], "mine": []}
@@ -314,15 +338,56 @@ async def test_the_queue_survives_a_restart(sqlite_url, fake_rasa, console_facto
         await second.close()
 
 
-async def test_web_chat_forwards_to_rasa(console, fake_rasa):
+async def test_web_chat_forwards_to_rasa_under_a_server_issued_id(console, fake_rasa):
     response = await console.post(
         "/chat/api/send", json={"sender": "web-0123456789ab", "message": "你好"}
     )
     assert await response.json() == {
         "messages": [{"text": "收到：你好", "buttons": []}]
     }
-    bad = await console.post("/chat/api/send", json={"sender": "x", "message": "你好"})
-    assert bad.status == 400
+    (conversation,) = fake_rasa.events
+    # The sender in the body is ignored: the id is the server's, kept in the cookie.
+    assert conversation.startswith("web:")
+    assert "web-0123456789ab" not in conversation
+    again = await console.post("/chat/api/send", json={"message": "在吗"})
+    assert again.status == 200
+    assert list(fake_rasa.events) == [conversation]
+    assert [e["text"] for e in fake_rasa.events[conversation]] == ["你好", "在吗"]
+
+
+async def test_web_chat_refuses_bad_sends_in_chinese(console, fake_rasa):
+    for body, kwargs in (
+        ({"message": ""}, {}),
+        ({"message": 5}, {}),
+        (None, {"data": "message=你好"}),
+    ):
+        response = await console.post(
+            "/chat/api/send", **({"json": body} if body is not None else kwargs)
+        )
+        assert response.status in (400, 415)
+        message = (await response.json())["error"]["message"]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message
+    assert fake_rasa.events == {}
+
+
+async def test_web_chat_sends_are_rate_limited_per_session(sqlite_url, fake_rasa):
+    await add_user(sqlite_url, "alice", "alice-password")
+    client = await start_console(
+        console_settings(sqlite_url, fake_rasa, chat_sends_per_minute=3)
+    )
+    try:
+        statuses = [
+            (await client.post("/chat/api/send", json={"message": f"第{n}条"})).status
+            for n in range(5)
+        ]
+        assert statuses == [200, 200, 200, 429, 429]
+        (conversation,) = fake_rasa.events
+        assert len(fake_rasa.events[conversation]) == 3  # nothing past the limit
+        client.session.cookie_jar.clear()  # a new shopper session is not limited
+        fresh = await client.post("/chat/api/send", json={"message": "你好"})
+        assert fresh.status == 200
+    finally:
+        await client.close()
 
 
 @pytest.mark.parametrize("token", [API_TOKEN])

@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.platform.conversation_ids import REST, conversation_id
 from profiles.launch import DEFAULTS, read_env_file
 from tests.conftest import ROOT, free_port
 from tests.support.backend_processes import run_backends
 from tests.support.processes import (
+    ACTION_SERVER_TOKEN,
     action_server_command,
     rasa_server_command,
     stop_process,
@@ -32,6 +34,7 @@ from tests.support.services import require_service, throwaway_postgres_database
 RABBITMQ = ("127.0.0.1", 5672)
 REDIS = ("127.0.0.1", 6379)
 ENDPOINTS = "endpoints.production.yml"
+REST_TOKEN = "rest-channel-test-token"
 
 
 class Cluster:
@@ -84,6 +87,7 @@ class Cluster:
         return requests.post(
             f"{self.url(index)}/webhooks/rest/webhook",
             json={"sender": sender, "message": text},
+            headers={"Authorization": f"Bearer {REST_TOKEN}"},
             timeout=60,
         )
 
@@ -94,7 +98,7 @@ class Cluster:
 
     def events(self, sender: str, index: int = 0) -> list[dict]:
         response = requests.get(
-            f"{self.url(index)}/conversations/{sender}/tracker",
+            f"{self.url(index)}/conversations/{conversation_id(REST, sender)}/tracker",
             params={"token": self.token, "include_events": "ALL"},
             timeout=30,
         )
@@ -157,6 +161,9 @@ def cluster(model_path, tmp_path_factory, production_env) -> Iterator[Cluster]:
             **production_env,
             **backend_env,
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+            "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
+            # The production profile's REST channel needs a bearer token.
+            "REST_CHANNEL_TOKEN": REST_TOKEN,
         }
         actions = subprocess.Popen(
             action_server_command(action_port),

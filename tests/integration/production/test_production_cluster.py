@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg2
 import pytest
 
+from bot.platform.conversation_ids import REST, conversation_id
 from tests.support.bad_inputs import BAD_INPUTS
 
 pytestmark = [pytest.mark.model, pytest.mark.services]
@@ -89,7 +90,8 @@ def test_conversation_lands_in_postgresql_and_rabbitmq(cluster, production_env):
     assert "小客" in cluster.say(0, sender, "你好")
     assert "8799 积分" in verify(cluster, 0, sender, "我有多少积分")
 
-    stored = stored_events(production_env["DATABASE_URL_FOR_TESTS"], sender)
+    conversation = conversation_id(REST, sender)
+    stored = stored_events(production_env["DATABASE_URL_FOR_TESTS"], conversation)
     assert user_texts(stored) == [
         "你好",
         "我有多少积分",
@@ -100,7 +102,7 @@ def test_conversation_lands_in_postgresql_and_rabbitmq(cluster, production_env):
         "8799 积分" in (e.get("text") or "") for e in stored if e["event"] == "bot"
     )
 
-    published = asyncio.run(published_events(production_env, sender, len(stored)))
+    published = asyncio.run(published_events(production_env, conversation, len(stored)))
     assert [e["event"] for e in published] == [e["event"] for e in stored]
     assert user_texts(published) == user_texts(stored)
 

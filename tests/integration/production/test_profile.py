@@ -37,6 +37,7 @@ def test_endpoints_file_expands_every_variable_from_the_profile(monkeypatch):
     for key, value in defaults.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "test-action-server-token")
     endpoints = read_endpoints_from_path(ROOT / "endpoints.production.yml")
 
     assert endpoints.tracker_store.type == "bot.tracker_store.BrokeredSQLTrackerStore"

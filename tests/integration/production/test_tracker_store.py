@@ -39,6 +39,7 @@ def _store(database: str, monkeypatch, broker=None):
     for key, value in launch.read_env_file(launch.DEFAULTS).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "test-action-server-token")
     monkeypatch.setenv("RASA_DB_HOST", parts.hostname or "127.0.0.1")
     monkeypatch.setenv("RASA_DB_PORT", str(parts.port or 5432))
     monkeypatch.setenv("RASA_DB_NAME", parts.path.lstrip("/"))

@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.binding import remember_binding
 from actions.clients.errors import BackendUnavailable
 from actions.handoff import (
     ActionHandoff,
@@ -49,7 +50,7 @@ def tracker(*events: dict, slots: dict[str, Any] | None = None) -> Tracker:
     events_list = [action("action_listen"), *events]
     latest = next(e for e in reversed(events_list) if e["event"] == "user")
     return Tracker(
-        sender_id="web-abc123456",
+        sender_id="web:abc123456",
         slots=slots or {},
         latest_message={**latest["parse_data"], "text": latest["text"]},
         events=events_list,
@@ -157,6 +158,7 @@ def test_summary_has_intents_slots_order_numbers_and_reason():
 async def test_handoff_queues_tells_the_wait_and_pauses():
     console = FakeConsole()
     t = tracker(user("转人工", "human_handoff"), slots={"customer_id": "C100001"})
+    remember_binding(t, "C100001")  # the CRM's answer for this turn
     dispatcher, events = await run(t, console)
     assert events == [
         SlotSet("handoff_reason", "shopper_request"),  # kept in the history
@@ -167,10 +169,18 @@ async def test_handoff_queues_tells_the_wait_and_pauses():
     assert dispatcher.messages[0]["ahead"] == 2
     assert dispatcher.messages[0]["wait_minutes"] == 15
     request = console.requests[0]
-    assert request["conversation_id"] == "web-abc123456"
+    assert request["conversation_id"] == "web:abc123456"
     assert request["channel"] == "web"
     assert request["reason"] == "shopper_request"
     assert request["customer_id"] == "C100001"
+
+
+async def test_handoff_names_no_customer_the_identity_is_no_longer_bound_to():
+    console = FakeConsole()
+    t = tracker(user("转人工", "human_handoff"), slots={"customer_id": "C100001"})
+    remember_binding(t, "C100002")  # re-bound since C100001 verified
+    await run(t, console)
+    assert console.requests[0]["customer_id"] is None
 
 
 async def test_first_in_queue_is_told_an_agent_comes_right_away():

@@ -1,0 +1,1 @@
+"""The ground floor: plumbing every package may import and that imports none of them."""
