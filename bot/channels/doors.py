@@ -21,6 +21,7 @@ import hmac
 import ipaddress
 import logging
 import os
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,8 +36,9 @@ from bot.platform.conversation_ids import WEB, conversation_id
 
 logger = logging.getLogger(__name__)
 
-#: Longest sender id a client may give (the channel prefix comes on top).
-MAX_SENDER = 128
+#: A sender id a client may give: what the CRM contract takes as a channel's own
+#: id (``openapi.yaml``: ``ExternalId``); the channel prefix comes on top.
+SENDER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -150,13 +152,9 @@ def _body_error(request: Request) -> HTTPResponse | None:
     if not isinstance(body, dict):
         return _error(400, "invalid_body", "the body must be a JSON object")
     sender, message = body.get("sender"), body.get("message")
-    if (
-        not isinstance(sender, str)
-        or not 0 < len(sender) <= MAX_SENDER
-        or not sender.isprintable()
-    ):
+    if not isinstance(sender, str) or not SENDER.fullmatch(sender):
         return _error(
-            400, "invalid_sender", f"sender must be 1-{MAX_SENDER} printable characters"
+            400, "invalid_sender", "sender must be 1-64 letters, digits, '_' or '-'"
         )
     if not isinstance(message, str):
         return _error(400, "invalid_message", "message must be a string")

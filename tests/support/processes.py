@@ -93,6 +93,8 @@ def run_assistant(
         **os.environ,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
+        # The web chat channel takes the Rasa server's token (bot/channels/doors.py).
+        "RASA_TOKEN": token,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         # endpoints.yml's SQLite conversation store: one per assistant.
@@ -267,6 +269,8 @@ def run_restartable_assistant(
         **os.environ,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
+        # The web chat channel takes the Rasa server's token (bot/channels/doors.py).
+        "RASA_TOKEN": token,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "RASA_TRACKER_DB": str(logs / "tracker.db"),

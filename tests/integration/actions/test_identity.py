@@ -1,10 +1,13 @@
 """Identity first: known shoppers are recognised, unknown ones verify and bind."""
 
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.loyalty import ValidateLoyaltyForm
+from actions.common import flow_done
+from actions.loyalty import ActionShowLoyalty, ValidateLoyaltyForm
 from tests.support.trackers import load_tracker, responses, slot_changes
 
+LOYALTY_SLOTS = ActionShowLoyalty.flow_slots
 DOMAIN = {"forms": {"loyalty_form": {"required_slots": ["customer_id"]}}, "slots": {}}
 
 
@@ -127,3 +130,36 @@ async def test_a_side_question_is_not_counted_as_a_malformed_answer(services):
     dispatcher, events = await run_form(tracker)
     assert responses(dispatcher) == []
     assert "validation_failures" not in slot_changes(events)
+
+
+async def test_a_remembered_customer_the_identity_is_not_bound_to_is_forgotten(
+    services,
+):
+    # The slot says C100001, but this conversation's identity is bound to nobody
+    # (e.g. the slot was carried into a conversation it does not belong to).
+    tracker = load_tracker("known_shopper")
+    tracker.sender_id = "wechat:an-openid-nobody-bound"
+    dispatcher, events = await run_form(tracker)
+    assert slot_changes(events) == {
+        "customer_id": None,
+        "phone": None,
+        "order_id": None,
+        "requested_slot": "phone",
+    }
+    assert responses(dispatcher) == []
+
+
+async def test_the_final_action_shows_nothing_of_an_unbound_customer(services):
+    tracker = load_tracker("known_shopper")
+    tracker.sender_id = "rest:someone-else"
+    dispatcher = CollectingDispatcher()
+    events = await ActionShowLoyalty().run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_identity_reverify"]
+    assert events == [SlotSet("customer_id", None), *flow_done(*LOYALTY_SLOTS)]
+    assert "8799" not in str(dispatcher.messages)
+
+
+async def test_the_final_action_answers_the_bound_customer(services):
+    dispatcher = CollectingDispatcher()
+    await ActionShowLoyalty().run(dispatcher, load_tracker("known_shopper"), {})
+    assert "utter_loyalty_summary" in responses(dispatcher)
