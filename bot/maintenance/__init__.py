@@ -1,0 +1,1 @@
+"""One-off maintenance commands over the conversation stores (upgrades)."""
