@@ -80,15 +80,17 @@ def _erase_events(url: str, conversation_id: str, table: str) -> ErasedEvents:
     return erase_conversation(engine_for(url), conversation_id, table)
 
 
-async def _attempt(
-    store: Store, work: Callable[[], Awaitable[_T]]
-) -> tuple[Store, _T | None]:
+async def _attempt(store: Store, work: Callable[[], Awaitable[_T]]) -> _T | None:
     """Run one store's erasure; ``None`` when the store is down."""
     try:
-        return store, await work()
+        return await work()
     except STORE_ERRORS as error:
         logger.error("erasing in the %s store failed: %s", store, type(error).__name__)
-        return store, None
+        return None
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def erase_shopper_data(
@@ -105,37 +107,38 @@ async def erase_shopper_data(
     tracker_url = settings.tracker_db_url
     if tracker_url is None:
         raise NoConversationStore
-    attempts = [
+    analytics_url = settings.analytics_db_url or ""
+    has_analytics = settings.analytics_table == "analytics_events" and bool(
+        analytics_url
+    )
+    tracker, analytics, console = await asyncio.gather(
         _attempt(
             "tracker",
             lambda: asyncio.to_thread(
                 _erase_events, tracker_url, conversation_id, "events"
             ),
+        ),
+        _attempt(
+            "analytics",
+            lambda: asyncio.to_thread(
+                _erase_events, analytics_url, conversation_id, "analytics_events"
+            ),
         )
-    ]
-    analytics_url = settings.analytics_db_url
-    if settings.analytics_table == "analytics_events" and analytics_url:
-        attempts.append(
-            _attempt(
-                "analytics",
-                lambda: asyncio.to_thread(
-                    _erase_events, analytics_url, conversation_id, "analytics_events"
-                ),
-            )
-        )
-    attempts.append(
-        _attempt("console", lambda: repository.erase_conversation(conversation_id))
+        if has_analytics
+        else _nothing(),
+        _attempt("console", lambda: repository.erase_conversation(conversation_id)),
     )
-    results = dict(await asyncio.gather(*attempts))
-    tracker = results["tracker"]
-    console = results["console"]
+    outcomes: dict[Store, object] = {"tracker": tracker}
+    if has_analytics:
+        outcomes["analytics"] = analytics
+    outcomes["console"] = console
     return Erasure(
-        messages=tracker.messages if isinstance(tracker, ErasedEvents) else 0,
-        remembered_values=tracker.slots if isinstance(tracker, ErasedEvents) else 0,
-        web_messages=console[0] if isinstance(console, tuple) else 0,
-        handoffs=console[1] if isinstance(console, tuple) else 0,
-        erased=[store for store, result in results.items() if result is not None],
-        failed=[store for store, result in results.items() if result is None],
+        messages=tracker.messages if tracker else 0,
+        remembered_values=tracker.slots if tracker else 0,
+        web_messages=console[0] if console else 0,
+        handoffs=console[1] if console else 0,
+        erased=[store for store, done in outcomes.items() if done is not None],
+        failed=[store for store, done in outcomes.items() if done is None],
     )
 
 
