@@ -11,6 +11,7 @@ taking the tracker store's directory away.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from actions.clients.http import close_session
 from actions.privacy import KEPT_LABELS, ActionDeleteMyData
 from bot.analytics.db import dispose_engines
 from bot.analytics.events import events_table
+from tests.conftest import ROOT
 from tests.integration.console.conftest import (
     API_TOKEN,
     console_settings,
@@ -146,6 +148,21 @@ async def _delete(console, sender: str = SHOPPER) -> CollectingDispatcher:
     return dispatcher
 
 
+@functools.cache
+def _response_texts() -> dict[str, str]:
+    from rasa.shared.core.domain import Domain
+
+    responses = Domain.load(str(ROOT / "domain")).responses
+    return {name: variants[0]["text"] for name, variants in responses.items()}
+
+
+def _answer(dispatcher: CollectingDispatcher) -> str:
+    """The shopper's answer as Rasa renders it from the domain's response."""
+    (message,) = dispatcher.messages
+    template = _response_texts()[message["response"]]
+    return template.format(**{k: v for k, v in message.items() if k != "response"})
+
+
 # --- production: PostgreSQL ------------------------------------------------
 
 
@@ -249,6 +266,9 @@ async def test_a_store_down_is_named_and_a_retry_finishes(
     assert (KEPT_LABELS["analytics"] in deleted) == (down != "analytics")
     assert ("1条人工客服的记录" in deleted) == (down != "console")
     assert _with_personal_data(database) == {down}  # the truth, store by store
+    answer = _answer(dispatcher)
+    assert f"没能删除的：{KEPT_LABELS[down]}，" in answer
+    assert "再说一次“删除我的聊天记录”" in answer
 
     outages[down].up()
     dispatcher = await _delete(stores)
@@ -267,6 +287,9 @@ async def test_every_store_down_deletes_nothing_and_says_so(stores, database, ou
     dispatcher = await _delete(stores)
     said = message_kwargs(dispatcher, "utter_data_partly_deleted")
     assert said["deleted_part"] == ""
+    assert _answer(dispatcher).startswith(
+        "抱歉亲，删除这会儿没有全部完成😥 没能删除的：聊天记录"
+    )
     assert said["kept"] == "、".join(KEPT_LABELS[store] for store in STORES)
     assert _with_personal_data(database) == set(STORES)
 
