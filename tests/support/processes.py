@@ -23,7 +23,6 @@ import requests
 
 from tests.conftest import ROOT, free_port
 
-VENV_BIN = Path(sys.executable).parent
 PROCFILE = ROOT / "Procfile"
 _VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)")
 #: The Rasa server as the Procfile starts it (Rasa's CLI plus bot/rasa_server.py's fix).
@@ -101,8 +100,7 @@ def run_assistant(
         **(env or {}),
     }
     commands = {
-        "actions": [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                    "--port", str(action_port)],
+        "actions": action_server_command(action_port),
         "rasa": [*RASA_SERVER, "run", "--model", str(model_path),
                  "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
                  "--port", str(rasa_port), "--credentials", credentials,
@@ -151,9 +149,8 @@ def stop_all(processes: Iterable[subprocess.Popen]) -> None:
 
 
 def action_server_command(port: int) -> list[str]:
-    """``rasa run actions`` on ``port``, as the Procfile runs it."""
-    return [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-            "--port", str(port)]  # fmt: skip
+    """The action server on ``port``: the Procfile's line (the masking launcher)."""
+    return procfile_commands({"ACTION_PORT": str(port)})["actions"]
 
 
 def rasa_server_command(
