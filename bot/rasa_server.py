@@ -1,4 +1,4 @@
-"""Rasa's command line with one fix: action-server replies validated cheaply.
+"""Rasa's command line with masked logs and one fix: cheap reply validation.
 
 ``python -m bot.rasa_server run …`` takes exactly the arguments of ``rasa``;
 the Procfile, the tests and the benchmarks start the Rasa server this way.
@@ -18,6 +18,8 @@ process and inherit it).
 from __future__ import annotations
 
 from typing import Any
+
+from bot.privacy.logs import install_log_masking
 
 
 def install_compiled_action_validator() -> None:
@@ -49,9 +51,15 @@ def install_compiled_action_validator() -> None:
 
 
 def main() -> None:
-    """Run Rasa's command line with the fix installed."""
+    """Run Rasa's command line with the fix and the log masking installed.
+
+    The masking (``bot.privacy.logs``) keeps personal data out of the Rasa
+    server's logs: at DEBUG (``LOG_LEVEL=DEBUG``) Rasa logs every message,
+    entity and slot value. Sanic's forked workers inherit it.
+    """
     from rasa.__main__ import main as rasa_main
 
+    install_log_masking()
     install_compiled_action_validator()
     rasa_main()
 

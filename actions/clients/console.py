@@ -48,12 +48,19 @@ class QueueTicket(TypedDict):
 
 
 class Erasure(TypedDict):
-    """What ``POST /internal/privacy/erase`` emptied (counts)."""
+    """What ``POST /internal/privacy/erase`` emptied (counts), and where.
+
+    ``erased`` and ``failed`` name the stores (``tracker``, ``analytics``,
+    ``console``) emptied and those that could not be reached; the counts only
+    cover the emptied ones.
+    """
 
     messages: int
     remembered_values: int
     web_messages: int
     handoffs: int
+    erased: list[str]
+    failed: list[str]
 
 
 @dataclass(frozen=True)
@@ -107,8 +114,11 @@ class ConsoleClient(BackendClient):
     async def erase_conversation(self, conversation_id: str) -> Erasure:
         """Empty the conversation everywhere it is stored (a deletion request).
 
+        A store that is down does not fail the request: it is listed in the
+        answer's ``failed``.
+
         Raises:
-            BackendUnavailable: The console or a conversation store is down.
+            BackendUnavailable: The console is down or slow.
             Rejected: The request was malformed.
         """
         body = {"conversation_id": conversation_id}

@@ -253,7 +253,8 @@ class ConsoleRepository:
         the summary keeps only the reason and intents, the customer id goes.
 
         Returns:
-            How many web-chat messages were deleted and handoffs emptied.
+            How many web-chat messages were deleted and handoffs emptied (a
+            handoff emptied by an earlier request is not counted again).
         """
         async with self.engine.begin() as connection:
             deleted = await connection.execute(
@@ -263,18 +264,23 @@ class ConsoleRepository:
             )
             rows = (
                 await connection.execute(
-                    select(handoffs.c.id, handoffs.c.summary).where(
-                        handoffs.c.conversation_id == conversation_id
-                    )
+                    select(
+                        handoffs.c.id, handoffs.c.summary, handoffs.c.customer_id
+                    ).where(handoffs.c.conversation_id == conversation_id)
                 )
             ).all()
+            emptied = 0
             for row in rows:
+                summary = emptied_summary(row.summary)
+                if row.summary == summary and row.customer_id is None:
+                    continue
                 await connection.execute(
                     update(handoffs)
                     .where(handoffs.c.id == row.id)
-                    .values(summary=emptied_summary(row.summary), customer_id=None)
+                    .values(summary=summary, customer_id=None)
                 )
-            return int(deleted.rowcount or 0), len(rows)
+                emptied += 1
+            return int(deleted.rowcount or 0), emptied
 
     # --- staff ------------------------------------------------------------
     async def password_hash(self, username: str) -> str | None:

@@ -7,6 +7,8 @@ whatever extra environment it needs (e.g. the WeChat channel's settings).
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import subprocess
 import sys
 import time
@@ -21,7 +23,8 @@ import requests
 
 from tests.conftest import ROOT, free_port
 
-VENV_BIN = Path(sys.executable).parent
+PROCFILE = ROOT / "Procfile"
+_VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)")
 #: The Rasa server as the Procfile starts it (Rasa's CLI plus bot/rasa_server.py's fix).
 RASA_SERVER = (sys.executable, "-m", "bot.rasa_server")
 START_TIMEOUT = 180
@@ -151,9 +154,8 @@ def stop_all(processes: Iterable[subprocess.Popen]) -> None:
 
 
 def action_server_command(port: int) -> list[str]:
-    """The action server on ``port``, as the Procfile runs it (needs the token)."""
-    return [sys.executable, "-m", "bot.action_server", "--actions", "actions",
-            "--port", str(port)]  # fmt: skip
+    """The action server on ``port``: the Procfile's line (needs the token)."""
+    return procfile_commands({"ACTION_PORT": str(port)})["actions"]
 
 
 def rasa_server_command(
@@ -300,3 +302,81 @@ def run_restartable_assistant(
         )
     finally:
         stop_all(p.process for p in (actions, rasa) if p.process is not None)
+
+
+def _expand(word: str, env: Mapping[str, str]) -> str:
+    """Expand ``$VAR``, ``${VAR}`` and ``${VAR:-default}`` as the shell would."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(3)
+        default = match.group(2)
+        found = env.get(name, "")
+        return found if found or default is None else default
+
+    return _VARIABLE.sub(value, word)
+
+
+def procfile_commands(
+    env: Mapping[str, str], procfile: Path = PROCFILE
+) -> dict[str, list[str]]:
+    """Every process of the Procfile, its command line expanded with ``env``.
+
+    Honcho runs each line through the shell; the Procfile's lines only use
+    quoted ``$VAR`` and ``${VAR:-default}``, expanded here the same way, so a
+    test starts exactly what ``make run`` starts (and follows the Procfile when
+    it changes).
+
+    Args:
+        env: The processes' environment.
+        procfile: The Procfile to read.
+
+    Returns:
+        Process name → argument list.
+    """
+    commands: dict[str, list[str]] = {}
+    for line in procfile.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, _, command = line.partition(":")
+        commands[name.strip()] = [_expand(w, env) for w in shlex.split(command)]
+    return commands
+
+
+@contextmanager
+def run_procfile(
+    names: Sequence[str],
+    env: Mapping[str, str],
+    logs: Path,
+    health_urls: Mapping[str, str],
+    extra_args: Mapping[str, Sequence[str]] | None = None,
+) -> Iterator[dict[str, subprocess.Popen]]:
+    """Start Procfile processes as ``make run`` does; stop them afterwards.
+
+    Args:
+        names: Which processes, started in this order (``orders``, ``rasa`` ...).
+        env: Their environment (ports, tokens, databases: what ``make run``
+            takes from the Makefile and ``var/dev.env``).
+        logs: Where each process's output goes (``<name>.log``).
+        health_urls: Process name → URL that answers 200 once it serves.
+        extra_args: Arguments appended to a process's command line (e.g.
+            ``--debug``), for a test that wants more than the Procfile's.
+
+    Yields:
+        Process name → the running process.
+    """
+    commands = procfile_commands(env)
+    processes: dict[str, subprocess.Popen] = {}
+    try:
+        for name in names:
+            processes[name] = subprocess.Popen(
+                [*commands[name], *(extra_args or {}).get(name, ())],
+                cwd=ROOT,
+                env=dict(env),
+                stdout=(logs / f"{name}.log").open("w"),
+                stderr=subprocess.STDOUT,
+            )
+        for name, url in health_urls.items():
+            wait_for(url, processes[name])
+        yield processes
+    finally:
+        stop_all(processes.values())

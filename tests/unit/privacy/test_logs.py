@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -9,7 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.privacy.logs import MaskingFilter, install_log_masking, uninstall_log_masking
+from bot.privacy.logs import (
+    MaskingFilter,
+    install_log_masking,
+    mask_log_text,
+    uninstall_log_masking,
+)
 
 
 @pytest.fixture
@@ -49,10 +55,12 @@ def test_installed_masking_covers_every_logger(masking, caplog, logger_name) -> 
 
 def test_install_is_idempotent_and_uninstall_restores(caplog) -> None:
     before = logging.getLogRecordFactory()
+    formatter_before = logging.Formatter.format
     install_log_masking()
     install_log_masking()
     uninstall_log_masking()
     assert logging.getLogRecordFactory() is before
+    assert logging.Formatter.format is formatter_before
     with caplog.at_level(logging.INFO):
         logging.getLogger("x").info("phone %s", "13800138000")
     assert "13800138000" in caplog.text
@@ -68,8 +76,48 @@ def test_exception_text_is_masked() -> None:
 def test_nothing_is_installed_at_import() -> None:
     code = (
         "import logging; f = logging.getLogRecordFactory(); "
+        "g = logging.Formatter.format; "
         "import bot.privacy.logs, bot.console.app, bot.backends.crm.app, "
         "bot.backends.orders.app, bot.action_server; "
-        "assert logging.getLogRecordFactory() is f"
+        "import bot.rasa_server; "
+        "assert logging.getLogRecordFactory() is f and logging.Formatter.format is g"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_text_behind_json_escapes_is_masked(masking, caplog) -> None:
+    escaped = json.dumps({"text": "收货人王芳，上海市浦东新区世纪大道100号"})
+    assert "王芳" not in escaped  # ensure_ascii: \u738b\u82b3
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("rasa.core.processor").debug(escaped)
+    assert "\\u738b\\u82b3" not in caplog.text and "王芳" not in caplog.text
+    assert "世纪大道" not in caplog.text
+    assert '"text": "收货人王*，上海市浦东新区****"' in caplog.text
+
+
+def test_escaped_quotes_and_emoji_survive_unmasked() -> None:
+    line = json.dumps({"text": 'say "hi" 😀 到了'})
+    assert json.loads(mask_log_text(line)) == {"text": 'say "hi" 😀 到了'}
+
+
+def test_extra_fields_and_tracebacks_are_masked_in_the_formatted_line(
+    masking,
+) -> None:
+    formatter = logging.Formatter("%(request)s %(message)s")
+    try:
+        raise ValueError("bad phone 13800138000")
+    except ValueError:
+        record = logging.getLogger("sanic.access").makeRecord(
+            "sanic.access",
+            logging.INFO,
+            __file__,
+            1,
+            "done",
+            None,
+            sys.exc_info(),
+            extra={"request": "GET /conversations/13800138000/tracker"},
+        )
+    line = formatter.format(record)
+    assert "13800138000" not in line
+    assert "GET /conversations/138****8000/tracker done" in line
+    assert "ValueError: bad phone 138****8000" in line
