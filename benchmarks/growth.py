@@ -53,6 +53,7 @@ def say(stack: Stack, sender: str, text: str) -> float:
     response = requests.post(
         f"{stack.rasa_url}/webhooks/rest/webhook",
         json={"sender": sender, "message": text},
+        headers=stack.rest_headers,
         timeout=60,
     )
     response.raise_for_status()
@@ -63,7 +64,7 @@ def say(stack: Stack, sender: str, text: str) -> float:
 
 def event_count(stack: Stack, sender: str) -> int:
     response = requests.get(
-        f"{stack.rasa_url}/conversations/{sender}/tracker",
+        f"{stack.rasa_url}/conversations/rest:{sender}/tracker",
         params={"token": stack.token, "include_events": "ALL"},
         timeout=60,
     )
@@ -79,7 +80,7 @@ def measure(stack: Stack, size: int) -> dict:
     missing = size - event_count(stack, sender)
     if missing > 0:
         requests.post(
-            f"{stack.rasa_url}/conversations/{sender}/tracker/events",
+            f"{stack.rasa_url}/conversations/rest:{sender}/tracker/events",
             params={"token": stack.token},
             json=filler_events(missing),
             timeout=120,

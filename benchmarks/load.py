@@ -276,7 +276,9 @@ async def run_level(
     meter = ProcessMeter(stack)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
     connector = aiohttp.TCPConnector(limit=shoppers)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+    async with aiohttp.ClientSession(
+        timeout=timeout, connector=connector, headers=stack.rest_headers
+    ) as session:
 
         async def hold(name: str) -> None:
             await hold_conversation(session, url, name, turns, pause)

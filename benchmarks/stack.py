@@ -132,6 +132,11 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     endpoints: str = "endpoints.yml"
 
+    @property
+    def rest_headers(self) -> dict[str, str]:
+        """What a trusted back-end sends to the REST channel (production: token)."""
+        return {"Authorization": f"Bearer {self.env['REST_CHANNEL_TOKEN']}"}
+
     def trees(self) -> dict[str, list[int]]:
         """Each process's pid and its children's, by process name."""
         return {name: process_tree(p.pid) for name, p in self.processes.items()}
@@ -210,6 +215,8 @@ def run_stack(
         "CRM_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'crm.db'}",
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
         "ACTION_SERVER_TOKEN": uuid.uuid4().hex,
+        # The REST channel wants a bearer token in production (bot/channels/doors.py).
+        "REST_CHANNEL_TOKEN": uuid.uuid4().hex,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
