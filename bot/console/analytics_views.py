@@ -47,7 +47,8 @@ FLOW_LABELS: dict[str, str] = {
 }
 #: Rasa input channels → Chinese.
 CHANNEL_LABELS: dict[str, str] = {
-    "rest": "网页",
+    "web": "网页",
+    "rest": "接口（REST）",
     "socketio": "网页（Socket.IO）",
     "wechat": "微信",
     "cmdline": "命令行",

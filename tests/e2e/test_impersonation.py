@@ -224,3 +224,18 @@ def test_a_conversation_whose_binding_changed_stops_seeing_the_customer(stack):
     answer = stack.say(sender, "我有多少积分")
     assert "1700" not in answer
     assert ASKS_TO_VERIFY in answer or "重新核实" in answer
+
+
+def test_a_conversation_bound_to_another_customer_stops_seeing_the_first(stack):
+    sender = shopper()
+    assert "1700" in stack.verify(sender, "我有多少积分")
+    with sqlite3.connect(stack.crm_db) as crm:
+        rebound = crm.execute(
+            "UPDATE channel_identities SET customer_id = 'C100004' "
+            "WHERE channel = ? AND external_id = ?",
+            (REST, sender),
+        ).rowcount
+    assert rebound == 1
+    answer = stack.say(sender, "我有多少积分")
+    assert "1700" not in answer  # 张伟's balance: gone at once
+    assert "380" in answer  # the binding's customer now: 刘洋
