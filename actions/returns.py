@@ -165,19 +165,23 @@ class ValidateReturnForm(ShopperFormValidation):
         changed = {event["name"] for event in events}
         if not changed.intersection(ELIGIBILITY_INPUTS) or tracker.get_slot(FLOW_STOP):
             return events
-        if any(tracker.get_slot(slot) is None for slot in ELIGIBILITY_INPUTS):
+        reason = REASONS.get(str(tracker.get_slot("return_reason")))
+        if reason is None or any(
+            tracker.get_slot(slot) is None for slot in ELIGIBILITY_INPUTS
+        ):
+            # Not all known (yet, or again): no estimate of another return.
             verdict: dict[str, Any] = {"refund_estimate": None}
         else:
-            verdict = await self._check_eligibility(dispatcher, tracker)
-        slots = {event["name"]: event["value"] for event in events}
+            verdict = await self._check_eligibility(dispatcher, tracker, reason)
         if verdict.get("refund_estimate") == tracker.get_slot("refund_estimate"):
-            verdict.pop("refund_estimate", None)
+            verdict.pop("refund_estimate", None)  # unchanged: no event
+        slots = {event["name"]: event["value"] for event in events}
         slots.update(verdict)
         tracker.slots.update(verdict)
         return [SlotSet(slot, value) for slot, value in slots.items()]
 
     async def _check_eligibility(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, reason: ReturnReason
     ) -> dict[str, Any]:
         """Ask the order service; the refund estimate, or the refusal explained."""
         try:
@@ -185,7 +189,7 @@ class ValidateReturnForm(ShopperFormValidation):
                 tracker.get_slot("customer_id"),
                 tracker.get_slot("order_id"),
                 tracker.get_slot("item"),
-                REASONS[tracker.get_slot("return_reason")],
+                reason,
             )
         except BackendError as error:
             apologise_for_backend(dispatcher, error)

@@ -242,3 +242,23 @@ async def test_another_order_without_a_number_asks_for_the_order_again(services)
         "requested_slot": "order_id",
     }
     assert responses(dispatcher) == []
+
+
+async def test_another_order_drops_the_estimate_of_the_old_one(services):
+    # The earbuds of …04 were estimated; the shopper switches to order …07.
+    tracker = reason_given_first(
+        "质量问题",
+        "不对，是XK202411110007",
+        "XK202411110004",
+        order_id="XK202411110007",
+    )
+    tracker.slots.update(item="EB-AIR2-WHT", refund_estimate="499.00")
+    dispatcher, events = await validate(tracker)
+    assert slot_changes(events) == {
+        "order_id": "XK202411110007",
+        "item": None,
+        "return_confirmed": None,
+        "refund_estimate": None,
+        "requested_slot": "item",
+    }
+    assert responses(dispatcher) == []
