@@ -38,6 +38,8 @@ STATUS_NAMES = {
     "rejected": "未通过审核",
 }
 RETURN_SLOTS = ("order_id", "item", "return_reason", "return_confirmed")
+# What the order service needs to judge a return (and estimate its refund).
+ELIGIBILITY_INPUTS = ("customer_id", "order_id", "item", "return_reason")
 REFUSAL_CODES = frozenset(
     {
         "order_not_delivered",
@@ -140,33 +142,73 @@ class ValidateReturnForm(ShopperFormValidation):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        """Check the order service allows this return; explain a refusal."""
-        reason = REASONS.get(str(value))
-        customer_id = tracker.get_slot("customer_id")
-        order_id = tracker.get_slot("order_id")
-        sku = tracker.get_slot("item")
-        if reason is None:
+        """Keep a reason the order service knows; ask again for any other."""
+        if str(value) not in REASONS:
             dispatcher.utter_message(response="utter_ask_return_reason")
             return {"return_reason": None}
-        if not (customer_id and order_id and sku):
-            return {"return_reason": value}
+        return {"return_reason": value}
+
+    async def get_validation_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        """Validate slot by slot, then check eligibility once the return is known.
+
+        The reason often comes first (耳机坏了想退 fills it with the opening
+        message, before the shopper or the order is known), the order or the
+        item last; so the check runs whenever one of them changed and all are
+        known, whichever came last. It gives the confirmation its refund.
+        """
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        changed = {event["name"] for event in events}
+        if not changed.intersection(ELIGIBILITY_INPUTS) or tracker.get_slot(FLOW_STOP):
+            return events
+        reason = REASONS.get(str(tracker.get_slot("return_reason")))
+        if reason is None or any(
+            tracker.get_slot(slot) is None for slot in ELIGIBILITY_INPUTS
+        ):
+            # Not all known (yet, or again): no estimate of another return.
+            verdict: dict[str, Any] = {"refund_estimate": None}
+        else:
+            verdict = await self._check_eligibility(dispatcher, tracker, reason)
+        if verdict.get("refund_estimate") == tracker.get_slot("refund_estimate"):
+            verdict.pop("refund_estimate", None)  # unchanged: no event
+        slots = {event["name"]: event["value"] for event in events}
+        slots.update(verdict)
+        tracker.slots.update(verdict)
+        return [SlotSet(slot, value) for slot, value in slots.items()]
+
+    async def _check_eligibility(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, reason: ReturnReason
+    ) -> dict[str, Any]:
+        """Ask the order service; the refund estimate, or the refusal explained."""
         try:
             eligibility = await orders_client().check_return_eligibility(
-                customer_id, order_id, sku, reason
+                tracker.get_slot("customer_id"),
+                tracker.get_slot("order_id"),
+                tracker.get_slot("item"),
+                reason,
             )
         except BackendError as error:
             apologise_for_backend(dispatcher, error)
-            return {"return_reason": None, FLOW_STOP: "backend_unavailable"}
+            return {
+                "return_reason": None,
+                "refund_estimate": None,
+                FLOW_STOP: "backend_unavailable",
+            }
         if not eligibility["eligible"]:
             dispatcher.utter_message(
                 response=refusal_response(eligibility["code"]),
                 deadline=chinese_date(eligibility.get("deadline")),
             )
-            return {"return_reason": None, FLOW_STOP: "return_refused"}
-        return {
-            "return_reason": value,
-            "refund_estimate": yuan(eligibility["refund_fen"]),
-        }
+            return {
+                "return_reason": None,
+                "refund_estimate": None,
+                FLOW_STOP: "return_refused",
+            }
+        return {"refund_estimate": yuan(eligibility["refund_fen"])}
 
 
 class ActionAskItem(Action):

@@ -101,11 +101,11 @@ def test_shopper_gets_a_person_and_then_the_bot_back(stack, browser, request):
         # hand back: the shopper is told, and the bot answers again
         agent.click("#hand-back")
         agent.wait_for_url("**/queue")
-        shopper.locator("#messages li.agent", has_text="小客继续为您服务").wait_for()
+        # the shopper reads the console's whole hand-back line
+        shopper.locator("#messages li.agent", has_text=HANDED_BACK).wait_for()
         shopper.fill("#chat-input", "你好")
         shopper.press("#chat-input", "Enter")
         shopper.locator("#messages li.bot", has_text="小客").first.wait_for()
-        assert HANDED_BACK.startswith("人工客服已结束服务")
         print(f"browser flow took {time.monotonic() - started:.1f}s")
     except Exception:
         for name, page in (("shopper", shopper), ("agent", agent)):

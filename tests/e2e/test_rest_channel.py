@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 import requests
@@ -25,6 +26,7 @@ class Shop:
     def __init__(self, url: str, backend_env: dict[str, str]) -> None:
         self.url = url
         self.orders_url = backend_env["ORDERS_URL"]
+        self.crm_url = backend_env["CRM_URL"]
         self.auth = {"Authorization": f"Bearer {backend_env['BACKEND_API_TOKEN']}"}
 
     def say(self, sender: str, text: str) -> str:
@@ -46,6 +48,15 @@ class Shop:
         response.raise_for_status()
         return response.json()["returns"]
 
+    def warranties_of(self, customer_id: str) -> list[dict]:
+        response = requests.get(
+            f"{self.crm_url}/v1/customers/{customer_id}/warranties",
+            headers=self.auth,
+            timeout=5,
+        )
+        response.raise_for_status()
+        return response.json()["warranties"]
+
 
 @pytest.fixture(scope="module")
 def shop(model_path, tmp_path_factory) -> Iterator[Shop]:
@@ -59,11 +70,33 @@ def new_shopper() -> str:
     return f"e2e-{uuid.uuid4().hex[:8]}"
 
 
-def verify(shop: Shop, sender: str, first_question: str) -> str:
-    """Ask something as a new shopper and verify as 王芳 (C100001)."""
+def verify(
+    shop: Shop,
+    sender: str,
+    first_question: str,
+    phone: str = "13800138000",
+    order: str = "XK202411110001",
+) -> str:
+    """Ask something as a new shopper and verify (as 王芳, C100001, by default)."""
     assert "手机号" in shop.say(sender, first_question)
-    assert "订单号" in shop.say(sender, "13800138000")
-    return shop.say(sender, "XK202411110001")
+    assert "订单号" in shop.say(sender, phone)
+    return shop.say(sender, order)
+
+
+def verify_as_li_qiang(shop: Shop, sender: str, first_question: str) -> str:
+    """Ask something as a new shopper and verify as 李强 (C100002)."""
+    return verify(shop, sender, first_question, "13912345678", "XK202411110009")
+
+
+def yuan(fen: int) -> str:
+    """An amount as the shopper reads it: ``49900`` → ``499.00``."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def chinese_date(iso: str) -> str:
+    """A date as the shopper reads it: ``2025-11-20`` → ``2025年11月20日``."""
+    day = date.fromisoformat(iso[:10])
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def test_greeting_is_answered_in_chinese(shop):
@@ -116,6 +149,21 @@ def test_return_is_created_once_with_rma_address_and_refund(shop):
     assert returns[0]["order_number"] == "XK202411110004"
 
 
+def test_reason_in_the_first_message_still_gets_the_refund_amount(shop):
+    # 耳机坏了想退: the reason comes before the shopper, the order and the item
+    # are known; the confirmation must still say how much comes back. (李强's
+    # …10 has a second pair of earbuds left to return; 王芳's …04 is returned
+    # by the test above.)
+    sender = new_shopper()
+    reply = verify(shop, sender, "耳机坏了想退", "13912345678", "XK202411110010")
+    assert "核实成功" in reply and "哪件商品" in reply
+    confirm = shop.say(sender, "耳机")
+    assert "订单 XK202411110010" in confirm and "质量问题" in confirm
+    assert "预计退款 499.00 元" in confirm
+    assert "取消" in shop.say(sender, "取消")
+    assert len(shop.returns_of("C100002")) == 1
+
+
 def test_warranty_registration_gives_the_end_date(shop):
     sender = new_shopper()
     verify(shop, sender, "查下积分")
@@ -133,3 +181,71 @@ def test_stopping_a_form_is_acknowledged(shop):
 
 def test_api_refuses_requests_without_the_token(shop):
     assert requests.get(f"{shop.url}/status", timeout=5).status_code == 401
+
+
+# Status questions: the answers are checked against what the backends hold.
+STATUS_WORDS = {"requested": "已提交，等待审核", "refunded": "已退款"}
+
+
+def line_with(reply: str, text: str) -> str:
+    """The line of a reply that mentions ``text`` (fails if none does)."""
+    lines = [line for line in reply.splitlines() if text in line]
+    assert lines, f"{text} not in the reply {reply!r}"
+    return lines[0]
+
+
+def test_return_status_lists_the_returns_the_order_service_holds(shop):
+    sender = new_shopper()
+    reply = verify_as_li_qiang(shop, sender, "退款到哪了")
+    assert "核实成功" in reply
+    returns = shop.returns_of("C100002")
+    assert "RMA202411150002" in [entry["rma_number"] for entry in returns]
+    for entry in returns[:3]:
+        line = line_with(reply, entry["rma_number"])
+        assert f"（订单 {entry['order_number']}）" in line
+        assert STATUS_WORDS[entry["status"]] in line
+        assert f"退款金额 {yuan(entry['refund_fen'])} 元" in line
+    assert reply.count("退货单") == min(len(returns), 3)
+    assert "RMA202411150001" not in reply  # 王芳's
+
+
+def test_return_status_of_a_refunded_return(shop):
+    sender = new_shopper()
+    verify(shop, sender, "查下积分")
+    reply = shop.say(sender, "XK202411110006的退款到哪了")
+    (entry,) = [
+        r for r in shop.returns_of("C100001") if r["rma_number"] == "RMA202411150001"
+    ]
+    assert entry["order_number"] == "XK202411110006"
+    line = line_with(reply, f"退货单 {entry['rma_number']}（订单 XK202411110006）")
+    assert STATUS_WORDS[entry["status"]] in line
+    assert f"退款金额 {yuan(entry['refund_fen'])} 元" in line
+    assert reply.count("退货单") == 1  # only the order asked about
+
+
+def test_warranty_status_gives_the_end_date_the_crm_holds(shop):
+    sender = new_shopper()
+    reply = verify(shop, sender, "还在保修期吗")
+    assert "核实成功" in reply
+    warranties = shop.warranties_of("C100001")
+    (phone,) = [w for w in warranties if w["serial_number"] == "SN8H2K4M9Q1Z"]
+    assert phone["status"] == "active"
+    line = line_with(reply, "SN8H2K4M9Q1Z")
+    assert phone["product_name"] in line
+    assert "在保修期内" in line
+    assert f"保修到 {chinese_date(phone['end_date'])}" in line
+    assert f"还有 {phone['days_remaining']} 天" in line
+
+
+def test_warranty_status_tells_active_from_expired(shop):
+    sender = new_shopper()
+    reply = verify_as_li_qiang(shop, sender, "还在保修期吗")
+    warranties = shop.warranties_of("C100002")
+    assert {w["status"] for w in warranties} == {"active", "expired"}
+    for warranty in warranties:
+        line = line_with(reply, warranty["serial_number"])
+        end = chinese_date(warranty["end_date"])
+        if warranty["status"] == "active":
+            assert f"保修到 {end}，还有 {warranty['days_remaining']} 天" in line
+        else:
+            assert f"保修已于 {end} 到期" in line

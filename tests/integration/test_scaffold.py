@@ -7,12 +7,14 @@ run, and ``test_the_guide_shows_the_commands_this_test_runs`` keeps them equal.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
@@ -93,8 +95,62 @@ def ok(result: subprocess.CompletedProcess) -> str:
     return result.stdout
 
 
-def failures(result: subprocess.CompletedProcess) -> set[str]:
-    return set(re.findall(r"^FAILED (\S+)", result.stdout, re.MULTILINE))
+@dataclass(frozen=True)
+class PytestRun:
+    """What a pytest run reported.
+
+    Attributes:
+        exit_code: 0 all passed, 1 some failed; 2 and above mean the run itself
+            broke (interrupted, e.g. by a collection error; internal error;
+            usage error; nothing collected).
+        failed: Tests reported ``FAILED``.
+        errors: Files or tests reported ``ERROR`` (collection, fixtures).
+        passed: How many tests passed.
+    """
+
+    exit_code: int
+    failed: frozenset[str]
+    errors: frozenset[str]
+    passed: int
+
+
+def pytest_run(result: subprocess.CompletedProcess) -> PytestRun:
+    """Read a ``pytest -q`` run (its short summary lists FAILED and ERROR lines)."""
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    passed = re.search(r"(\d+) passed", summary)
+    return PytestRun(
+        exit_code=result.returncode,
+        failed=frozenset(re.findall(r"^FAILED (\S+)", result.stdout, re.MULTILINE)),
+        errors=frozenset(re.findall(r"^ERROR (\S+)", result.stdout, re.MULTILINE)),
+        passed=int(passed.group(1)) if passed else 0,
+    )
+
+
+def all_passed(result: subprocess.CompletedProcess) -> PytestRun:
+    """Assert a pytest run collected everything and every test passed."""
+    run_ = pytest_run(result)
+    outcome = (run_.exit_code, run_.failed, run_.errors)
+    assert outcome == (0, frozenset(), frozenset()), result.stdout[-3000:]
+    assert run_.passed > 0, result.stdout[-3000:]
+    return run_
+
+
+def nothing_new_broke(before: PytestRun, after: PytestRun) -> None:
+    """Assert ``after`` collected everything and failed nothing ``before`` passed.
+
+    Args:
+        before: The run on the unchanged tree (may already fail some tests).
+        after: The same tests after the change.
+    """
+    assert before.exit_code in (0, 1) and not before.errors, (
+        "the baseline run itself broke",
+        before,
+    )
+    assert after.errors == frozenset(), f"failed to collect or set up: {after}"
+    assert after.exit_code in (0, 1), f"pytest exit code {after.exit_code}"
+    assert after.failed <= before.failed, after.failed - before.failed
+    if before.exit_code == 0:
+        assert after.exit_code == 0
 
 
 @pytest.fixture(scope="module")
@@ -111,11 +167,50 @@ def copy(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def scaffolded(copy) -> Path:
     # Checks the scaffold must not break, whatever else the tree holds today.
-    baseline = failures(run(PROJECT_CHECKS, copy))
+    baseline = pytest_run(run(PROJECT_CHECKS, copy))
     for command in (SCAFFOLD_FORM, SCAFFOLD_ONE_TURN):
         ok(run(command, copy))
-    copy.joinpath(".baseline").write_text("\n".join(sorted(baseline)))
+    copy.joinpath(".baseline.json").write_text(
+        json.dumps(
+            {**asdict(baseline), "failed": sorted(baseline.failed),
+             "errors": sorted(baseline.errors)}
+        )
+    )  # fmt: skip
     return copy
+
+
+def read_baseline(copy: Path) -> PytestRun:
+    """The project checks' run before the scaffold ran (see ``scaffolded``)."""
+    stored = json.loads(copy.joinpath(".baseline.json").read_text())
+    return PytestRun(
+        exit_code=stored["exit_code"],
+        failed=frozenset(stored["failed"]),
+        errors=frozenset(stored["errors"]),
+        passed=stored["passed"],
+    )
+
+
+def test_the_regression_check_sees_failures_and_collection_errors(tmp_path):
+    # The check above is only as good as its reading of pytest: show it a
+    # failing test and a file that does not even import.
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    tests.joinpath("test_fine.py").write_text("def test_fine():\n    pass\n")
+    command = "pytest tests"
+    clean = all_passed(run(command, tmp_path))
+    tests.joinpath("test_broken.py").write_text("import no_such_module_xk\n")
+    broken = pytest_run(run(command, tmp_path))
+    assert broken.errors == {"tests/test_broken.py"} and broken.exit_code == 2
+    with pytest.raises(AssertionError):
+        nothing_new_broke(clean, broken)
+    tests.joinpath("test_broken.py").write_text("def test_no():\n    assert 0\n")
+    failing = pytest_run(run(command, tmp_path))
+    assert failing.failed == {"tests/test_broken.py::test_no"}
+    with pytest.raises(AssertionError):
+        nothing_new_broke(clean, failing)
+    nothing_new_broke(failing, failing)  # failing before already is not new
+    with pytest.raises(AssertionError):
+        all_passed(run(command, tmp_path))
 
 
 def test_the_guide_shows_the_commands_this_test_runs():
@@ -132,9 +227,9 @@ def test_scaffolded_intents_validate_pass_their_tests_and_keep_project_checks(
         assert (scaffolded / f"actions/{name}.py").is_file()
     ok(run(VALIDATE, scaffolded))
     for name in NAMES:
-        assert "passed" in ok(run(UNIT_TEST.format(name=name), scaffolded))
-    baseline = set(filter(None, scaffolded.joinpath(".baseline").read_text().split()))
-    assert failures(run(PROJECT_CHECKS, scaffolded)) <= baseline
+        all_passed(run(UNIT_TEST.format(name=name), scaffolded))
+    after = pytest_run(run(PROJECT_CHECKS, scaffolded))
+    nothing_new_broke(read_baseline(scaffolded), after)
     generated = [
         f"{folder}/{name}.py"
         for name in NAMES

@@ -6,6 +6,7 @@ from actions.clients.http import close_session
 from actions.common import flow_done, orders_client
 from actions.returns import (
     RETURN_SLOTS,
+    ActionAskReturnConfirmed,
     ActionSubmitReturn,
     ValidateReturnForm,
     match_item,
@@ -48,6 +49,80 @@ async def test_eligible_reason_gives_a_refund_estimate_and_asks_to_confirm(servi
         "item": "EB-AIR2-WHT",
         "return_reason": "七天无理由",
         "refund_estimate": "499.00",
+        "requested_slot": "return_confirmed",
+    }
+    assert responses(dispatcher) == []
+
+
+def reason_given_first(reason: str, text: str, chosen_order: str | None, **latest):
+    """A known shopper whose reason came with an earlier message (耳机坏了想退).
+
+    Args:
+        reason: The reason the earlier message filled.
+        text: The latest message.
+        chosen_order: The order chosen before the latest message, if any.
+        **latest: Slots the latest message filled.
+    """
+    tracker = load_tracker("known_shopper", text=text, **latest)
+    tracker.slots["return_reason"] = reason
+    if chosen_order:
+        tracker.slots["order_id"] = chosen_order
+    return tracker
+
+
+async def test_reason_given_first_gets_its_refund_when_the_item_is_chosen(services):
+    # 耳机坏了想退 → verified with …04 → asked which item → 耳机.
+    tracker = reason_given_first("质量问题", "耳机", "XK202411110004", item="耳机")
+    dispatcher, events = await validate(tracker)
+    assert slot_changes(events) == {
+        "item": "EB-AIR2-WHT",
+        "refund_estimate": "499.00",
+        "requested_slot": "return_confirmed",
+    }
+    assert responses(dispatcher) == []
+    asked = CollectingDispatcher()
+    assert await ActionAskReturnConfirmed().run(asked, tracker, DOMAIN) == []
+    assert message_kwargs(asked, "utter_ask_return_confirmed")["refund"] == "499.00"
+
+
+async def test_reason_given_first_gets_its_refund_for_a_single_item_order(services):
+    # The charger is the only line of …08: choosing the order chooses the item.
+    tracker = reason_given_first(
+        "质量问题", "XK202411110008", None, order_id="XK202411110008"
+    )
+    dispatcher, events = await validate(tracker)
+    assert slot_changes(events) == {
+        "order_id": "XK202411110008",
+        "item": "AC-CHG-65W",
+        "refund_estimate": "149.00",
+        "requested_slot": "return_confirmed",
+    }
+    assert responses(dispatcher) == []
+
+
+async def test_reason_given_first_is_refused_when_the_item_is_chosen(services):
+    # Custom goods cannot go back without a reason, whenever the reason came.
+    tracker = reason_given_first(
+        "七天无理由", "定制刻字手机壳", "XK202411110007", item="定制刻字手机壳"
+    )
+    dispatcher, events = await validate(tracker)
+    assert slot_changes(events) == {
+        "item": "CU-CASE-ENGR",
+        "return_reason": None,
+        "flow_stop": "return_refused",
+        "requested_slot": None,
+    }
+    assert responses(dispatcher) == ["utter_return_refused_category_excluded"]
+
+
+async def test_another_item_gets_its_own_refund_estimate(services):
+    # The earbuds were estimated; the shopper picks the sunscreen instead.
+    tracker = reason_given_first("质量问题", "防晒乳", "XK202411110004", item="防晒乳")
+    tracker.slots["refund_estimate"] = "499.00"
+    dispatcher, events = await validate(tracker)
+    assert slot_changes(events) == {
+        "item": "SK-SUN-50",
+        "refund_estimate": "128.00",
         "requested_slot": "return_confirmed",
     }
     assert responses(dispatcher) == []
@@ -165,5 +240,25 @@ async def test_another_order_without_a_number_asks_for_the_order_again(services)
         "item": None,
         "order_id": None,
         "requested_slot": "order_id",
+    }
+    assert responses(dispatcher) == []
+
+
+async def test_another_order_drops_the_estimate_of_the_old_one(services):
+    # The earbuds of …04 were estimated; the shopper switches to order …07.
+    tracker = reason_given_first(
+        "质量问题",
+        "不对，是XK202411110007",
+        "XK202411110004",
+        order_id="XK202411110007",
+    )
+    tracker.slots.update(item="EB-AIR2-WHT", refund_estimate="499.00")
+    dispatcher, events = await validate(tracker)
+    assert slot_changes(events) == {
+        "order_id": "XK202411110007",
+        "item": None,
+        "return_confirmed": None,
+        "refund_estimate": None,
+        "requested_slot": "item",
     }
     assert responses(dispatcher) == []

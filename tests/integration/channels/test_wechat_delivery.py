@@ -1,7 +1,11 @@
 """The 5-second rule, retries, the customer-service API, events and menus."""
 
 import asyncio
+import subprocess
+import sys
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -11,12 +15,15 @@ from bot.channels.wechat.replies import (
     UNSUPPORTED_REPLY,
     WELCOME_REPLY,
 )
+from tests.conftest import ROOT, free_port
+from tests.support.processes import stop_process, wait_for
 from tests.support.services import service_fixture
 from tests.unit.channels.conftest import fixture_xml
 
-from .conftest import StubBot
+from .conftest import TOKEN, StubBot
 
 redis = service_fixture("Redis", "127.0.0.1", 6379)
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def answers_to(h, openid, text):
@@ -191,21 +198,51 @@ async def test_agent_console_can_send_through_the_same_client(make_harness):
     assert h.platform.texts("u-agent") == ["您好，我是人工客服小王"]
 
 
-async def test_redis_dedup_spans_server_processes(make_harness, redis):
+@pytest.fixture
+def other_server_process(redis, tmp_path) -> Iterator[tuple[str, str, Path]]:
+    """A second channel server in its own process, sharing a Redis key prefix.
+
+    Yields:
+        Its base URL, the Redis key prefix and the file its bot logs calls to.
+    """
     prefix = f"xiaoke:test:{uuid.uuid4().hex[:8]}:"
+    calls = tmp_path / "other_process_calls.txt"
+    calls.touch()
+    port = free_port()
+    command = [
+        sys.executable, "-m", "tests.support.wechat_channel_server",
+        "--port", str(port), "--token", TOKEN, "--redis-url", REDIS_URL,
+        "--prefix", prefix, "--calls", str(calls), "--delay", "0.2",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=(tmp_path / "other_process.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for(f"{url}/webhooks/wechat/", process, timeout=60)
+        yield url, prefix, calls
+    finally:
+        stop_process(process)
+
+
+async def test_redis_dedup_spans_server_processes(make_harness, other_server_process):
+    # WeChat delivers one message twice at once, to two server processes.
+    other_url, prefix, other_calls = other_server_process
     bot = StubBot(delay=0.2)
-    first = await make_harness(
-        budget=1.0, bot=bot, store=RedisStateStore("redis://127.0.0.1:6379/0", prefix)
+    here = await make_harness(
+        budget=1.0, bot=bot, store=RedisStateStore(REDIS_URL, prefix)
     )
-    second = await make_harness(
-        budget=1.0, bot=bot, store=RedisStateStore("redis://127.0.0.1:6379/0", prefix)
-    )
-    xml = first.platform.text_message("u-redis", "你好")
-    signed = [first.platform.signed_request(xml) for _ in range(2)]
+    xml = here.platform.text_message("u-redis", "你好")
+    signed = [here.platform.signed_request(xml) for _ in range(2)]
     replies = await asyncio.gather(
-        first.platform.post(*signed[0], server_url=first.url),
-        first.platform.post(*signed[1], server_url=second.url),
+        here.platform.post(*signed[0], server_url=here.url),
+        here.platform.post(*signed[1], server_url=other_url),
     )
-    assert bot.calls == [("u-redis", "你好")]
+    handled_there = other_calls.read_text("utf-8").splitlines()
+    handled = [f"{openid}\t{text}" for openid, text in bot.calls] + handled_there
+    assert handled == ["u-redis\t你好"]  # one process asked the bot, once
     assert all(status == 200 for status, _ in replies)
     assert [("收到：你好" in body) for _, body in replies] == [True, True]

@@ -3,10 +3,10 @@
 import time
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
-from tests.support.wechat_simulator import UNAVAILABLE, wechat_signature
-
-from .conftest import TOKEN
+from tests.support.wechat_simulator import ACCOUNT, UNAVAILABLE, wechat_signature
 
 
 async def test_server_url_verification_echoes_echostr(make_harness):
@@ -142,9 +142,51 @@ async def test_plaintext_push_to_a_safe_mode_server_is_refused(make_harness):
     await rejected(h, params, body, 403)
 
 
-def test_simulator_marks_an_unusable_answer():
-    assert UNAVAILABLE.startswith("该公众号")
-    assert TOKEN
+def reply_xml(to: str, sender: str, kind: str = "text") -> str:
+    return (
+        f"<xml><ToUserName><![CDATA[{to}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
+        f"<CreateTime>1</CreateTime><MsgType><![CDATA[{kind}]]></MsgType>"
+        "<Content><![CDATA[不该给你看的回复]]></Content></xml>"
+    )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "<html>502 Bad Gateway</html>",
+        reply_xml("someone-else", ACCOUNT),  # another shopper's reply
+        reply_xml("u-sim", "gh_other"),  # from another account
+        reply_xml("u-sim", ACCOUNT, kind="image"),
+    ],
+    ids=["not-xml", "another-shopper", "another-account", "not-text"],
+)
+async def test_simulator_shows_wechats_error_for_an_unusable_answer(
+    make_harness, answer
+):
+    # A server that answers 200 with something WeChat cannot show the shopper.
+    async def handler(_: web.Request) -> web.Response:
+        return web.Response(text=answer, content_type="text/xml")
+
+    app = web.Application()
+    app.router.add_post("/webhooks/wechat/webhook", handler)
+    h = await make_harness()
+    async with TestServer(app) as server:
+        h.platform.server_url = str(server.make_url("")).rstrip("/")
+        result = await h.platform.say("u-sim", "你好")
+    assert result.reply == UNAVAILABLE
+    assert [(d.text, d.via) for d in h.platform.inbox["u-sim"]] == [
+        (UNAVAILABLE, "error")
+    ]
+
+
+async def test_simulator_shows_a_usable_answer_as_it_is(make_harness):
+    h = await make_harness()
+    result = await h.platform.say("u-sim", "你好")
+    assert result.reply == "收到：你好"
+    assert [(d.text, d.via) for d in h.platform.inbox["u-sim"]] == [
+        ("收到：你好", "passive")
+    ]
 
 
 async def test_channel_without_token_is_off(make_harness):

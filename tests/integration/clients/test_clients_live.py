@@ -11,6 +11,7 @@ from actions.clients.errors import BackendUnauthorized, NotFound, Rejected
 from actions.clients.http import ClientSettings, close_session
 from actions.clients.orders import OrdersClient, new_idempotency_key
 from tests.support.backends import TOKEN, Backends
+from tests.support.counting_proxy import CountingProxy
 
 
 @pytest.fixture
@@ -151,11 +152,34 @@ async def test_bind_then_warranty_then_loyalty(settings: ClientSettings) -> None
     assert caught.value.code == "verification_failed"
 
 
+@pytest.fixture
+async def counted_orders(backends: Backends) -> AsyncIterator[CountingProxy]:
+    """The real order service behind a proxy that counts what reaches it."""
+    async with CountingProxy(backends.orders_url) as proxy:
+        yield proxy
+
+
 async def test_wrong_token_is_unauthorized_not_retried(
-    settings: ClientSettings,
+    counted_orders: CountingProxy,
 ) -> None:
     bad = ClientSettings(
-        orders_url=settings.orders_url, token="wrong", retries=3, backoff=5.0
+        orders_url=counted_orders.url, token="wrong", retries=3, backoff=0.01
     )
     with pytest.raises(BackendUnauthorized):
         await OrdersClient(bad).list_orders("C100001")
+    # The order service saw the request, refused it (401), and saw it once.
+    assert counted_orders.statuses == [401]
+    await close_session()
+
+
+async def test_an_unavailable_read_is_retried_as_configured(
+    counted_orders: CountingProxy,
+) -> None:
+    # The counter's own check: the same proxy does see every retry.
+    counted_orders.fail_first = 2
+    settings = ClientSettings(
+        orders_url=counted_orders.url, token=TOKEN, retries=3, backoff=0.01
+    )
+    assert await OrdersClient(settings).list_orders("C100001", limit=1)
+    assert counted_orders.statuses == [503, 503, 200]
+    await close_session()

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from bot.backends.common.db import create_engine
-from bot.console.repository import ConsoleRepository
+from bot.console.repository import ConsoleRepository, Handoff
 from bot.console.service import HANDED_BACK
 from bot.console.users import add_user
 from tests.integration.console.conftest import (
@@ -19,6 +19,17 @@ from tests.integration.console.conftest import (
     queue_handoff,
     start_console,
 )
+
+
+async def stored(database_url: str, handoff_id: int) -> Handoff:
+    """The queue entry as the console's database holds it."""
+    engine = create_engine(database_url)
+    try:
+        handoff = await ConsoleRepository(engine).get(handoff_id)
+    finally:
+        await engine.dispose()
+    assert handoff is not None
+    return handoff
 
 
 async def test_pages_and_apis_need_a_login(console):
@@ -72,18 +83,32 @@ async def test_login_without_csrf_token_is_refused(console):
         "/login", data={"username": "alice", "password": "alice-password"}
     )
     assert response.status == 403
+    # Right password, but no session came of it.
+    assert (await console.get("/api/queue")).status == 401
+    page = await console.get("/queue", allow_redirects=False)
+    assert page.status == 303 and page.headers["Location"] == "/login"
 
 
-async def test_post_without_csrf_token_is_refused_when_logged_in(console):
-    await login(console)
+async def test_post_without_csrf_token_is_refused_when_logged_in(
+    console, sqlite_url, fake_rasa
+):
+    token = await login(console)
     ticket = await queue_handoff(console)
-    response = await console.post(f"/handoffs/{ticket['handoff_id']}/claim")
+    before = await stored(sqlite_url, ticket["handoff_id"])
+    claim = f"/handoffs/{ticket['handoff_id']}/claim"
+    response = await console.post(claim)
     assert response.status == 403
-    wrong = await console.post(
-        f"/handoffs/{ticket['handoff_id']}/claim",
-        headers={"X-CSRF-Token": "not-the-token"},
-    )
+    wrong = await console.post(claim, headers={"X-CSRF-Token": "not-the-token"})
     assert wrong.status == 403
+    forged = await console.post(claim, data={"csrf_token": token[::-1]})
+    assert forged.status == 403
+    # Nothing was claimed: the entry is unchanged and still waits in the queue.
+    assert await stored(sqlite_url, ticket["handoff_id"]) == before
+    assert before.status == "waiting" and before.agent is None
+    queue = await (await console.get("/api/queue")).json()
+    assert [item["id"] for item in queue["waiting"]] == [ticket["handoff_id"]]
+    assert queue["mine"] == []
+    assert fake_rasa.events["web-shopper-0001"] == []
 
 
 async def test_logout_ends_the_session(console):
@@ -102,6 +127,9 @@ async def test_internal_api_needs_the_bearer_token(console):
         "/internal/handoffs", json=body, headers={"Authorization": "Bearer nope"}
     )
     assert wrong.status == 401
+    await login(console)
+    queue = await (await console.get("/api/queue")).json()
+    assert queue == {"waiting": [], "mine": []}  # nothing was queued
 
 
 async def test_queue_positions_and_a_repeated_request_keeps_its_place(console):
@@ -138,7 +166,7 @@ async def other_agent(console, user: str) -> tuple[aiohttp.ClientSession, str]:
     return session, token
 
 
-async def test_two_agents_cannot_claim_the_same_conversation(console):
+async def test_two_agents_cannot_claim_the_same_conversation(console, sqlite_url):
     ticket = await queue_handoff(console)
     alice_token = await login(console, "alice")
     bob, bob_token = await other_agent(console, "bob")
@@ -150,8 +178,13 @@ async def test_two_agents_cannot_claim_the_same_conversation(console):
             bob.post(url, headers={**json_accept, "X-CSRF-Token": bob_token}),
         )
         assert sorted([alice.status, bob_answer.status]) == [200, 409]
+        winner = "alice" if alice.status == 200 else "bob"
+        claimed = await stored(sqlite_url, ticket["handoff_id"])
+        assert (claimed.status, claimed.agent) == ("claimed", winner)
         page = await bob.post(url, data={"csrf_token": bob_token})
         assert "已被其他客服接入" in await page.text()
+        # The refused claims changed nothing: the winner keeps the conversation.
+        assert await stored(sqlite_url, ticket["handoff_id"]) == claimed
     finally:
         await bob.close()
 
@@ -235,8 +268,9 @@ async def test_reply_reaches_the_web_shopper_and_the_transcript(console, fake_ra
         await other.close()
 
 
-async def test_only_the_claiming_agent_can_reply(console):
+async def test_only_the_claiming_agent_can_reply(console, sqlite_url, fake_rasa):
     handoff_id, _ = await claimed(console)
+    before = await stored(sqlite_url, handoff_id)
     bob, bob_token = await other_agent(console, "bob")
     try:
         response = await bob.post(
@@ -247,6 +281,14 @@ async def test_only_the_claiming_agent_can_reply(console):
         assert response.status == 409
     finally:
         await bob.close()
+    # Bob's text reached neither the shopper nor the transcript; alice keeps it.
+    assert fake_rasa.events["web-shopper-0001"] == []
+    polled = await (
+        await console.get("/chat/api/messages?sender=web-shopper-0001&after=0")
+    ).json()
+    assert polled["messages"] == []
+    assert await stored(sqlite_url, handoff_id) == before
+    assert before.agent == "alice"
 
 
 async def test_hand_back_resumes_the_bot_and_tells_the_shopper(console, fake_rasa):
@@ -390,11 +432,22 @@ async def test_web_chat_sends_are_rate_limited_per_session(sqlite_url, fake_rasa
         await client.close()
 
 
-@pytest.mark.parametrize("token", [API_TOKEN])
-async def test_internal_api_rejects_bad_bodies(console, token):
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        b'{"channel": "web", "summary": {}}',
+        b'{"conversation_id": "web-x", "summary": ["not", "an", "object"]}',
+    ],
+)
+async def test_internal_api_rejects_bad_bodies(console, body):
     response = await console.post(
         "/internal/handoffs",
-        data=b"not json",
-        headers={"Authorization": f"Bearer {token}"},
+        data=body,
+        headers={"Authorization": f"Bearer {API_TOKEN}"},
     )
     assert response.status == 400
+    await login(console)
+    queue = await (await console.get("/api/queue")).json()
+    assert queue == {"waiting": [], "mine": []}  # nothing was queued

@@ -41,9 +41,14 @@ async def test_agent_reply_and_hand_back_reach_the_wechat_shopper(
         ticket = await queue_handoff(console, OPENID, channel="wechat")
         token = await login(console)
         claim = await console.post(
-            f"/handoffs/{ticket['handoff_id']}/claim", data={"csrf_token": token}
+            f"/handoffs/{ticket['handoff_id']}/claim",
+            data={"csrf_token": token},
+            allow_redirects=False,
         )
-        assert claim.status in (200, 302)
+        assert claim.status == 303
+        assert claim.headers["Location"] == f"/conversations/{ticket['handoff_id']}"
+        queue = await (await console.get("/api/queue")).json()
+        assert [item["id"] for item in queue["mine"]] == [ticket["handoff_id"]]
         reply = await console.post(
             f"/handoffs/{ticket['handoff_id']}/reply",
             json={"text": "您好，我是人工客服小王"},
