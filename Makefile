@@ -7,6 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 STAMP := $(VENV)/.installed
+# Schemathesis (contract fuzzing of the backends) pins what Rasa pins differently.
+CONTRACT_VENV := .venv-contract
+CONTRACT_STAMP := $(CONTRACT_VENV)/.installed
 SPACY_MODEL := build/spacy_zh/meta.json
 SHARED := ../shared
 
@@ -28,7 +31,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup nlu-build model run chat wechat-sim test lint typecheck validate \
-        eval-overlap unit story-test eval-nlu lock clean
+        eval-overlap unit story-test eval-nlu lock clean contract-venv contract-fuzz
 
 help:
 	@echo "make run       set up, train if needed, start the assistant"
@@ -48,6 +51,23 @@ $(STAMP): requirements.lock pyproject.toml scripts/find_python310.sh
 	@touch $@
 
 setup: $(STAMP)
+
+# Used by tests/integration/backends/test_schemathesis.py (part of `make unit`).
+$(CONTRACT_STAMP): requirements-contract.txt scripts/find_python310.sh
+	@py=$$(scripts/find_python310.sh); \
+	if [ ! -x $(CONTRACT_VENV)/bin/python ] || \
+	   ! $(CONTRACT_VENV)/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+	  rm -rf $(CONTRACT_VENV); echo "creating $(CONTRACT_VENV) with $$py"; "$$py" -m venv $(CONTRACT_VENV); fi
+	$(CONTRACT_VENV)/bin/python -m pip install --quiet --upgrade "pip<25"
+	$(CONTRACT_VENV)/bin/python -m pip install --quiet -r requirements-contract.txt
+	$(CONTRACT_VENV)/bin/python -m pip check
+	@touch $@
+
+contract-venv: $(CONTRACT_STAMP)
+
+# Only the contract fuzzing (make test runs it within `unit`).
+contract-fuzz: $(STAMP) contract-venv
+	$(PY) -m pytest -q tests/integration/backends/test_schemathesis.py
 
 # spaCy zh pipeline (jieba + user dictionary + EntityRuler), built from the repo.
 $(SPACY_MODEL): $(STAMP) bot/nlu/build_spacy_model.py bot/nlu/spacy_tokenizer.py \
@@ -105,14 +125,14 @@ validate: $(STAMP)
 eval-overlap:
 	python3 $(SHARED)/tools/check_eval_overlap.py data
 
-unit: model
+unit: model contract-venv
 	$(PY) -m pytest -q
 
 story-test: model
 	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors \
 	  --out results/stories
 
-test: lint typecheck validate eval-overlap unit story-test
+test: lint typecheck validate eval-overlap contract-venv unit story-test
 	@echo "all checks passed"
 
 eval-nlu: model

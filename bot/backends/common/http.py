@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -64,6 +64,28 @@ def error_response(
     )
 
 
+def method_not_allowed(method: str, allowed: Iterable[str]) -> web.Response:
+    """Answer a method the path does not have: 405 with ``Allow`` (RFC 9110).
+
+    The router raises this for every undeclared method on a known path (TRACE,
+    PUT, DELETE, OPTIONS, ...); ``HEAD`` comes with every ``GET``.
+
+    Args:
+        method: The method the request used.
+        allowed: The methods the path answers.
+
+    Returns:
+        The error in the shared shape, listing the allowed methods.
+    """
+    allow = ", ".join(sorted(allowed))
+    return error_response(
+        405,
+        "method_not_allowed",
+        f"method {method} is not allowed here; allowed: {allow}",
+        headers={"Allow": allow},
+    )
+
+
 def status_for(error: ServiceError) -> int:
     """Return the HTTP status a domain error is reported with."""
     for error_type, status in _STATUS_BY_ERROR:
@@ -81,6 +103,8 @@ async def error_middleware(
         return await handler(request)
     except ServiceError as error:
         return error_response(status_for(error), error.code, error.message)
+    except web.HTTPMethodNotAllowed as error:
+        return method_not_allowed(error.method, error.allowed_methods)
     except web.HTTPException as error:
         if error.status < 400:
             raise

@@ -18,6 +18,18 @@ from bot.backends.crm.service import (
 )
 
 EXTERNAL_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+BIND_FIELDS = frozenset({"channel", "external_id", "phone", "order_number"})
+WARRANTY_FIELDS = frozenset(
+    {
+        "serial_number",
+        "sku",
+        "product_name",
+        "purchase_date",
+        "order_number",
+        "standard_months",
+        "extended_months",
+    }
+)
 
 
 def external_id(value: object) -> str:
@@ -31,7 +43,7 @@ def external_id(value: object) -> str:
 
 def parse_bind_request(body: object) -> BindRequest:
     """Validate an identity-binding body."""
-    data = v.require_object(body)
+    data = v.require_object(body, BIND_FIELDS)
     return BindRequest(
         channel=v.channel(data.get("channel")),
         external_id=external_id(data.get("external_id")),
@@ -42,7 +54,7 @@ def parse_bind_request(body: object) -> BindRequest:
 
 def parse_warranty_request(body: object) -> WarrantyRequest:
     """Validate a warranty registration body."""
-    data = v.require_object(body)
+    data = v.require_object(body, WARRANTY_FIELDS)
     order_number = data.get("order_number")
     product_name = v.require_str(data, "product_name", max_length=100)
     assert product_name is not None

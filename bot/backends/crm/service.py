@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.backends.common.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from bot.backends.common.errors import Conflict, NotFound, RuleViolation
 from bot.backends.common.timeutil import Clock, china_date, utc_now
 from bot.backends.crm.models import (
     ChannelIdentity,
@@ -233,12 +233,16 @@ class CrmService:
 
         Raises:
             NotFound: ``customer_not_found``.
-            InvalidInput: The purchase date lies in the future.
+            RuleViolation: ``purchase_date_in_future`` (a date after today is
+                well formed, so it is a rule that refuses it, not the schema).
             Conflict: ``serial_already_registered`` to another customer.
         """
         today = china_date(self._clock())
         if request.purchase_date > today:
-            raise InvalidInput("field 'purchase_date' lies in the future")
+            raise RuleViolation(
+                f"purchase_date {request.purchase_date} lies after today ({today})",
+                "purchase_date_in_future",
+            )
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             try:
                 async with self._sessions() as session, session.begin():

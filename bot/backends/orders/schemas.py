@@ -30,11 +30,14 @@ from bot.backends.orders.service import (
 ORDER_STATUSES = tuple(status.value for status in OrderStatus)
 RETURN_REASONS = tuple(reason.value for reason in ReturnReason)
 MAX_DESCRIPTION = 500
+RETURN_FIELDS = frozenset({"order_number", "items", "reason", "description"})
+RETURN_LINE_FIELDS = frozenset({"sku", "quantity"})
+URGE_FIELDS = frozenset({"channel"})
 
 
 def parse_status(raw: str | None) -> OrderStatus | None:
     """Parse the optional ``status`` filter of the order list."""
-    if raw is None or raw == "":
+    if raw is None:
         return None
     return OrderStatus(v.choice(raw, "status", ORDER_STATUSES))
 
@@ -56,7 +59,7 @@ def parse_return_request(body: object) -> ReturnRequest:
     Raises:
         InvalidInput: Saying which field is wrong.
     """
-    data = v.require_object(body)
+    data = v.require_object(body, RETURN_FIELDS)
     order_number = v.order_number(data.get("order_number"))
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
@@ -65,16 +68,15 @@ def parse_return_request(body: object) -> ReturnRequest:
         raise InvalidInput("field 'items' has more than 20 lines")
     items: dict[str, int] = {}
     for index, raw in enumerate(raw_items):
-        line = v.require_object(raw, f"items[{index}]")
+        line = v.require_object(raw, RETURN_LINE_FIELDS, f"items[{index}]")
         sku = v.sku(line.get("sku"))
-        if sku in items:
-            raise InvalidInput(f"items[{index}]: sku {sku} is listed twice")
-        items[sku] = v.require_int(
+        quantity = v.require_int(
             line.get("quantity"), f"items[{index}].quantity", minimum=1, maximum=99
         )
-    description = v.require_str(
-        data, "description", max_length=MAX_DESCRIPTION, required=False
-    )
+        # A SKU listed on two lines is one line of both quantities (the schema
+        # cannot forbid it); the eligibility rules then judge the total.
+        items[sku] = items.get(sku, 0) + quantity
+    description = v.optional_text(data, "description", max_length=MAX_DESCRIPTION)
     return ReturnRequest(
         order_number=order_number,
         items=items,
@@ -89,7 +91,7 @@ def parse_urge_request(body: object) -> str:
     Raises:
         InvalidInput: The body is not an object or ``channel`` is malformed.
     """
-    return v.channel(v.require_object(body).get("channel"))
+    return v.channel(v.require_object(body, URGE_FIELDS).get("channel"))
 
 
 def item_json(
