@@ -9,7 +9,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from bot.scaffold import templates, yamledit
+from bot.scaffold import content, render, yamledit
 from bot.scaffold.spec import IntentSpec, ScaffoldError
 
 CORE_DOMAIN = "domain/core.yml"
@@ -121,7 +121,7 @@ def registered_core(spec: IntentSpec, core_text: str) -> str:
     for slot in spec.slots:
         mapping = {
             "type": "from_text",
-            "not_intent": list(templates.NOT_A_SLOT_VALUE),
+            "not_intent": list(content.NOT_A_SLOT_VALUE),
             "conditions": [{"active_loop": spec.form, "requested_slot": slot.name}],
         }
         definition = {
@@ -143,19 +143,11 @@ def plan(spec: IntentSpec, root: Path) -> dict[str, str]:
     problems = clashes(spec, names, root)
     if problems:
         raise ScaffoldError(problems)
-    files = {
-        f"data/nlu/{spec.name}.yml": templates.nlu_file(spec, names.examples),
-        f"data/rules/{spec.name}.yml": templates.rules_file(spec),
-        f"domain/{spec.name}.yml": templates.domain_file(spec),
-        f"actions/{spec.name}.py": templates.actions_file(spec),
-        f"actions/clients/{spec.name}.py": templates.client_file(spec),
-        f"tests/unit/actions/test_{spec.name}.py": templates.unit_test_file(spec),
-        f"tests/stories/test_{spec.name}.yml": templates.story_file(spec),
-        CORE_DOMAIN: registered_core(spec, (root / CORE_DOMAIN).read_text("utf-8")),
-    }
+    files = render.intent_files(spec, names.examples)
+    files[CORE_DOMAIN] = registered_core(spec, (root / CORE_DOMAIN).read_text("utf-8"))
     if not (root / TESTS_PACKAGE).exists():
-        files[TESTS_PACKAGE] = '"""Unit tests of actions (clients faked)."""\n'
-    if not templates.examples(spec, names.examples):
+        files[TESTS_PACKAGE] = render.render("actions_tests_init.py.j2")
+    if not content.examples(spec, names.examples):
         raise ScaffoldError(
             [f"every generated example for {spec.zh!r} is already training data"]
         )

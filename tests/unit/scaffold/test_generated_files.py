@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.scaffold import project
+from bot.scaffold import project, render
 from bot.scaffold.spec import build_spec
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -75,6 +75,6 @@ def test_generated_examples_skip_existing_training_data(tree):
     spec = build_spec("request_invoice", "开发票", False, "")
     names = project.read_names(tree)
     names.examples.add("我要开发票")
-    nlu = project.templates.nlu_file(spec, names.examples)
+    nlu = render.intent_files(spec, names.examples)["data/nlu/request_invoice.yml"]
     assert "- 我要开发票\n" not in nlu
     assert "- 帮我开发票一下\n" in nlu
