@@ -62,6 +62,7 @@ def action_imports(spec: IntentSpec) -> dict[str, list[str]]:
     if spec.with_form:
         common.insert(0, "FLOW_STOP")
     imports = {
+        "actions.binding": ["verified_customer"],
         "actions.clients.errors": ["BackendError", "Rejected"],
         f"actions.clients.{spec.name}": [spec.client_class],
         "actions.common": common,
@@ -79,6 +80,7 @@ def unit_test_imports(spec: IntentSpec) -> dict[str, list[str]]:
         tested.append(f"Validate{spec.camel}Form")
         support.append("slot_changes")
     return {
+        "actions.binding": ["remember_binding"],
         "actions.clients.errors": ["BackendUnavailable", "Rejected"],
         f"actions.clients.{spec.name}": [spec.client_class],
         "actions.common": ["flow_done"],
