@@ -1,4 +1,4 @@
-"""Wrap a channel's ``on_new_message`` so a failed turn ends with an apology."""
+"""Wrap a channel's ``on_new_message``: capped text in, an apology for a failed turn."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 
 from bot.resilience.endpoint import watch_action_server
+from bot.resilience.message_cap import cap_message, max_message_chars, truncation_notice
 from bot.resilience.replies import apology_for
 from bot.resilience.turn import watch_turn
 
@@ -19,9 +20,16 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 def guard_turns(
-    on_new_message: OnNewMessage, agent: Callable[[], Agent | None]
+    on_new_message: OnNewMessage,
+    agent: Callable[[], Agent | None],
+    max_chars: int | None = None,
 ) -> OnNewMessage:
-    """``on_new_message`` that apologises in Chinese when an action failed.
+    """``on_new_message`` that caps the text and apologises when an action failed.
+
+    A message longer than ``max_chars`` is cut before Rasa sees it (its cost
+    grows faster than its length), the cut is recorded in the user message's
+    metadata, and the shopper is told in Chinese that only the first part was
+    read (:mod:`bot.resilience.message_cap`).
 
     Rasa 3.6 logs a failed custom action and drops its events, so the shopper
     would get nothing (or half an answer); the conversation itself stays as it
@@ -31,12 +39,16 @@ def guard_turns(
         on_new_message: The handler Rasa gives the channel.
         agent: Returns the server's agent (``None`` before it is loaded); its
             action endpoint is watched before each turn.
+        max_chars: Characters of a message Rasa reads (default:
+            ``MAX_MESSAGE_CHARS`` from the environment, read now, or 2,000).
 
     Returns:
         The guarded handler.
     """
+    limit = max_message_chars() if max_chars is None else max_chars
 
     async def guarded(message: UserMessage) -> Any:
+        message = cap_message(message, limit)
         current = agent()
         if current is not None:
             watch_action_server(current)
@@ -51,6 +63,9 @@ def guard_turns(
                 ", ".join(failure.action for failure in turn.failures),
             )
             await message.output_channel.send_text_message(message.sender_id, apology)
+        notice = truncation_notice(message)
+        if notice is not None:
+            await message.output_channel.send_text_message(message.sender_id, notice)
         return result
 
     return guarded

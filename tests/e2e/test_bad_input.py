@@ -1,9 +1,10 @@
-"""A bad-input run through WeChat and the agent console (issue 7).
+"""A bad-input run through WeChat, REST and the agent console (issue 7).
 
 One stack for the module: order + CRM services, action server, Rasa server with
-the WeChat channel in safe (AES) mode, the console, and the WeChat simulator
-playing the platform (pushes, 5-second window, customer-service API). The REST
-half of the run is ``tests/integration/production/test_production_cluster.py``.
+the WeChat and REST channels, WeChat in safe (AES) mode, the console, and the
+WeChat simulator playing the platform (pushes, 5-second window, customer-service
+API). The REST half of the bad texts is
+``tests/integration/production/test_production_cluster.py``.
 
 Checked here:
 
@@ -15,12 +16,16 @@ Checked here:
   before anything is processed; message types the bot cannot read get a
   Chinese "text only" answer or nothing;
 * injected HTML/script reaches the agent console and the shopper web chat as
-  text, in a real browser: no element made from it, no dialog, no console error.
+  text, in a real browser: no element made from it, no dialog, no console error;
+* a huge message on any channel (REST, WeChat, the web chat) is cut or refused
+  quickly, the cut is recorded in the tracker, and another shopper writing at
+  the same time is still answered within seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import secrets
 import threading
@@ -32,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aiohttp
 import pytest
 import requests
 from aiohttp import web
@@ -71,8 +77,18 @@ HTML = BAD_INPUTS["html"]
 SCRIPT = BAD_INPUTS["script"]
 ASK_PERSON = "转人工" + HTML  # the queue shows the handoff's last message
 AGENT_HTML = "<img src=x onerror=alert('agent')>请核对<b>订单</b>"
+CAP = 2000  # MAX_MESSAGE_CHARS of the stack
+PROMPT = 5.0  # seconds within which a shopper is answered while a huge message runs
 
 T = TypeVar("T")
+
+
+def conversation_id(channel: str, sender: str) -> str:
+    """The tracker's conversation id for ``sender`` on ``channel``.
+
+    The one place that knows how channels name conversations.
+    """
+    return sender
 
 
 @dataclass(frozen=True)
@@ -88,16 +104,21 @@ class Stack:
         """The Rasa server still answers."""
         return requests.get(self.assistant.url, timeout=5).status_code == 200
 
-    def user_texts(self, sender: str) -> list[str]:
-        """What Rasa stored as the shopper's messages."""
+    def user_events(self, sender: str, channel: str = "wechat") -> list[dict]:
+        """The ``user`` events Rasa stored for a channel's sender."""
         response = requests.get(
-            f"{self.assistant.url}/conversations/{sender}/tracker",
+            f"{self.assistant.url}/conversations/"
+            f"{conversation_id(channel, sender)}/tracker",
             params={"token": self.assistant.token},
             timeout=10,
         )
         response.raise_for_status()
         events = response.json().get("events") or []
-        return [event.get("text") or "" for event in events if event["event"] == "user"]
+        return [event for event in events if event["event"] == "user"]
+
+    def user_texts(self, sender: str, channel: str = "wechat") -> list[str]:
+        """What Rasa stored as the shopper's messages."""
+        return [event.get("text") or "" for event in self.user_events(sender, channel)]
 
     def rasa_log(self) -> str:
         return (self.assistant.logs / "rasa.log").read_text(encoding="utf-8")
@@ -122,6 +143,7 @@ def stack(model_path, tmp_path_factory) -> Iterator[Stack]:
             **wechat,
             "CONSOLE_URL": console_url,
             "CONSOLE_API_TOKEN": api_token,
+            "MAX_MESSAGE_CHARS": str(CAP),
         }
         with run_assistant(model_path, workdir, env) as assistant:
             console_env = {
@@ -462,6 +484,129 @@ async def test_unreadable_messages_get_text_only_answer_or_nothing(
         assert_readable_chinese(texts)
     if msg_type not in ("event",):
         assert any(re.search("文字|打字", text) for text in texts), texts
+    assert stack.alive()
+
+
+# --- one huge message must not stop the assistant for everyone ---------------
+
+
+async def timed_post(
+    session: aiohttp.ClientSession, url: str, body: dict[str, str]
+) -> tuple[int, Any, float]:
+    """POST ``body`` as UTF-8 JSON; status, decoded answer and seconds taken."""
+    started = time.monotonic()
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    async with session.post(
+        url, data=data, headers={"Content-Type": "application/json"}
+    ) as response:
+        text = await response.text()
+        answer = json.loads(text) if response.status == 200 else text
+        return response.status, answer, time.monotonic() - started
+
+
+def assert_cut_recorded(events: list[dict], original: str) -> None:
+    assert [event["text"] for event in events] == [original[:CAP]]
+    assert events[0]["metadata"]["truncated"] == {
+        "original_length": len(original),
+        "kept_length": CAP,
+    }
+
+
+def told_only_the_start_was_read(texts: list[str]) -> bool:
+    return any(HAN.search(text) and str(CAP) in text for text in texts)
+
+
+async def test_huge_rest_message_is_cut_and_others_still_answered(stack):
+    huge, other = f"huge-{uuid.uuid4().hex[:8]}", f"other-{uuid.uuid4().hex[:8]}"
+    text = "我" * 1_000_000
+    url = f"{stack.assistant.url}/webhooks/rest/webhook"
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        flood = asyncio.create_task(
+            timed_post(session, url, {"sender": huge, "message": text})
+        )
+        await asyncio.sleep(0.3)  # the huge message is on its way or being parsed
+        status, answers, seconds = await timed_post(
+            session, url, {"sender": other, "message": "你好"}
+        )
+        print(f"other shopper answered in {seconds:.2f}s")
+        assert status == 200
+        assert any("小客" in answer.get("text", "") for answer in answers), answers
+        assert seconds < PROMPT
+        status, answers, seconds = await flood
+    print(f"1,000,000 characters answered in {seconds:.2f}s")
+    assert status == 200
+    assert seconds < PROMPT
+    texts = [answer.get("text", "") for answer in answers]
+    assert_readable_chinese(texts)
+    assert told_only_the_start_was_read(texts), texts
+    assert_cut_recorded(stack.user_events(huge, "rest"), text)
+    assert stack.alive()
+
+
+async def test_longest_wechat_message_is_cut_and_others_still_answered(stack, platform):
+    # About the most a push can carry within the channel's 64 KB body limit
+    # (42 KB of text, encrypted and base64-encoded); larger pushes get 413.
+    openid, other = new_openid("huge"), new_openid("other")
+    text = "我" * 14_000
+    flood = asyncio.create_task(platform.push(text_xml(openid, text)))
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    greeting = await platform.say(other, "你好")
+    await platform.wait_for_inbox(other, 1, timeout=PROMPT)
+    seconds = time.monotonic() - started
+    print(f"other shopper answered in {seconds:.2f}s")
+    assert [attempt.status for attempt in greeting.attempts] == [200]
+    assert any("小客" in answer for answer in platform.texts(other))
+    assert seconds < PROMPT
+    result = await flood
+    assert [attempt.status for attempt in result.attempts] == [200]
+    assert result.attempts[0].seconds < WINDOW
+    texts = await answers(platform, openid, 0)
+    assert_readable_chinese(texts)
+    assert told_only_the_start_was_read(texts), texts
+    assert_cut_recorded(stack.user_events(openid), text)
+    assert stack.alive()
+
+
+async def test_huge_web_chat_message_is_cut_or_refused_and_others_still_answered(
+    stack,
+):
+    url = f"{stack.console.url}/chat/api/send"
+    huge, other = (
+        f"web-huge-{uuid.uuid4().hex[:8]}",
+        f"web-other-{uuid.uuid4().hex[:8]}",
+    )
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        # more than the console reads: refused before anything else happens
+        status, _, seconds = await timed_post(
+            session, url, {"sender": huge, "message": "我" * 1_000_000}
+        )
+        assert status == 413
+        assert seconds < PROMPT
+        # as much as it reads: cut to what the web chat lets a shopper type
+        text = "我的快递到哪了" * 11_000  # 77,000 characters, 231 KB
+        flood = asyncio.create_task(
+            timed_post(session, url, {"sender": huge, "message": text})
+        )
+        await asyncio.sleep(0.3)
+        status, answer, seconds = await timed_post(
+            session, url, {"sender": other, "message": "你好"}
+        )
+        print(f"other shopper answered in {seconds:.2f}s")
+        assert status == 200
+        assert any("小客" in message["text"] for message in answer["messages"])
+        assert seconds < PROMPT
+        status, answer, seconds = await flood
+    assert status == 200
+    assert seconds < PROMPT
+    assert_readable_chinese([message["text"] for message in answer["messages"]])
+    # the console itself keeps the first 2,000 characters (its MAX_TEXT)
+    stored = stack.user_texts(huge, "web")
+    assert len(stored) == 1
+    assert len(stored[0]) <= CAP
+    assert text.startswith(stored[0])
     assert stack.alive()
 
 
