@@ -19,7 +19,7 @@ from aiohttp_session import get_session
 
 from bot.console.keys import CHAT_ADDRESS_LIMIT, CHAT_SESSION_LIMIT, SERVICE
 from bot.console.rasa import RasaError
-from bot.console.views import MAX_TEXT, json_error
+from bot.console.views import json_error
 from bot.platform.conversation_ids import WEB, conversation_id
 
 logger = logging.getLogger(__name__)
@@ -59,9 +59,9 @@ async def chat_send(request: web.Request) -> web.Response:
     ].allow(address):
         return json_error(429, "too_many_messages", TOO_FAST)
     try:
-        answers = await request.app[SERVICE].rasa.send_web(
-            chat_id, message.strip()[:MAX_TEXT]
-        )
+        # Not cut here: the Rasa server's guard keeps MAX_MESSAGE_CHARS, marks
+        # the cut in the tracker and tells the shopper (bot/resilience/).
+        answers = await request.app[SERVICE].rasa.send_web(chat_id, message.strip())
     except RasaError as error:
         logger.warning("web chat: %s", error)
         return json_error(502, "rasa_unavailable", "小客暂时连不上，请稍后再试")

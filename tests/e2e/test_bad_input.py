@@ -28,6 +28,7 @@ import asyncio
 import json
 import re
 import secrets
+import sqlite3
 import threading
 import time
 import uuid
@@ -42,6 +43,7 @@ import pytest
 import requests
 from aiohttp import web
 
+from bot.platform.conversation_ids import conversation_id as channel_conversation_id
 from tests.conftest import ROOT, free_port
 from tests.support.backend_processes import run_backends
 from tests.support.bad_inputs import BAD_INPUTS
@@ -84,11 +86,8 @@ T = TypeVar("T")
 
 
 def conversation_id(channel: str, sender: str) -> str:
-    """The tracker's conversation id for ``sender`` on ``channel``.
-
-    The one place that knows how channels name conversations.
-    """
-    return sender
+    """The tracker's conversation id for ``sender`` on ``channel``."""
+    return channel_conversation_id(channel, sender)
 
 
 @dataclass(frozen=True)
@@ -119,6 +118,16 @@ class Stack:
     def user_texts(self, sender: str, channel: str = "wechat") -> list[str]:
         """What Rasa stored as the shopper's messages."""
         return [event.get("text") or "" for event in self.user_events(sender, channel)]
+
+    def web_conversations_saying(self, text: str) -> list[str]:
+        """The web chat conversations (ids issued by the console) with ``text``."""
+        with sqlite3.connect(self.workdir / "tracker.db") as db:
+            rows = db.execute(
+                "SELECT DISTINCT sender_id FROM events "
+                "WHERE sender_id LIKE 'web:%' AND type_name = 'user' AND data LIKE ?",
+                (f"%{json.dumps(text)[1:-1]}%",),
+            ).fetchall()
+        return [row[0] for row in rows]
 
     def rasa_log(self) -> str:
         return (self.assistant.logs / "rasa.log").read_text(encoding="utf-8")
@@ -573,27 +582,21 @@ async def test_huge_web_chat_message_is_cut_or_refused_and_others_still_answered
     stack,
 ):
     url = f"{stack.console.url}/chat/api/send"
-    huge, other = (
-        f"web-huge-{uuid.uuid4().hex[:8]}",
-        f"web-other-{uuid.uuid4().hex[:8]}",
-    )
     timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    jar = {"cookie_jar": aiohttp.CookieJar(unsafe=True)}  # one shopper per session
+    async with (
+        aiohttp.ClientSession(timeout=timeout, **jar) as huge,
+        aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.CookieJar()) as other,
+    ):
         # more than the console reads: refused before anything else happens
-        status, _, seconds = await timed_post(
-            session, url, {"sender": huge, "message": "我" * 1_000_000}
-        )
+        status, _, seconds = await timed_post(huge, url, {"message": "我" * 1_000_000})
         assert status == 413
         assert seconds < PROMPT
-        # as much as it reads: cut to what the web chat lets a shopper type
+        # as much as it reads: Rasa's guard keeps the first CAP characters
         text = "我的快递到哪了" * 11_000  # 77,000 characters, 231 KB
-        flood = asyncio.create_task(
-            timed_post(session, url, {"sender": huge, "message": text})
-        )
+        flood = asyncio.create_task(timed_post(huge, url, {"message": text}))
         await asyncio.sleep(0.3)
-        status, answer, seconds = await timed_post(
-            session, url, {"sender": other, "message": "你好"}
-        )
+        status, answer, seconds = await timed_post(other, url, {"message": "你好"})
         print(f"other shopper answered in {seconds:.2f}s")
         assert status == 200
         assert any("小客" in message["text"] for message in answer["messages"])
@@ -601,12 +604,12 @@ async def test_huge_web_chat_message_is_cut_or_refused_and_others_still_answered
         status, answer, seconds = await flood
     assert status == 200
     assert seconds < PROMPT
-    assert_readable_chinese([message["text"] for message in answer["messages"]])
-    # the console itself keeps the first 2,000 characters (its MAX_TEXT)
-    stored = stack.user_texts(huge, "web")
-    assert len(stored) == 1
-    assert len(stored[0]) <= CAP
-    assert text.startswith(stored[0])
+    texts = [message["text"] for message in answer["messages"]]
+    assert_readable_chinese(texts)
+    assert told_only_the_start_was_read(texts), texts
+    (conversation,) = stack.web_conversations_saying(text[:CAP])
+    events = stack.user_events(conversation.removeprefix("web:"), "web")
+    assert_cut_recorded(events, text)
     assert stack.alive()
 
 
@@ -736,7 +739,7 @@ def test_injected_markup_is_shown_as_text_in_console_and_chat(stack, browser):
             row = agent.locator("#queue tbody tr", has_text=openid)
             row.wait_for()
             assert row.locator(".last-message").text_content() == ASK_PERSON
-            agent.locator("#queue tbody tr", has_text="web-").first.wait_for()
+            agent.locator("#queue tbody tr", has_text="web:").first.wait_for()
             assert_no_injected_elements(agent)
 
             # the WeChat conversation, server-rendered then live
