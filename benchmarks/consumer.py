@@ -30,7 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.analytics.consumer import consume
-from bot.analytics.events import ANALYTICS_EVENTS, events_table
+from bot.platform.events import ANALYTICS_EVENTS, events_table
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "consumer.json"

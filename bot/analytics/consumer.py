@@ -55,8 +55,9 @@ from typing import Any
 import sqlalchemy as sa
 from yarl import URL
 
-from bot.analytics.db import analytics_events_url, sync_url
-from bot.analytics.events import ANALYTICS_EVENTS, events_table, row_values
+from bot.analytics.events import row_values
+from bot.platform.db import create_sync_engine
+from bot.platform.events import ANALYTICS_EVENTS, analytics_events_url, events_table
 from bot.privacy.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -409,7 +410,7 @@ async def consume(
             f" (got {batch_size}, {batch_delay}, {prefetch})"
         )
     stop = asyncio.Event() if stop is None else stop
-    engine = sa.create_engine(sync_url(db_url), pool_pre_ping=True, future=True)
+    engine = create_sync_engine(db_url)
     worker = _Worker(engine, table, stop)
     try:
         await worker.prepare()

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.analytics.consumer import ConsumerSettings, SettingsError, consume
-from bot.analytics.events import ANALYTICS_EVENTS, events_table
+from bot.platform.events import ANALYTICS_EVENTS, events_table
 from tests.integration.analytics.queues import (
     AMQP_URL,
     count_rows,
