@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from bot.analytics.consumer import consume
+from bot.analytics.amqp import consume
 from bot.analytics.events import load_events
 from bot.analytics.metrics import Filters, compute
 from bot.analytics.source import read_report
