@@ -9,7 +9,7 @@ and the test PostgreSQL server of ``TEST_POSTGRES_URL``)::
 Publishes ``--events`` events of plausible turns (user message with its parse
 data, slot, action, bot message, action_listen: 8 per turn, 40 conversations
 interleaved) through Rasa's own ``PikaEventBroker`` into a throwaway exchange
-and queue, then runs :func:`bot.analytics.consumer.consume` on that queue into
+and queue, then runs :func:`bot.analytics.amqp.consume` on that queue into
 a throwaway PostgreSQL database and times it until every row is stored. Prints
 the figures and writes them to ``benchmarks/results/consumer.json``; the queue,
 exchange and database are deleted afterwards. A measurement, not a test.
@@ -29,8 +29,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.analytics.consumer import consume
-from bot.analytics.events import ANALYTICS_EVENTS, events_table
+from bot.analytics.amqp import consume
+from bot.platform.events import ANALYTICS_EVENTS, events_table
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "consumer.json"

@@ -9,10 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-logger = logging.getLogger(__name__)
+from bot.platform.events import events_table
 
-#: The table the production broker consumer fills (``bot.analytics.consumer``).
-ANALYTICS_EVENTS = "analytics_events"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -22,28 +21,6 @@ class EventRow:
     sender_id: str
     timestamp: float  # Unix seconds
     event: dict[str, Any]  # the Rasa event dict (the ``data`` column, parsed)
-
-
-def events_table(name: str = "events") -> sa.Table:
-    """Rasa SQLTrackerStore's events table layout under ``name``.
-
-    Columns ``id, sender_id, type_name, timestamp, intent_name, action_name,
-    data`` as ``rasa.core.tracker_store.SQLTrackerStore.SQLEvent`` declares
-    them; the production consumer writes the same layout to
-    ``analytics_events``. A fresh ``MetaData`` each call, so tables of
-    different names never share one.
-    """
-    return sa.Table(
-        name,
-        sa.MetaData(),
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-        sa.Column("type_name", sa.String(255), nullable=False),
-        sa.Column("timestamp", sa.Float, index=True),
-        sa.Column("intent_name", sa.String(255)),
-        sa.Column("action_name", sa.String(255)),
-        sa.Column("data", sa.Text),
-    )
 
 
 def row_values(sender_id: str, event: dict[str, Any]) -> dict[str, Any]:

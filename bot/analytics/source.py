@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bot.analytics.db import engine_for
 from bot.analytics.events import load_events
 from bot.analytics.metrics import Filters, Report, compute
+from bot.platform.db import engine_for
 
 
 def read_report(

@@ -19,7 +19,6 @@ from cryptography import fernet
 from actions.clients.crm import CrmClient
 from actions.clients.http import ClientSettings, close_session
 from actions.clients.orders import OrdersClient
-from bot.backends.common.db import create_engine
 from bot.channels.wechat.client import WeChatApiClient
 from bot.channels.wechat.config import WeChatSettings
 from bot.console.auth import API_TOKEN_KEY, access_middleware
@@ -39,6 +38,7 @@ from bot.console.repository import ConsoleRepository
 from bot.console.routes import setup_routes
 from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
+from bot.platform.db import create_async_engine
 from bot.privacy.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ SESSION_MAX_AGE = 12 * 3600
 async def resources(app: web.Application) -> AsyncIterator[None]:
     """Open the database, HTTP clients and WeChat client; close them at exit."""
     settings = app[SETTINGS]
-    engine = create_engine(settings.database_url)
+    engine = create_async_engine(settings.database_url)
     repository = ConsoleRepository(engine)
     await repository.create_tables()
     http = aiohttp.ClientSession()

@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 
-from bot.analytics.db import analytics_events_url
-from bot.privacy.retention import tracker_store_url
+from bot.platform.events import analytics_events_url, tracker_store_url
 
 CHINA = timezone(timedelta(hours=8))
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/console.db"
@@ -111,11 +110,11 @@ class ConsoleSettings:
         poll_interval: ``CONSOLE_POLL_INTERVAL``, seconds between live updates.
         tracker_db_url: Rasa's SQL tracker store (synchronous SQLAlchemy URL;
             ``None`` when Rasa keeps conversations in memory), for shoppers'
-            deletion requests: ``bot.privacy.retention.tracker_store_url``.
+            deletion requests: ``bot.platform.events.tracker_store_url``.
         analytics_db_url: Where the analytics read conversation events:
             ``ANALYTICS_DB_URL``, by default the tracker store; for
             ``analytics_events`` where the consumer writes it
-            (``bot.analytics.db.analytics_events_url``).
+            (``bot.platform.events.analytics_events_url``).
         analytics_table: The events table there: ``ANALYTICS_EVENTS_TABLE``,
             ``events`` (Rasa's tracker store, embedded profile) or
             ``analytics_events`` (filled from the event broker, production).

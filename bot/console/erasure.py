@@ -32,11 +32,11 @@ from typing import Literal, TypeVar
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.analytics.db import engine_for
 from bot.console.config import ConsoleSettings
 from bot.console.keys import SERVICE, SETTINGS
 from bot.console.repository import ConsoleRepository
 from bot.console.views import json_error
+from bot.platform.db import engine_for
 from bot.privacy.retention import ErasedEvents, erase_conversation
 
 logger = logging.getLogger(__name__)

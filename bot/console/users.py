@@ -8,15 +8,15 @@ import getpass
 import os
 import sys
 
-from bot.backends.common.db import create_engine
 from bot.console.config import DEFAULT_DATABASE_URL
 from bot.console.passwords import hash_password
 from bot.console.repository import ConsoleRepository
+from bot.platform.db import create_async_engine
 
 
 async def add_user(database_url: str, username: str, password: str) -> bool:
     """Create a staff account or reset its password; ``True`` when created."""
-    engine = create_engine(database_url)
+    engine = create_async_engine(database_url)
     try:
         repository = ConsoleRepository(engine)
         await repository.create_tables()

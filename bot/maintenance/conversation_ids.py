@@ -27,11 +27,10 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from bot.analytics.db import analytics_events_url, sync_url
-from bot.analytics.events import events_table
 from bot.console.models import handoffs, web_messages
 from bot.platform.conversation_ids import LEGACY, REST, WECHAT, identity_of
-from bot.privacy.retention import tracker_store_url
+from bot.platform.db import create_sync_engine
+from bot.platform.events import analytics_events_url, events_table, tracker_store_url
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +116,7 @@ def run(environ: Mapping[str, str], *, dry_run: bool) -> RenameReport:
     if analytics_url and environ.get("ANALYTICS_EVENTS_TABLE") == "analytics_events":
         stores.append((analytics_url, events_table("analytics_events")))
     for url, table in stores:
-        engine = sa.create_engine(sync_url(url))
+        engine = create_sync_engine(url)
         try:
             if not sa.inspect(engine).has_table(table.name):
                 continue
@@ -129,7 +128,7 @@ def run(environ: Mapping[str, str], *, dry_run: bool) -> RenameReport:
             engine.dispose()
     console_url = environ.get("CONSOLE_DATABASE_URL")
     if console_url:
-        engine = sa.create_engine(sync_url(console_url))
+        engine = create_sync_engine(console_url)
         try:
             report.rows += _rename_console(engine, report.renamed, dry_run=dry_run)
         finally:

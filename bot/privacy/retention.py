@@ -30,12 +30,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from bot.analytics.db import analytics_events_url, sync_url
-from bot.analytics.events import events_table
+from bot.platform.db import create_async_engine, create_sync_engine
+from bot.platform.events import analytics_events_url, events_table, tracker_store_url
 from bot.privacy.logs import install_log_masking
 from bot.privacy.masking import mask_data
 
@@ -230,10 +229,9 @@ async def clean_console(
     database_url: str, cutoff: datetime, *, dry_run: bool = False
 ) -> tuple[int, int]:
     """Delete old web-chat messages, mask old handoff summaries; the counts."""
-    from bot.backends.common.db import create_engine
     from bot.console.models import handoffs, web_messages
 
-    engine = create_engine(database_url)
+    engine = create_async_engine(database_url)
     try:
         async with engine.begin() as connection:
             if not await connection.run_sync(
@@ -274,27 +272,6 @@ async def clean_console(
         await engine.dispose()
 
 
-def tracker_store_url(environ: Mapping[str, str]) -> str | None:
-    """The SQL tracker store's (synchronous SQLAlchemy) URL, or ``None``.
-
-    ``RETENTION_TRACKER_DB_URL`` if set; else the production profile's
-    PostgreSQL (``RASA_DB_*``); else the embedded profile's SQLite file
-    (``RASA_TRACKER_DB``, see endpoints.yml); else ``None`` (in memory).
-    """
-    if environ.get("RETENTION_TRACKER_DB_URL"):
-        return environ["RETENTION_TRACKER_DB_URL"]
-    if not environ.get("RASA_DB_HOST"):
-        sqlite_file = environ.get("RASA_TRACKER_DB")
-        return f"sqlite:///{sqlite_file}" if sqlite_file else None
-    user = quote(environ.get("RASA_DB_USER", "postgres"), safe="")
-    password = environ.get("RASA_DB_PASSWORD")
-    auth = f"{user}:{quote(password, safe='')}" if password else user
-    return (
-        f"postgresql://{auth}@{environ['RASA_DB_HOST']}:"
-        f"{environ.get('RASA_DB_PORT', '5432')}/{environ.get('RASA_DB_NAME', 'rasa')}"
-    )
-
-
 def run(
     days: int,
     *,
@@ -320,7 +297,7 @@ def run(
     if tracker_url is None:
         logger.info("no SQL tracker store configured (in-memory): skipped")
     else:
-        engine = sa.create_engine(sync_url(tracker_url))
+        engine = create_sync_engine(tracker_url)
         try:
             report.tracker_events = anonymise_tracker_store(
                 engine, cutoff.timestamp(), dry_run=dry_run
@@ -329,7 +306,7 @@ def run(
             engine.dispose()
     analytics_url = analytics_events_url(environ)
     if analytics_url and environ.get("ANALYTICS_EVENTS_TABLE") == "analytics_events":
-        engine = sa.create_engine(sync_url(analytics_url))
+        engine = create_sync_engine(analytics_url)
         try:
             report.tracker_events += anonymise_tracker_store(
                 engine, cutoff.timestamp(), dry_run=dry_run, table="analytics_events"

@@ -3,77 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
+
+from bot.platform.db import async_url, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 SessionFactory = sessionmaker  # a sessionmaker configured for AsyncSession
 
-
-def normalize_database_url(url: str) -> str:
-    """Turn a plain database URL into the async driver SQLAlchemy needs.
-
-    Args:
-        url: ``postgresql://``, ``postgres://``, ``sqlite:///`` or an async URL.
-
-    Returns:
-        The URL with ``+asyncpg`` or ``+aiosqlite`` as driver.
-    """
-    for plain in ("postgresql://", "postgres://"):
-        if url.startswith(plain):
-            return "postgresql+asyncpg://" + url[len(plain) :]
-    if url.startswith("sqlite://"):
-        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
-    return url
-
-
-def is_sqlite(url: str) -> bool:
-    """Tell whether a URL points at SQLite."""
-    return normalize_database_url(url).startswith("sqlite")
-
-
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def create_engine(url: str) -> AsyncEngine:
-    """Create an async engine; for SQLite also create the database's directory.
-
-    SQLite allows one writer at a time; a one-connection pool serialises the
-    service's transactions instead of failing with "database is locked".
-
-    Args:
-        url: Database URL (normalised with :func:`normalize_database_url`).
-
-    Returns:
-        The engine; dispose of it when done.
-    """
-    url = normalize_database_url(url)
-    if not url.startswith("sqlite"):
-        return create_async_engine(
-            url, pool_size=10, max_overflow=5, pool_pre_ping=True
-        )
-    database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(
-            url, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0
-        )
-    else:
-        engine = create_async_engine(url, poolclass=StaticPool)
-    event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
-    return engine
+# The backends' names for the ground floor's engine plumbing (bot.platform.db).
+normalize_database_url = async_url
+create_engine = create_async_engine
 
 
 def session_factory(engine: AsyncEngine) -> sessionmaker:

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from bot.analytics.db import dispose_engines
+from bot.platform.db import dispose_engines
 from tests.integration.analytics.queues import RABBITMQ, delete_broker_objects
 from tests.support.services import require_service, throwaway_postgres_database
 

@@ -7,7 +7,7 @@ import time
 
 import sqlalchemy as sa
 
-from bot.analytics.events import events_table
+from bot.platform.events import events_table
 
 RABBITMQ = ("127.0.0.1", 5672)
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"

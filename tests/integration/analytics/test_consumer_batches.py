@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from bot.analytics.consumer import ConsumerSettings, SettingsError, consume
-from bot.analytics.events import ANALYTICS_EVENTS, events_table
+from bot.analytics.amqp import consume
+from bot.analytics.consumer_settings import ConsumerSettings, SettingsError
+from bot.platform.events import ANALYTICS_EVENTS, events_table
 from tests.integration.analytics.queues import (
     AMQP_URL,
     count_rows,

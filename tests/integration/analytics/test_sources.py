@@ -21,11 +21,12 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from bot.analytics.consumer import consume
-from bot.analytics.db import dispose_engines
-from bot.analytics.events import ANALYTICS_EVENTS, load_events
+from bot.analytics.amqp import consume
+from bot.analytics.events import load_events
 from bot.analytics.metrics import Filters, compute
 from bot.analytics.source import read_report
+from bot.platform.db import dispose_engines
+from bot.platform.events import ANALYTICS_EVENTS
 from tests.conftest import ROOT
 from tests.integration.analytics.queues import (
     AMQP_URL,

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.analytics.db import dispose_engines
-from bot.analytics.events import events_table, load_events, row_values
+from bot.analytics.events import load_events, row_values
 from bot.analytics.metrics import CHINA, Filters, compute
 from bot.console.analytics_csv import report_csv
 from bot.console.analytics_views import CHANNEL_LABELS, FLOW_LABELS, REASON_LABELS
 from bot.console.users import add_user
+from bot.platform.db import dispose_engines
+from bot.platform.events import events_table
 from tests.integration.console.conftest import console_settings, login, start_console
 
 RANGE = {"start": "2024-05-01", "end": "2024-05-03"}

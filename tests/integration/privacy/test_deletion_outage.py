@@ -26,8 +26,8 @@ from actions.clients.console import ConsoleClient
 from actions.clients.console import ConsoleSettings as ClientSettings
 from actions.clients.http import close_session
 from actions.privacy import KEPT_LABELS, ActionDeleteMyData
-from bot.analytics.db import dispose_engines
-from bot.analytics.events import events_table
+from bot.platform.db import dispose_engines
+from bot.platform.events import events_table
 from tests.conftest import ROOT
 from tests.integration.console.conftest import (
     API_TOKEN,

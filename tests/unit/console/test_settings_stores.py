@@ -3,7 +3,7 @@
 import pytest
 
 from bot.console.config import ConfigurationError, ConsoleSettings
-from bot.privacy.retention import tracker_store_url
+from bot.platform.events import tracker_store_url
 
 BASE = {"CONSOLE_ENV": "development"}
 
