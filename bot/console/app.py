@@ -24,6 +24,7 @@ from bot.channels.wechat.client import WeChatApiClient
 from bot.channels.wechat.config import WeChatSettings
 from bot.console.auth import API_TOKEN_KEY, access_middleware
 from bot.console.config import ConsoleSettings
+from bot.console.errors import error_middleware
 from bot.console.keys import (
     CHAT_ADDRESS_LIMIT,
     CHAT_SESSION_LIMIT,
@@ -112,6 +113,8 @@ def create_app(settings: ConsoleSettings) -> web.Application:
         samesite="Lax",
     )
     setup_session(app, storage)
+    # Inside the session middleware: a session changed before an error is saved.
+    app.middlewares.append(error_middleware)
     app.middlewares.append(access_middleware)
     aiohttp_jinja2.setup(
         app,
