@@ -35,6 +35,7 @@ from bot.console.keys import (
     SETTINGS,
     STOPPING,
 )
+from bot.console.migrate import migrate
 from bot.console.rasa import RasaClient
 from bot.console.repository import ConsoleRepository
 from bot.console.routes import setup_routes
@@ -52,8 +53,8 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     """Open the database, HTTP clients and WeChat client; close them at exit."""
     settings = app[SETTINGS]
     engine = create_engine(settings.database_url)
+    await migrate(engine)  # Alembic; stamps a database made by create_all
     repository = ConsoleRepository(engine)
-    await repository.create_tables()
     http = aiohttp.ClientSession()
     wechat_settings = WeChatSettings.from_env(settings.environ)
     wechat = None
