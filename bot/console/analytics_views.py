@@ -22,7 +22,7 @@ from bot.console.analytics_csv import every_day, percent_text, report_csv
 from bot.console.auth import csrf_token
 from bot.console.config import CHINA
 from bot.console.keys import SETTINGS
-from bot.console.views import REASON_LABELS as QUEUE_REASON_LABELS
+from bot.console.labels import REASON_LABELS as QUEUE_REASON_LABELS
 from bot.privacy.masking import mask_text
 
 logger = logging.getLogger(__name__)

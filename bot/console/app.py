@@ -23,6 +23,7 @@ from bot.channels.wechat.client import WeChatApiClient
 from bot.channels.wechat.config import WeChatSettings
 from bot.console.auth import API_TOKEN_KEY, access_middleware
 from bot.console.config import ConsoleSettings
+from bot.console.errors import error_middleware
 from bot.console.keys import (
     CHAT_ADDRESS_LIMIT,
     CHAT_SESSION_LIMIT,
@@ -33,6 +34,7 @@ from bot.console.keys import (
     SETTINGS,
     STOPPING,
 )
+from bot.console.migrate import migrate
 from bot.console.rasa import RasaClient
 from bot.console.repository import ConsoleRepository
 from bot.console.routes import setup_routes
@@ -51,8 +53,8 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     """Open the database, HTTP clients and WeChat client; close them at exit."""
     settings = app[SETTINGS]
     engine = create_async_engine(settings.database_url)
+    await migrate(engine)  # Alembic; stamps a database made by create_all
     repository = ConsoleRepository(engine)
-    await repository.create_tables()
     http = aiohttp.ClientSession()
     wechat_settings = WeChatSettings.from_env(settings.environ)
     wechat = None
@@ -112,6 +114,8 @@ def create_app(settings: ConsoleSettings) -> web.Application:
         samesite="Lax",
     )
     setup_session(app, storage)
+    # Inside the session middleware: a session changed before an error is saved.
+    app.middlewares.append(error_middleware)
     app.middlewares.append(access_middleware)
     aiohttp_jinja2.setup(
         app,

@@ -14,6 +14,8 @@ from enum import Enum
 from aiohttp import web
 from aiohttp_session import Session, get_session
 
+from bot.console.errors import ConsoleError
+
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -74,15 +76,6 @@ def _wants_json(request: web.Request) -> bool:
     ) or "application/json" in request.headers.get("Accept", "")
 
 
-def _json_error(
-    status: type[web.HTTPException], code: str, message: str
-) -> web.HTTPException:
-    return status(
-        text=web.json_response({"error": {"code": code, "message": message}}).text,
-        content_type="application/json",
-    )
-
-
 async def _check_csrf(request: web.Request, session: Session) -> None:
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.content_type in (
@@ -96,7 +89,7 @@ async def _check_csrf(request: web.Request, session: Session) -> None:
         or not isinstance(expected, str)
         or not hmac.compare_digest(sent, expected)
     ):
-        raise _json_error(web.HTTPForbidden, "csrf", "CSRF token missing or wrong")
+        raise ConsoleError(403, "csrf", "CSRF token missing or wrong")
 
 
 @web.middleware
@@ -108,13 +101,14 @@ async def access_middleware(
     Staff paths need a logged-in session (pages redirect to ``/login``, APIs
     answer 401); every non-GET with a session (login included) needs the
     session's CSRF token; ``/internal/*`` needs ``Authorization: Bearer``.
+    Refusals are :class:`ConsoleError` (JSON, by ``errors.error_middleware``).
     """
     access = required_access(request.path)
     if access is Access.INTERNAL:
         expected = f"Bearer {request.app[API_TOKEN_KEY]}"
         sent = request.headers.get("Authorization", "")
         if not hmac.compare_digest(sent.encode(), expected.encode()):
-            raise _json_error(web.HTTPUnauthorized, "unauthorized", "bad token")
+            raise ConsoleError(401, "unauthorized", "bad token")
         return await handler(request)
     if access is Access.PUBLIC and request.path != "/login":
         return await handler(request)
@@ -125,7 +119,7 @@ async def access_middleware(
         user = session.get("user")
         if not isinstance(user, str):
             if _wants_json(request):
-                raise _json_error(web.HTTPUnauthorized, "login", "login required")
+                raise ConsoleError(401, "login", "login required")
             raise web.HTTPSeeOther("/login")
         request["user"] = user
     return await handler(request)

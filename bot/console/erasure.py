@@ -26,16 +26,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 import sqlalchemy as sa
-from aiohttp import web
 
 from bot.console.config import ConsoleSettings
-from bot.console.keys import SERVICE, SETTINGS
 from bot.console.repository import ConsoleRepository
-from bot.console.views import json_error
 from bot.platform.db import engine_for
 from bot.privacy.retention import ErasedEvents, erase_conversation
 
@@ -140,27 +137,3 @@ async def erase_shopper_data(
         erased=[store for store, done in outcomes.items() if done is not None],
         failed=[store for store, done in outcomes.items() if done is None],
     )
-
-
-async def internal_erase(request: web.Request) -> web.Response:
-    """``POST /internal/privacy/erase``: the counts of what was emptied."""
-    try:
-        body = await request.json()
-    except ValueError:
-        return json_error(400, "invalid_json", "body must be JSON")
-    conversation_id = body.get("conversation_id") if isinstance(body, dict) else None
-    if not isinstance(conversation_id, str) or not 0 < len(conversation_id) <= 255:
-        return json_error(400, "invalid_body", "conversation_id is required")
-    try:
-        erasure = await erase_shopper_data(
-            request.app[SETTINGS], request.app[SERVICE].repository, conversation_id
-        )
-    except NoConversationStore:
-        # Not a passing failure: asking again will not help.
-        return json_error(
-            409, "no_conversation_store", "conversations are kept in memory only"
-        )
-    # 200 even when a store failed: the body says which were emptied and which
-    # were not, and the shopper is told so (actions/privacy.py).
-    logger.info("conversation erased on the shopper's request: %s", asdict(erasure))
-    return web.json_response(asdict(erasure))

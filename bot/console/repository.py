@@ -10,12 +10,12 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.console.migrate import migrate
 from bot.console.models import (
     CLAIMED,
     OPEN_STATES,
     WAITING,
     handoffs,
-    metadata,
     staff,
     web_messages,
 )
@@ -98,9 +98,8 @@ class ConsoleRepository:
         self.engine = engine
 
     async def create_tables(self) -> None:
-        """Create missing tables (the schema is small and additive)."""
-        async with self.engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+        """Bring the tables to the newest schema (``bot.console.migrate``)."""
+        await migrate(self.engine)
 
     # --- queue ------------------------------------------------------------
     async def enqueue(

@@ -9,9 +9,11 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from bot.console.config import CHINA, ConsoleSettings
+from bot.console.erasure import Erasure, erase_shopper_data
 from bot.console.models import CLOSED, RETURNED
+from bot.console.passwords import verify_password
 from bot.console.rasa import RasaClient, RasaError
-from bot.console.repository import ConsoleRepository, Handoff
+from bot.console.repository import ConsoleRepository, Handoff, WebMessage
 from bot.platform.conversation_ids import identity_of
 
 logger = logging.getLogger(__name__)
@@ -20,6 +22,8 @@ logger = logging.getLogger(__name__)
 HANDED_BACK = "人工客服已结束服务，接下来由小客继续为您服务～有问题随时问我哦。"
 CLOSED_LINE = "本次人工服务已结束，感谢您的耐心！之后有问题随时找小客哦～"
 CHANNELS = ("web", "wechat", "rest")
+#: The longest message an agent or a web-chat shopper can send (characters).
+MAX_TEXT = 2000
 
 
 class DeliveryError(Exception):
@@ -143,6 +147,35 @@ class ConsoleService:
         self.repository = repository
         self.rasa = rasa
         self.wechat = wechat
+
+    async def authenticate(self, username: str, password: str) -> bool:
+        """Whether ``password`` is ``username``'s (an unknown user takes as long)."""
+        stored = await self.repository.password_hash(username)
+        return bool(username) and verify_password(stored, password)
+
+    async def queue(self, agent: str) -> tuple[list[Handoff], list[Handoff]]:
+        """The waiting conversations (oldest first) and those ``agent`` handles."""
+        return await self.repository.waiting(), await self.repository.claimed_by(agent)
+
+    async def handoff(self, handoff_id: int) -> Handoff | None:
+        """One queue entry, or ``None``."""
+        return await self.repository.get(handoff_id)
+
+    async def claim(self, handoff_id: int, agent: str) -> bool:
+        """Give a waiting conversation to ``agent``; ``False`` if someone was faster."""
+        return await self.repository.claim(handoff_id, agent)
+
+    async def web_messages(self, conversation_id: str, after: int) -> list[WebMessage]:
+        """People's messages for a web-chat shopper newer than id ``after``."""
+        return await self.repository.web_messages_after(conversation_id, after)
+
+    async def erase(self, conversation_id: str) -> Erasure:
+        """Empty a conversation everywhere it is kept (``bot.console.erasure``).
+
+        Raises:
+            NoConversationStore: No SQL tracker store is configured.
+        """
+        return await erase_shopper_data(self.settings, self.repository, conversation_id)
 
     async def request_handoff(
         self,

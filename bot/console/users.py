@@ -9,6 +9,7 @@ import os
 import sys
 
 from bot.console.config import DEFAULT_DATABASE_URL
+from bot.console.migrate import migrate
 from bot.console.passwords import hash_password
 from bot.console.repository import ConsoleRepository
 from bot.platform.db import create_async_engine
@@ -18,9 +19,10 @@ async def add_user(database_url: str, username: str, password: str) -> bool:
     """Create a staff account or reset its password; ``True`` when created."""
     engine = create_async_engine(database_url)
     try:
-        repository = ConsoleRepository(engine)
-        await repository.create_tables()
-        return await repository.save_user(username, hash_password(password))
+        await migrate(engine)
+        return await ConsoleRepository(engine).save_user(
+            username, hash_password(password)
+        )
     finally:
         await engine.dispose()
 

@@ -17,9 +17,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
+from bot.console.errors import ConsoleError, read_json
 from bot.console.keys import CHAT_ADDRESS_LIMIT, CHAT_SESSION_LIMIT, SERVICE
 from bot.console.rasa import RasaError
-from bot.console.views import json_error
 from bot.platform.conversation_ids import WEB, conversation_id
 
 logger = logging.getLogger(__name__)
@@ -41,14 +41,11 @@ async def chat_send(request: web.Request) -> web.Response:
     """
     if request.content_type != "application/json":
         # Also keeps other sites' plain form posts out (no CORS preflight).
-        return json_error(415, "invalid_content_type", "请以 JSON 发送消息")
-    try:
-        body = await request.json()
-    except ValueError:
-        return json_error(400, "invalid_json", "消息格式不对，请刷新页面后再试")
+        raise ConsoleError(415, "invalid_content_type", "请以 JSON 发送消息")
+    body = await read_json(request, "消息格式不对，请刷新页面后再试")
     message = body.get("message") if isinstance(body, dict) else None
     if not isinstance(message, str) or not message.strip():
-        return json_error(400, "invalid_body", "消息不能为空")
+        raise ConsoleError(400, "invalid_body", "消息不能为空")
     session = await get_session(request)
     chat_id = session.get(CHAT_ID)
     if not isinstance(chat_id, str):
@@ -57,14 +54,16 @@ async def chat_send(request: web.Request) -> web.Response:
     if not request.app[CHAT_SESSION_LIMIT].allow(chat_id) or not request.app[
         CHAT_ADDRESS_LIMIT
     ].allow(address):
-        return json_error(429, "too_many_messages", TOO_FAST)
+        raise ConsoleError(429, "too_many_messages", TOO_FAST)
     try:
         # Not cut here: the Rasa server's guard keeps MAX_MESSAGE_CHARS, marks
         # the cut in the tracker and tells the shopper (bot/resilience/).
         answers = await request.app[SERVICE].rasa.send_web(chat_id, message.strip())
     except RasaError as error:
         logger.warning("web chat: %s", error)
-        return json_error(502, "rasa_unavailable", "小客暂时连不上，请稍后再试")
+        raise ConsoleError(
+            502, "rasa_unavailable", "小客暂时连不上，请稍后再试"
+        ) from None
     shown = [_shown(answer) for answer in answers]
     return web.json_response(
         {
@@ -88,7 +87,7 @@ async def chat_messages(request: web.Request) -> web.Response:
     chat_id = session.get(CHAT_ID)
     if not isinstance(chat_id, str):
         return web.json_response({"messages": []})
-    messages = await request.app[SERVICE].repository.web_messages_after(
+    messages = await request.app[SERVICE].web_messages(
         conversation_id(WEB, chat_id), after
     )
     return web.json_response(

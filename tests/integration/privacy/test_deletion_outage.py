@@ -192,7 +192,16 @@ async def stores(database, outages, fake_rasa):
     """Tracker store and analytics copy filled; the console with a handoff."""
     engine = sa.create_engine(database)
     with engine.begin() as connection:
-        for table in ("events", "analytics_events", "console_handoffs"):
+        # The console's tables with their Alembic version: the console
+        # migrates them afresh at start-up.
+        for table in (
+            "events",
+            "analytics_events",
+            "console_handoffs",
+            "console_web_messages",
+            "console_staff",
+            "alembic_version_console",
+        ):
             connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()
     await _save_conversations(_postgres_store(database))

@@ -44,7 +44,7 @@ def test_filter_masks_the_formatted_message(message, args, expected) -> None:
 
 @pytest.mark.parametrize(
     "logger_name",
-    ["bot.console.views", "rasa_sdk.executor", "aiohttp.access", "root"],
+    ["bot.console.conversation_views", "rasa_sdk.executor", "aiohttp.access", "root"],
 )
 def test_installed_masking_covers_every_logger(masking, caplog, logger_name) -> None:
     with caplog.at_level(logging.INFO):

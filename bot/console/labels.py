@@ -1,0 +1,16 @@
+"""Chinese labels of the queue's codes (the queue page and the analytics)."""
+
+from __future__ import annotations
+
+#: Handoff reason codes (``actions/handoff.py``) → Chinese, short (queue, analytics).
+REASON_LABELS = {
+    "shopper_request": "顾客要求转人工",
+    "complaint": "顾客投诉",
+    "repeated_fallback": "连续两次没听懂",
+    "repeated_failures": "多次核实/校验失败",
+    "backend_unavailable": "系统故障",
+    "signed_not_received": "显示签收但没收到",
+    "developer": "流程标记需要人工",
+}
+#: The console's channels → Chinese (the queue).
+CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "rest": "接口"}

@@ -1,0 +1,1 @@
+"""Alembic migrations of the console's tables (``bot.console.migrate`` runs them)."""

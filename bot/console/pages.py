@@ -1,0 +1,34 @@
+"""What the console's handlers share: rendering a page, reading a handoff id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp_session import get_session
+
+from bot.console.auth import csrf_token
+
+
+def wants_json(request: web.Request) -> bool:
+    """Whether the caller asked for JSON (``Accept: application/json``)."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def handoff_id(request: web.Request) -> int:
+    """The ``{handoff_id}`` of the path; 404 when it is not a number."""
+    try:
+        return int(request.match_info["handoff_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+async def render_page(
+    request: web.Request, template: str, **context: Any
+) -> web.Response:
+    """Render ``template`` with the user and the session's CSRF token."""
+    session = await get_session(request)
+    context.setdefault("user", request.get("user"))
+    context["csrf_token"] = csrf_token(session)
+    return aiohttp_jinja2.render_template(template, request, context)
