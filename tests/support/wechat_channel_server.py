@@ -41,7 +41,9 @@ class EchoBot:
     async def __call__(self, message: Any) -> None:
         """Record the message, wait, answer ``收到：<text>``."""
         with self.calls.open("a", encoding="utf-8") as log:
-            log.write(f"{message.sender_id}\t{message.text}\n")
+            # The channel names the conversation wechat:<openid>; log the openid.
+            openid = message.sender_id.removeprefix("wechat:")
+            log.write(f"{openid}\t{message.text}\n")
         await asyncio.sleep(self.delay)
         await message.output_channel.send_text_message(
             message.sender_id, f"收到：{message.text}"
