@@ -40,7 +40,7 @@ from tests.support.launched_profile import (
 from tests.support.processes import wait_for
 from tests.support.services import require_postgres, require_service
 
-pytestmark = [pytest.mark.model, pytest.mark.services]
+pytestmark = [pytest.mark.model, pytest.mark.services, pytest.mark.slow]
 
 #: Two Rasa workers loading the model on a busy 2-core machine.
 START_TIMEOUT = 600
