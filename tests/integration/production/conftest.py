@@ -8,7 +8,6 @@ key prefix and a RabbitMQ exchange and queue of their own.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import uuid
@@ -22,6 +21,7 @@ from bot.platform.conversation_ids import REST, conversation_id
 from profiles.launch import DEFAULTS, read_env_file
 from tests.conftest import ROOT, free_port
 from tests.support.backend_processes import run_backends
+from tests.support.launched_profile import drop_broker_objects
 from tests.support.processes import (
     ACTION_SERVER_TOKEN,
     action_server_command,
@@ -111,16 +111,6 @@ def production_environment() -> dict[str, str]:
     return read_env_file(DEFAULTS)
 
 
-async def _drop_broker_objects(exchange: str, queue: str) -> None:
-    import aio_pika
-
-    connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
-    async with connection:
-        channel = await connection.channel()
-        await channel.queue_delete(queue)
-        await channel.exchange_delete(exchange)
-
-
 @pytest.fixture(scope="module")
 def production_env() -> Iterator[dict[str, str]]:
     """Profile defaults pointed at throwaway PostgreSQL/Redis/RabbitMQ names."""
@@ -143,9 +133,7 @@ def production_env() -> Iterator[dict[str, str]]:
         try:
             yield env
         finally:
-            asyncio.run(
-                _drop_broker_objects(env["RABBITMQ_EXCHANGE"], env["RABBITMQ_QUEUE"])
-            )
+            drop_broker_objects(env["RABBITMQ_EXCHANGE"], env["RABBITMQ_QUEUE"])
 
 
 @pytest.fixture(scope="module")
