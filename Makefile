@@ -105,11 +105,11 @@ else
 endif
 
 chat: $(STAMP)
-	$(PY) -m bot.chat --url http://127.0.0.1:$(RASA_PORT)
+	$(PY) -m bot.devtools.chat --url http://127.0.0.1:$(RASA_PORT)
 
 # Talk to the running assistant as the WeChat platform would (see README).
 wechat-sim: $(STAMP)
-	$(PY) -m tests.support.wechat_simulator --url http://127.0.0.1:$(RASA_PORT) $(or $(TEXT),你好)
+	$(PY) -m bot.devtools.wechat_simulator --url http://127.0.0.1:$(RASA_PORT) $(or $(TEXT),你好)
 
 # --- tests -----------------------------------------------------------------
 lint: $(STAMP)

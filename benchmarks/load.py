@@ -13,7 +13,7 @@ warranty, loyalty, small talk, a handoff request) one turn after the other and
 waits for each whole answer.
 
 Over WeChat the load driver plays the platform with the simulator of
-``tests/support/wechat_simulator.py``: each shopper is a new openid whose texts
+``bot/devtools/wechat_simulator.py``: each shopper is a new openid whose texts
 go as signed, encrypted pushes (5-second timeout, up to three attempts); the
 answer is the passive reply or the customer-service messages the channel sends
 to the simulator's API afterwards. A turn is *in the window* when the first
@@ -48,13 +48,13 @@ from benchmarks.stack import (
     Stack,
     WeChatAccount,
     cpu_seconds,
-    free_port,
     rss_megabytes,
     run_stack,
 )
 from bot.channels.wechat.replies import ERROR_REPLY
+from bot.devtools.processes import free_port
+from bot.devtools.wechat_simulator import UNAVAILABLE, Delivery, WeChatPlatform
 from bot.resilience.replies import ACTION_SERVER_DOWN_REPLY, HANDOFF_DOWN_REPLY
-from tests.support.wechat_simulator import UNAVAILABLE, Delivery, WeChatPlatform
 
 VERIFY = ["13800138000", "XK202411110001"]
 # Whole conversations as 王芳 (C100001) from the README's demo table. A REST

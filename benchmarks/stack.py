@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
+from bot.devtools.processes import backend_env, free_port
+from bot.platform.env_file import read_env_file
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -35,24 +37,8 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def latest_model() -> Path:
     return max((ROOT / "models").glob("*.tar.gz"), key=os.path.getmtime)
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines())
-    return {
-        key.strip(): value.strip()
-        for key, *rest in pairs
-        for value in rest
-        if key.strip() and not key.startswith("#")
-    }
 
 
 # --- process figures from /proc (no psutil in the environment) ---------------
@@ -100,7 +86,7 @@ class WeChatAccount:
     """The Official Account the WeChat channel is configured for in a benchmark.
 
     The channel runs in safe mode (AES); ``WECHAT_API_BASE_URL`` points at the
-    platform simulator (``tests/support/wechat_simulator.py``), which the load
+    platform simulator (``bot/devtools/wechat_simulator.py``), which the load
     driver serves, so late answers reach it through the customer-service API.
     """
 
@@ -206,13 +192,7 @@ def run_stack(
     token = uuid.uuid4().hex
     env = {
         **os.environ,
-        "BACKEND_API_TOKEN": uuid.uuid4().hex,
-        "ORDERS_PORT": str(ports["orders"]),
-        "CRM_PORT": str(ports["crm"]),
-        "ORDERS_URL": f"http://127.0.0.1:{ports['orders']}",
-        "CRM_URL": f"http://127.0.0.1:{ports['crm']}",
-        "ORDERS_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'orders.db'}",
-        "CRM_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'crm.db'}",
+        **backend_env(work, ports["orders"], ports["crm"], uuid.uuid4().hex),
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
         "ACTION_SERVER_TOKEN": uuid.uuid4().hex,
         # The REST channel wants a bearer token in production (bot/channels/doors.py).

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,16 +19,12 @@ from pathlib import Path
 
 import requests
 
+from bot.devtools.processes import backend_env, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "benchmarks" / "results" / "startup.json"
 LIMIT_SECONDS = 300
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def latest_model() -> Path:
@@ -41,13 +36,7 @@ def main() -> None:
     ports = {name: free_port() for name in ("orders", "crm", "actions", "rasa")}
     env = {
         **os.environ,
-        "BACKEND_API_TOKEN": uuid.uuid4().hex,
-        "ORDERS_PORT": str(ports["orders"]),
-        "CRM_PORT": str(ports["crm"]),
-        "ORDERS_URL": f"http://127.0.0.1:{ports['orders']}",
-        "CRM_URL": f"http://127.0.0.1:{ports['crm']}",
-        "ORDERS_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'orders.db'}",
-        "CRM_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'crm.db'}",
+        **backend_env(work, ports["orders"], ports["crm"], uuid.uuid4().hex),
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
         "ACTION_SERVER_TOKEN": uuid.uuid4().hex,
         "RASA_TELEMETRY_ENABLED": "false",

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from bot.platform import env_file
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULTS = ROOT / "profiles" / "production.env"
 SECRETS_FILE = ROOT / "var" / "production.env"
@@ -67,17 +69,15 @@ class ProfileError(RuntimeError):
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """Read ``KEY=VALUE`` lines (``#`` comments, blank lines; no quoting)."""
-    values: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, separator, value = line.partition("=")
-        if not separator or not key.strip().isidentifier():
-            raise ProfileError(f"{path}:{number}: expected KEY=VALUE, got {line!r}")
-        values[key.strip()] = value.strip()
-    return values
+    """Read ``KEY=VALUE`` lines (``#`` comments, blank lines; no quoting).
+
+    Raises:
+        ProfileError: A line is not ``KEY=VALUE`` (the message names it).
+    """
+    try:
+        return env_file.read_env_file(path)
+    except env_file.EnvFileError as error:
+        raise ProfileError(str(error)) from error
 
 
 def apply_defaults(

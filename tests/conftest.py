@@ -1,9 +1,8 @@
-"""Shared fixtures: the trained model and free ports."""
+"""Shared fixtures: the trained model, fresh customer bindings."""
 
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -30,12 +29,6 @@ def agent(model_path):
     from rasa.core.agent import Agent
 
     return Agent.load(str(model_path))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)

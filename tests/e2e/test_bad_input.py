@@ -43,8 +43,14 @@ import pytest
 import requests
 from aiohttp import web
 
+from bot.devtools.processes import free_port
+from bot.devtools.wechat_simulator import (
+    UNAVAILABLE,
+    WeChatPlatform,
+    wechat_signature,
+)
 from bot.platform.conversation_ids import conversation_id as channel_conversation_id
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
 from tests.support.backend_processes import run_backends
 from tests.support.bad_inputs import BAD_INPUTS
 from tests.support.console_processes import (
@@ -55,11 +61,6 @@ from tests.support.console_processes import (
     run_console,
 )
 from tests.support.processes import Assistant, run_assistant
-from tests.support.wechat_simulator import (
-    UNAVAILABLE,
-    WeChatPlatform,
-    wechat_signature,
-)
 
 pytestmark = pytest.mark.model
 

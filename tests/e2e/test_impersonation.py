@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.devtools.processes import free_port
+from bot.devtools.wechat_simulator import WeChatPlatform
 from bot.platform.conversation_ids import REST, WECHAT, conversation_id
-from tests.conftest import free_port
 from tests.support.backend_processes import run_backends
 from tests.support.console_processes import console_port_and_token, run_console
 from tests.support.processes import Assistant, run_assistant
-from tests.support.wechat_simulator import WeChatPlatform
 
 pytestmark = pytest.mark.model
 

@@ -36,8 +36,8 @@ import requests
 
 from bot.backends.orders.rules import RETURN_ADDRESS
 from bot.console.users import add_user
+from bot.devtools.processes import backend_env, free_port
 from bot.platform.conversation_ids import REST, conversation_id
-from tests.conftest import free_port
 from tests.support.processes import run_procfile
 
 pytestmark = pytest.mark.model
@@ -118,13 +118,7 @@ def deployment(request, model_path, tmp_path_factory) -> Iterator[Deployment]:
         "RASA_TOKEN": tokens["rasa"],
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
-        "BACKEND_API_TOKEN": tokens["backend"],
-        "ORDERS_PORT": str(ports["orders"]),
-        "CRM_PORT": str(ports["crm"]),
-        "ORDERS_URL": f"http://127.0.0.1:{ports['orders']}",
-        "CRM_URL": f"http://127.0.0.1:{ports['crm']}",
-        "ORDERS_DATABASE_URL": f"sqlite+aiosqlite:///{logs / 'orders.db'}",
-        "CRM_DATABASE_URL": f"sqlite+aiosqlite:///{logs / 'crm.db'}",
+        **backend_env(logs, ports["orders"], ports["crm"], tokens["backend"]),
         "CONSOLE_URL": console_url,
         "CONSOLE_API_TOKEN": tokens["console"],
         "CONSOLE_SECRET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),

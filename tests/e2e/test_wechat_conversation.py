@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.conftest import free_port
+from bot.devtools.processes import free_port
+from bot.devtools.wechat_simulator import UNAVAILABLE, WeChatPlatform
 from tests.support.backend_processes import run_backends
 from tests.support.processes import Assistant, run_assistant
-from tests.support.wechat_simulator import UNAVAILABLE, WeChatPlatform
 
 pytestmark = pytest.mark.model
 

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import ROOT, free_port
+from bot.devtools.processes import backend_env, free_port
+from tests.conftest import ROOT
 from tests.support.processes import RestartableProcess, stop_all, wait_for
 
 
@@ -28,17 +29,7 @@ def run_backends(workdir: Path) -> Iterator[dict[str, str]]:
     """
     token = uuid.uuid4().hex
     orders_port, crm_port = free_port(), free_port()
-    orders_url = f"http://127.0.0.1:{orders_port}"
-    env = {
-        **os.environ,
-        "BACKEND_API_TOKEN": token,
-        "ORDERS_PORT": str(orders_port),
-        "CRM_PORT": str(crm_port),
-        "ORDERS_URL": orders_url,
-        "CRM_URL": f"http://127.0.0.1:{crm_port}",
-        "ORDERS_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'orders.db'}",
-        "CRM_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'crm.db'}",
-    }
+    env = {**os.environ, **backend_env(workdir, orders_port, crm_port, token)}
     processes = {
         name: subprocess.Popen(
             [sys.executable, "-m", f"bot.backends.{name}"],
@@ -50,8 +41,8 @@ def run_backends(workdir: Path) -> Iterator[dict[str, str]]:
         for name in ("orders", "crm")
     }
     try:
-        wait_for(f"{orders_url}/health", processes["orders"], timeout=60)
-        wait_for(f"http://127.0.0.1:{crm_port}/health", processes["crm"], timeout=60)
+        wait_for(f"{env['ORDERS_URL']}/health", processes["orders"], timeout=60)
+        wait_for(f"{env['CRM_URL']}/health", processes["crm"], timeout=60)
         yield {key: env[key] for key in ("BACKEND_API_TOKEN", "ORDERS_URL", "CRM_URL")}
     finally:
         stop_all(processes.values())
@@ -76,13 +67,7 @@ def run_restartable_backends(
     ports = {"orders": free_port(), "crm": free_port()}
     env = {
         **os.environ,
-        "BACKEND_API_TOKEN": token,
-        "ORDERS_PORT": str(ports["orders"]),
-        "CRM_PORT": str(ports["crm"]),
-        "ORDERS_URL": f"http://127.0.0.1:{ports['orders']}",
-        "CRM_URL": f"http://127.0.0.1:{ports['crm']}",
-        "ORDERS_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'orders.db'}",
-        "CRM_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'crm.db'}",
+        **backend_env(workdir, ports["orders"], ports["crm"], token),
     }
     services = {
         name: RestartableProcess(

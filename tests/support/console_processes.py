@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.console.users import add_user
-from tests.conftest import ROOT, free_port
+from bot.devtools.processes import free_port
+from tests.conftest import ROOT
 from tests.support.processes import stop_process, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")

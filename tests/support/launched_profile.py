@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.devtools.processes import free_port
 from profiles import launch
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
 from tests.support.services import postgres_url
 
 MARKER = "XIAOKE_TEST_LAUNCH"

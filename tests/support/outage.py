@@ -14,7 +14,7 @@ import socket
 import threading
 from contextlib import suppress
 
-from tests.conftest import free_port
+from bot.devtools.processes import free_port
 
 
 class TcpOutage:

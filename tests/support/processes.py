@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT, free_port
+from bot.devtools.processes import free_port
+from tests.conftest import ROOT
 
 PROCFILE = ROOT / "Procfile"
 _VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)")

@@ -1,6 +1,6 @@
 """The terminal chat client renders the REST channel's messages."""
 
-from bot.chat import chosen_payload, format_reply
+from bot.devtools.chat import chosen_payload, format_reply
 
 
 def test_text_reply_is_shown_as_is():

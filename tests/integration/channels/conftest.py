@@ -17,8 +17,8 @@ from sanic import Sanic
 
 from bot.channels.wechat.channel import WeChatInput
 from bot.channels.wechat.config import WeChatSettings
-from tests.conftest import free_port
-from tests.support.wechat_simulator import WeChatPlatform
+from bot.devtools.processes import free_port
+from bot.devtools.wechat_simulator import WeChatPlatform
 
 TOKEN = "integration-token"
 AES_KEY = "Xk0123456789abcdefghijklmnopqrstuvwxyzABCDE"

@@ -15,7 +15,7 @@ import pytest
 from sanic import Sanic
 
 from bot.channels.doors import DoorPolicy, ScopedRestInput, WebChatInput
-from tests.conftest import free_port
+from bot.devtools.processes import free_port
 from tests.integration.channels.conftest import shutdown
 
 

@@ -15,7 +15,8 @@ from bot.channels.wechat.replies import (
     UNSUPPORTED_REPLY,
     WELCOME_REPLY,
 )
-from tests.conftest import ROOT, free_port
+from bot.devtools.processes import free_port
+from tests.conftest import ROOT
 from tests.support.processes import stop_process, wait_for
 from tests.support.services import service_fixture
 from tests.unit.channels.conftest import fixture_xml

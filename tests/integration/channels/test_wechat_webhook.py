@@ -6,7 +6,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.support.wechat_simulator import ACCOUNT, UNAVAILABLE, wechat_signature
+from bot.devtools.wechat_simulator import ACCOUNT, UNAVAILABLE, wechat_signature
 
 
 async def test_server_url_verification_echoes_echostr(make_harness):

@@ -1,19 +1,19 @@
 """An agent's reply reaches a WeChat shopper through the customer-service API.
 
-The WeChat platform is the simulator (tests/support/wechat_simulator.py): it
+The WeChat platform is the simulator (bot/devtools/wechat_simulator.py): it
 issues access tokens and records the customer-service messages it receives.
 """
 
 from __future__ import annotations
 
 from bot.console.users import add_user
+from bot.devtools.wechat_simulator import WeChatPlatform
 from tests.integration.console.conftest import (
     console_settings,
     login,
     queue_handoff,
     start_console,
 )
-from tests.support.wechat_simulator import WeChatPlatform
 
 OPENID = "demo-openid-001"
 

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.devtools.processes import free_port
 from bot.platform.conversation_ids import REST, conversation_id
 from profiles.launch import DEFAULTS, read_env_file
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
 from tests.support.backend_processes import run_backends
 from tests.support.launched_profile import drop_broker_objects
 from tests.support.processes import (

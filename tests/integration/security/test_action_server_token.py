@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT, free_port
+from bot.devtools.processes import free_port
+from tests.conftest import ROOT
 from tests.support.backend_processes import run_backends
 from tests.support.processes import (
     ACTION_SERVER_TOKEN,

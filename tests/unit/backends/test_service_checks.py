@@ -6,19 +6,14 @@ import socket
 
 import pytest
 
+from bot.devtools.processes import free_port
 from tests.support import services
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_missing_service_skips_without_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception):
-        services.require_service("Nothing", "127.0.0.1", closed_port())
+        services.require_service("Nothing", "127.0.0.1", free_port())
 
 
 @pytest.mark.parametrize("value", ["true", "1", "yes"])
@@ -27,7 +22,7 @@ def test_missing_service_fails_under_ci(
 ) -> None:
     monkeypatch.setenv("CI", value)
     with pytest.raises(pytest.fail.Exception, match="CI is set"):
-        services.require_service("Nothing", "127.0.0.1", closed_port())
+        services.require_service("Nothing", "127.0.0.1", free_port())
 
 
 def test_reachable_service_passes(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ from bot.channels.wechat.errors import (
 )
 from bot.channels.wechat.parse import MessageKind
 from bot.channels.wechat.webhook import WebhookProtocol
-from tests.support.wechat_simulator import WeChatPlatform
+from bot.devtools.wechat_simulator import WeChatPlatform
 
 from .conftest import AES_KEY, APP_ID, TOKEN, fixture_xml
 
@@ -120,7 +120,7 @@ def test_entity_payloads_are_refused_even_when_encrypted(platform, mode, name):
             evil, params["nonce"], params["timestamp"]
         )
         encrypt = sealed.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
-        from tests.support.wechat_simulator import wechat_signature
+        from bot.devtools.wechat_simulator import wechat_signature
 
         params["msg_signature"] = wechat_signature(
             TOKEN, params["timestamp"], params["nonce"], encrypt

@@ -1,4 +1,4 @@
-"""A WeChat Official Account platform simulator, for tests and local trials.
+r"""A WeChat Official Account platform simulator, for tests and local trials.
 
 It plays both roles the real platform plays towards our server:
 
@@ -15,7 +15,7 @@ Everything the shopper would see lands in ``inbox[openid]`` in order.
 
 Try it by hand against a running server::
 
-    python -m tests.support.wechat_simulator --url http://127.0.0.1:5005 \\
+    python -m bot.devtools.wechat_simulator --url http://127.0.0.1:5005 \
         --token "$WECHAT_TOKEN" "我的快递到哪了"
 """
 
@@ -44,7 +44,9 @@ ACCOUNT = "gh_xiaoke0001"
 
 def wechat_signature(*values: str) -> str:
     """WeChat's signature: SHA-1 of the sorted values, concatenated."""
-    return hashlib.sha1("".join(sorted(values)).encode("utf-8")).hexdigest()
+    joined = "".join(sorted(values)).encode("utf-8")
+    # SHA-1 is the platform's protocol, not a choice of ours.
+    return hashlib.sha1(joined).hexdigest()  # noqa: S324
 
 
 @dataclass
@@ -87,7 +89,7 @@ class WeChatPlatform:
 
     token: str
     app_id: str = "wx0123456789abcdef"
-    app_secret: str = "simulator-secret"
+    app_secret: str = "simulator-secret"  # noqa: S105 - the simulator's own
     aes_key: str | None = None
     mode: Mode = "plaintext"
     server_url: str = ""
@@ -116,6 +118,7 @@ class WeChatPlatform:
 
     # --- lifecycle -------------------------------------------------------
     def app(self) -> web.Application:
+        """The platform API's aiohttp application (token and customer service)."""
         app = web.Application()
         app.router.add_get("/cgi-bin/token", self._token_endpoint)
         app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
@@ -127,12 +130,12 @@ class WeChatPlatform:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        sockets = site._server.sockets  # type: ignore[union-attr]
-        self.api_url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+        self.api_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
         self._session = aiohttp.ClientSession()
         return self.api_url
 
     async def stop(self) -> None:
+        """Close the HTTP session and stop serving the API."""
         if self._session is not None:
             await self._session.close()
         if self._runner is not None:

@@ -1,6 +1,6 @@
 """Chat with a running Xiaoke in the terminal, through Rasa's REST channel.
 
-Usage: ``python -m bot.chat [--url http://127.0.0.1:5005] [--sender me]``
+Usage: ``python -m bot.devtools.chat [--url http://127.0.0.1:5005] [--sender me]``
 (``make chat``). Type a message and press Enter; an empty line or Ctrl-D ends.
 """
 
