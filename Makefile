@@ -34,10 +34,30 @@ export PYTHONDONTWRITEBYTECODE := 1
         eval-overlap unit story-test eval-nlu lock clean contract-venv contract-fuzz
 
 help:
-	@echo "make run       set up, train if needed, start the assistant"
-	@echo "make test      set up, then run every check and test"
-	@echo "make chat      chat with the running assistant in this terminal"
-	@echo "make eval-nlu  score the NLU on ../shared/eval/dev.tsv"
+	@echo "The two commands:"
+	@echo "  make run            set up, train if needed, start the assistant (XIAOKE_PROFILE=production: docs/production.md)"
+	@echo "  make test           set up, then run every check and test (what CI runs)"
+	@echo "While it runs:"
+	@echo "  make chat           chat with the running assistant in this terminal"
+	@echo "  make wechat-sim     send TEXT=... to the running assistant as WeChat would"
+	@echo "Parts of make test:"
+	@echo "  make lint           ruff check and ruff format --check"
+	@echo "  make typecheck      mypy bot actions"
+	@echo "  make validate       rasa data validate --fail-on-warnings"
+	@echo "  make eval-overlap   check no training example copies ../shared/eval"
+	@echo "  make unit           pytest (unit, integration, end-to-end, contract fuzzing)"
+	@echo "  make story-test     rasa test core on tests/stories"
+	@echo "  make contract-fuzz  only the Schemathesis contract fuzzing of the backends"
+	@echo "Setup and build:"
+	@echo "  make setup          create .venv from requirements.lock"
+	@echo "  make contract-venv  create .venv-contract for Schemathesis"
+	@echo "  make nlu-build      build the spaCy zh pipeline into build/spacy_zh"
+	@echo "  make model          train the model if its inputs changed"
+	@echo "  make lock           re-resolve the dependencies and rewrite requirements.lock"
+	@echo "  make clean          remove build/, results/ and the tool caches"
+	@echo "Quality:"
+	@echo "  make eval-nlu       score the NLU on ../shared/eval/dev.tsv"
+	@echo "  make help           this list"
 
 # --- setup -----------------------------------------------------------------
 $(STAMP): requirements.lock pyproject.toml scripts/find_python310.sh
