@@ -432,7 +432,7 @@ async def _main() -> None:
         mode=args.mode,
         server_url=args.url,
     )
-    await platform.start()
+    await platform.start(args.api_port)
     try:
         for text in args.text:
             print(f"> {text}")
