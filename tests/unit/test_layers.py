@@ -64,7 +64,7 @@ def test_ground_floor_module_imports_no_other_project_package(path: Path) -> Non
         "from actions import returns",
         "from .. import chat",
         "from ..console import models",
-        "def later():\n    from bot.privacy.masking import mask_text\n",
+        "def later():\n    from bot.platform.masking import mask_text\n",
     ],
 )
 def test_the_check_catches_an_import_from_upstairs(source: str) -> None:

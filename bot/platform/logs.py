@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot.privacy.masking import mask_text
+from bot.platform.masking import mask_text
 
 _installed: dict[str, Any] = {}
 # JSON written with ensure_ascii (Rasa's structured debug logs) hides Chinese
