@@ -23,7 +23,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.privacy.logs import install_log_masking
+from bot.platform.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.privacy.logs import install_log_masking
+from bot.platform.logs import install_log_masking
 
 
 def install_compiled_action_validator() -> None:
@@ -53,7 +53,7 @@ def install_compiled_action_validator() -> None:
 def main() -> None:
     """Run Rasa's command line with the fix and the log masking installed.
 
-    The masking (``bot.privacy.logs``) keeps personal data out of the Rasa
+    The masking (``bot.platform.logs``) keeps personal data out of the Rasa
     server's logs: at DEBUG (``LOG_LEVEL=DEBUG``) Rasa logs every message,
     entity and slot value. Sanic's forked workers inherit it.
     """

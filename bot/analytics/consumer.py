@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from bot.analytics.amqp import consume
 from bot.analytics.batch import ConsumeStats
 from bot.analytics.consumer_settings import ConsumerSettings, SettingsError
-from bot.privacy.logs import install_log_masking
+from bot.platform.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from yarl import URL
 
 from bot.platform.events import ANALYTICS_EVENTS, analytics_events_url
+from bot.platform.settings import SettingError, positive_int
 
 DEFAULT_AMQP_URL = "amqp://127.0.0.1:5672"
 DEFAULT_QUEUE = "xiaoke_events"
@@ -74,16 +75,10 @@ class ConsumerSettings:
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
-    text = environ.get(name, "").strip()
-    if not text:
-        return default
     try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise SettingsError(f"{name} must be a whole number of at least 1")
-    return value
+        return positive_int(environ, name, default)
+    except SettingError as error:
+        raise SettingsError(str(error)) from error
 
 
 def amqp_url(url: str, username: str | None, password: str | None) -> str:

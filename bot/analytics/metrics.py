@@ -45,7 +45,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from bot.analytics.events import EventRow
-from bot.privacy.masking import mask_text
+from bot.platform.masking import mask_text
 
 CHINA = timezone(timedelta(hours=8))  # days are China-time days
 
@@ -96,7 +96,7 @@ class DayFigures:
 class FallbackText:
     """A message the bot did not understand, and how often it came."""
 
-    text: str  # masked with bot.privacy.masking.mask_text, whitespace-normalised
+    text: str  # masked with bot.platform.masking.mask_text, whitespace-normalised
     count: int
 
 

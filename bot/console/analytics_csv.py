@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
 from bot.analytics.metrics import DayFigures, Report
-from bot.privacy.masking import mask_text
+from bot.platform.masking import mask_text
 
 #: A cell starting with one of these is a formula to Excel / WPS / LibreOffice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

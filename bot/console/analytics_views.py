@@ -23,7 +23,7 @@ from bot.console.auth import csrf_token
 from bot.console.config import CHINA
 from bot.console.keys import SETTINGS
 from bot.console.labels import REASON_LABELS as QUEUE_REASON_LABELS
-from bot.privacy.masking import mask_text
+from bot.platform.masking import mask_text
 
 logger = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from bot.console.routes import setup_routes
 from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
 from bot.platform.db import create_async_engine
-from bot.privacy.logs import install_log_masking
+from bot.platform.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"

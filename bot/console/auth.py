@@ -48,7 +48,7 @@ def sees_personal_data(user: str | None, status: str, agent: str | None) -> bool
     """Whether ``user`` may see a conversation's personal data unmasked.
 
     Only the agent handling it (PIPL: no more than the task needs); list views
-    and everyone else get the masked form (``bot.privacy.masking``).
+    and everyone else get the masked form (``bot.platform.masking``).
     """
     return user is not None and status == "claimed" and agent == user
 

@@ -19,7 +19,7 @@ from bot.console.rasa import RasaError
 from bot.console.repository import Handoff
 from bot.console.service import MAX_TEXT, ConsoleActionError, DeliveryError
 from bot.console.streams import open_stream, pause, send_event
-from bot.privacy.masking import mask_data
+from bot.platform.masking import mask_data
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@
 
 - Rasa's SQL tracker store (the embedded profile's SQLite file or the
   production PostgreSQL): every message loses its text, remembered values are
-  masked (``bot.privacy.retention.erase_conversation``);
+  masked (``bot.privacy.anonymise.erase_conversation``);
 - the analytics' copy of the events (production: the event-broker consumer's
   ``analytics_events`` table), the same way;
 - the console's own tables: web-chat messages deleted, handoff records emptied.
@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from bot.console.config import ConsoleSettings
 from bot.console.repository import ConsoleRepository
 from bot.platform.db import engine_for
-from bot.privacy.retention import ErasedEvents, erase_conversation
+from bot.privacy.anonymise import ErasedEvents, erase_conversation
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from bot.console.labels import CHANNEL_LABELS, REASON_LABELS
 from bot.console.pages import handoff_id, render_page, wants_json
 from bot.console.repository import Handoff
 from bot.console.streams import open_stream, pause, send_event
-from bot.privacy.masking import mask_text
+from bot.platform.masking import mask_text
 
 
 def _waited(handoff: Handoff, now: datetime) -> str:

@@ -20,6 +20,8 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 
+from bot.platform.settings import SettingError, positive_int
+
 logger = logging.getLogger(__name__)
 
 #: Characters of a message Rasa reads, unless ``MAX_MESSAGE_CHARS`` says otherwise.
@@ -44,24 +46,20 @@ def max_message_chars(environ: Mapping[str, str] | None = None) -> int:
         The number of characters Rasa reads of a message; a value that is not
         a positive whole number is ignored (with a warning) for the default.
     """
-    raw = (environ if environ is not None else os.environ).get(
-        MAX_MESSAGE_CHARS_ENV, ""
-    )
-    if not raw.strip():
-        return DEFAULT_MAX_MESSAGE_CHARS
     try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
+        return positive_int(
+            os.environ if environ is None else environ,
+            MAX_MESSAGE_CHARS_ENV,
+            DEFAULT_MAX_MESSAGE_CHARS,
+        )
+    except SettingError as error:
         logger.warning(
             "%s=%r is not a positive whole number: %d used",
             MAX_MESSAGE_CHARS_ENV,
-            raw,
+            error.raw,
             DEFAULT_MAX_MESSAGE_CHARS,
         )
         return DEFAULT_MAX_MESSAGE_CHARS
-    return value
 
 
 def cap_message(message: UserMessage, limit: int) -> UserMessage:

@@ -1,19 +1,96 @@
-"""Import layers: ``bot/platform`` imports no other package; only tests import tests."""
+"""No package imports one that sits above it (the layers of STYLE.md).
+
+The ground floor (``bot.platform``) imports no other package of the project;
+``bot.privacy`` (the anonymisation rules) stands on it alone; the NLU
+components, the backends, the channels, the analytics and the actions each
+stay clear of the packages that use them. Lazy imports inside functions count
+too.
+"""
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-GROUND_FLOOR = ROOT / "bot" / "platform"
-MODULES = sorted(GROUND_FLOOR.rglob("*.py"))
 
 
-def project_imports(source: str, package: str) -> set[str]:
-    """The ``bot``/``actions`` modules ``source`` imports, relative ones resolved.
+@dataclass(frozen=True)
+class Floor:
+    """What one package may not import.
+
+    Attributes:
+        package: The dotted package (``bot.platform``).
+        forbidden: Prefixes it must not import (``bot`` covers every module of it).
+        allowed: Exceptions to ``forbidden``; the package itself always is one.
+    """
+
+    package: str
+    forbidden: tuple[str, ...]
+    allowed: tuple[str, ...] = ()
+
+    def violations(self, names: set[str]) -> set[str]:
+        """The names among ``names`` that this package may not import."""
+        allowed = (self.package, *self.allowed)
+        return {
+            name
+            for name in names
+            if under(name, self.forbidden) and not under(name, allowed)
+        }
+
+    def modules(self) -> list[Path]:
+        """The package's source files."""
+        return sorted(ROOT.joinpath(*self.package.split(".")).rglob("*.py"))
+
+
+UPSTAIRS = ("bot.console", "bot.maintenance")
+FLOORS = (
+    Floor("bot.platform", forbidden=("bot", "actions")),
+    Floor("bot.privacy", forbidden=("bot", "actions"), allowed=("bot.platform",)),
+    Floor(
+        "bot.nlu",
+        forbidden=(
+            "actions",
+            "bot.backends",
+            "bot.channels",
+            "bot.analytics",
+            *UPSTAIRS,
+        ),
+    ),
+    Floor(
+        "bot.backends",
+        forbidden=("actions", "bot.channels", "bot.analytics", "bot.nlu", *UPSTAIRS),
+    ),
+    Floor(
+        "bot.channels",
+        forbidden=("actions", "bot.backends", "bot.analytics", *UPSTAIRS),
+    ),
+    Floor("bot.analytics", forbidden=("actions", "bot.backends", *UPSTAIRS)),
+    Floor(
+        "actions",
+        forbidden=("bot.backends", "bot.channels", "bot.analytics", *UPSTAIRS),
+    ),
+)
+CHECKED = [
+    pytest.param(floor, path, id=str(path.relative_to(ROOT)))
+    for floor in FLOORS
+    for path in floor.modules()
+]
+
+
+def under(name: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether the dotted ``name`` is one of ``prefixes`` or inside one."""
+    return any(name == prefix or name.startswith(f"{prefix}.") for prefix in prefixes)
+
+
+def imported_names(source: str, package: str) -> set[str]:
+    """What ``source`` imports, relative imports resolved.
+
+    ``from a.b import c`` gives ``a.b.c`` (``c`` may be a module or a name in
+    ``a.b``: prefixes match either way).
 
     Args:
         source: A module's text.
@@ -30,59 +107,87 @@ def project_imports(source: str, package: str) -> set[str]:
                 module = ".".join([*base, node.module] if node.module else base)
             else:
                 module = node.module or ""
-            names.add(module)
-    return {name for name in names if name.split(".")[0] in {"bot", "actions"}}
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
 
 
-def upstairs(names: set[str]) -> set[str]:
-    """The names that are not on the ground floor itself."""
-    return {
-        name
-        for name in names
-        if name != "bot.platform" and not name.startswith("bot.platform.")
-    }
+def package_of(path: Path) -> str:
+    """The dotted package a source file sits in (an ``__init__`` its own)."""
+    return ".".join(path.relative_to(ROOT).parent.parts)
 
 
-def test_the_ground_floor_has_modules() -> None:
-    assert {p.name for p in MODULES} >= {"__init__.py", "db.py", "events.py"}
+@pytest.mark.parametrize("floor", FLOORS, ids=lambda floor: floor.package)
+def test_every_checked_package_has_modules(floor: Floor) -> None:
+    assert any(path.name != "__init__.py" for path in floor.modules())
+
+
+@pytest.mark.parametrize(("floor", "path"), CHECKED)
+def test_module_imports_nothing_from_upstairs(floor: Floor, path: Path) -> None:
+    names = imported_names(path.read_text("utf-8"), package_of(path))
+    assert floor.violations(names) == set()
+
+
+def floor_of(package: str) -> Floor:
+    """The checked package ``package`` sits in."""
+    return next(floor for floor in FLOORS if under(package, (floor.package,)))
 
 
 @pytest.mark.parametrize(
-    "path", MODULES, ids=lambda p: str(p.relative_to(GROUND_FLOOR))
-)
-def test_ground_floor_module_imports_no_other_project_package(path: Path) -> None:
-    package = ".".join(path.relative_to(ROOT).parent.parts)
-    assert upstairs(project_imports(path.read_text("utf-8"), package)) == set()
-
-
-@pytest.mark.parametrize(
-    "source",
+    ("package", "source"),
     [
-        "from bot.analytics.events import EventRow",
-        "import bot.backends.common.db",
-        "import actions.clients.http",
-        "from actions import returns",
-        "from .. import chat",
-        "from ..console import models",
-        "def later():\n    from bot.privacy.masking import mask_text\n",
+        ("bot.platform", "from bot.analytics.events import EventRow"),
+        ("bot.platform", "import bot.backends.common.db"),
+        ("bot.platform", "import actions.clients.http"),
+        ("bot.platform", "from actions import returns"),
+        ("bot.platform", "from .. import chat"),
+        ("bot.platform", "from ..console import models"),
+        ("bot.platform", "from bot import privacy"),
+        ("bot.platform", "def later():\n    from bot.privacy import anonymise\n"),
+        ("bot.privacy", "from bot.console.models import handoffs"),
+        ("bot.privacy", "from ..analytics import metrics"),
+        ("bot.privacy", "import bot.backends.orders.models"),
+        ("bot.nlu", "from actions.clients.orders import OrdersClient"),
+        ("bot.nlu", "import bot.backends.crm.repository"),
+        ("bot.backends", "from bot.console.models import handoffs"),
+        ("bot.backends", "from bot.analytics import metrics"),
+        ("bot.backends", "from bot.channels.wechat import client"),
+        ("bot.backends", "from actions.clients import http"),
+        ("bot.backends.orders", "from ...console import config"),
+        ("bot.analytics", "from bot.console.config import ConsoleSettings"),
+        ("bot.analytics", "from bot import console"),
+        ("bot.channels.wechat", "from bot.console import models"),
+        ("actions", "from bot.backends.orders import repository"),
     ],
 )
-def test_the_check_catches_an_import_from_upstairs(source: str) -> None:
-    assert upstairs(project_imports(source, "bot.platform")) != set()
+def test_the_check_catches_an_import_from_upstairs(package: str, source: str) -> None:
+    floor = floor_of(package)
+    assert floor.violations(imported_names(source, package)) != set()
 
 
 @pytest.mark.parametrize(
-    "source",
+    ("package", "source"),
     [
-        "import sqlalchemy as sa",
-        "from bot.platform.db import sync_url",
-        "from . import conversation_ids",
-        "from .events import events_table",
-        "import botocore",
+        ("bot.platform", "import sqlalchemy as sa"),
+        ("bot.platform", "from bot.platform.db import sync_url"),
+        ("bot.platform", "from . import conversation_ids"),
+        ("bot.platform", "from .events import events_table"),
+        ("bot.platform", "import botocore"),
+        ("bot.privacy", "from bot.platform.masking import mask_data"),
+        ("bot.privacy", "from .anonymise import erase_event"),
+        ("bot.nlu", "from rasa.engine.graph import GraphComponent"),
+        ("bot.backends", "from bot.platform.logs import install_log_masking"),
+        ("bot.backends.orders", "from ..common import settings"),
+        ("bot.analytics", "from bot.platform.events import events_table"),
+        ("bot.channels", "from bot.platform.conversation_ids import identity_of"),
+        ("actions", "from bot.platform.conversation_ids import identity_of"),
+        ("actions", "import bot_helpers"),
     ],
 )
-def test_the_check_lets_the_ground_floor_and_libraries_through(source: str) -> None:
-    assert upstairs(project_imports(source, "bot.platform")) == set()
+def test_the_check_lets_lower_floors_and_libraries_through(
+    package: str, source: str
+) -> None:
+    floor = floor_of(package)
+    assert floor.violations(imported_names(source, package)) == set()
 
 
 # --- nothing outside tests/ imports tests ---------------------------------------
@@ -166,4 +271,5 @@ def test_the_wechat_simulator_uses_none_of_the_projects_code() -> None:
     # It plays the platform: signing and encrypting with the channel's own code
     # would let a bug there pass unnoticed on both sides.
     path = ROOT / "bot" / "devtools" / "wechat_simulator.py"
-    assert project_imports(path.read_text("utf-8"), "bot.devtools") == set()
+    names = imported_names(path.read_text("utf-8"), "bot.devtools")
+    assert {name for name in names if under(name, ("bot", "actions"))} == set()

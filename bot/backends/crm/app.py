@@ -17,7 +17,7 @@ from bot.backends.crm.order_gateway import HttpOrderVerifier
 from bot.backends.crm.routes import setup_routes
 from bot.backends.crm.service import CrmService, OrderVerifier
 from bot.backends.crm.views import CRM_SERVICE
-from bot.privacy.logs import install_log_masking
+from bot.platform.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
 

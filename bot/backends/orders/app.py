@@ -15,7 +15,7 @@ from bot.backends.common.timeutil import Clock, china_date, utc_now
 from bot.backends.orders.routes import setup_routes
 from bot.backends.orders.service import OrderService
 from bot.backends.orders.views import ORDER_SERVICE
-from bot.privacy.logs import install_log_masking
+from bot.platform.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
 

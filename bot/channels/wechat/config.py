@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.channels.wechat.errors import ConfigurationError
+from bot.platform.settings import SettingError, positive_float
 
 DEFAULT_API_BASE_URL = "https://api.weixin.qq.com"
 DEFAULT_REPLY_BUDGET = 4.0
@@ -37,16 +38,10 @@ DEFAULT_MENU: dict[str, str] = {
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
     try:
-        value = float(raw)
-    except ValueError as error:
-        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from error
-    if value <= 0:
-        raise ConfigurationError(f"{name} must be positive, got {raw!r}")
-    return value
+        return positive_float(env, name, default)
+    except SettingError as error:
+        raise ConfigurationError(str(error)) from error
 
 
 def load_menu(env: Mapping[str, str]) -> dict[str, str]:

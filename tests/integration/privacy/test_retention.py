@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from bot.privacy.retention import anonymise_event, erase_conversation, main, run
+from bot.console.retention import main, run
+from bot.privacy.anonymise import anonymise_event, erase_conversation
 from tests.support.services import throwaway_postgres_database
 from tests.support.trackers import stored_events
 
@@ -191,7 +192,7 @@ def test_the_command_reads_days_from_the_environment(tracker_store, capsys):
 
 def test_python_dash_m_runs_the_command(tracker_store):
     done = subprocess.run(
-        [sys.executable, "-m", "bot.privacy.retention", "--days", "1"],
+        [sys.executable, "-m", "bot.console.retention", "--days", "1"],
         env={"RETENTION_TRACKER_DB_URL": tracker_store, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,

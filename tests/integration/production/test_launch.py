@@ -49,7 +49,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PROCFILE_MODULES = {
     "orders": "bot.backends.orders",
     "crm": "bot.backends.crm",
-    "actions": "bot.privacy.action_server",
+    "actions": "bot.action_server",
     "rasa": "bot.rasa_server",
     "console": "bot.console",
     "analytics": "bot.analytics.consumer",
@@ -212,7 +212,7 @@ def server_and_workers(
 
 
 @pytest.mark.parametrize(
-    "module", ["bot.rasa_server", "bot.privacy.action_server"], ids=["rasa", "actions"]
+    "module", ["bot.rasa_server", "bot.action_server"], ids=["rasa", "actions"]
 )
 def test_server_runs_two_sanic_workers(profile, module):
     server, workers = server_and_workers(profile, module)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.privacy.masking import mask_data, mask_name, mask_text
+from bot.platform.masking import mask_data, mask_name, mask_text
 
 
 @pytest.mark.parametrize(

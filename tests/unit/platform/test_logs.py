@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.privacy.logs import (
+from bot.platform.logs import (
     MaskingFilter,
     install_log_masking,
     mask_log_text,
@@ -77,7 +77,7 @@ def test_nothing_is_installed_at_import() -> None:
     code = (
         "import logging; f = logging.getLogRecordFactory(); "
         "g = logging.Formatter.format; "
-        "import bot.privacy.logs, bot.console.app, bot.backends.crm.app, "
+        "import bot.platform.logs, bot.console.app, bot.backends.crm.app, "
         "bot.backends.orders.app, bot.action_server; "
         "import bot.rasa_server; "
         "assert logging.getLogRecordFactory() is f and logging.Formatter.format is g"

@@ -2,7 +2,8 @@
 
 :func:`install_log_masking` is called by each process at startup (the console's
 and the backends' ``create_app``, the action server's launcher, the Rasa
-server's ``bot.rasa_server``), never at import time.
+server's ``bot.rasa_server``, the analytics consumer, the retention command),
+never at import time.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot.privacy.masking import mask_text
+from bot.platform.masking import mask_text
 
 _installed: dict[str, Any] = {}
 # JSON written with ensure_ascii (Rasa's structured debug logs) hides Chinese
