@@ -1,4 +1,4 @@
-"""What every shopper-facing action shares: backend clients, identity, wording."""
+"""What every shopper-facing action shares: clients, flow bookkeeping, wording."""
 
 from __future__ import annotations
 

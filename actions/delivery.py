@@ -22,8 +22,8 @@ from actions.common import (
     latest_text,
     orders_client,
 )
-from actions.flow import ShopperAction
-from actions.identity import ShopperFormValidation
+from actions.contract import ShopperAction, ShopperFormValidation
+from actions.satisfaction import AsksForRating
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class ActionAskOrderId(Action):
         return []
 
 
-class ActionTrackDelivery(ShopperAction):
+class ActionTrackDelivery(AsksForRating, ShopperAction):
     """Answer where the order is, once the delivery form has the order."""
 
     flow_slots = ("order_id",)

@@ -4,20 +4,20 @@ A shopper is known by their channel identity (the conversation id names it:
 ``wechat:<openid>``, ``web:<id>``, ``rest:<id>``). If the CRM has no customer
 bound to it, the form asks for the phone number and one of
 the shopper's order numbers, verifies them with the CRM, binds the identity and
-then goes on with the flow's own slots.
+then goes on with the flow's own slots. :class:`IdentityFirst` holds these
+questions and checks; every flow's form has them through the contract's
+``ShopperFormValidation`` (``actions/contract.py``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.binding import (
@@ -44,63 +44,28 @@ ANOTHER_ORDER = re.compile(
     r"(另一|别的|其他|其它|换一?个|另外)(个|一)?(订单|单子|单)|不是(这|那)(个|一)?(订单|单)"
 )
 MAX_VERIFICATION_FAILURES = 2
-MAX_FORMAT_FAILURES = 2
-# What to say when an answer to these questions has no recognisable value.
-FORMAT_HINTS = {
+#: What to say when an answer to an identity question has no recognisable value.
+IDENTITY_FORMAT_HINTS = {
     "phone": "utter_phone_format_hint",
     "order_id": "utter_order_format_hint",
-    "serial_number": "utter_serial_format_hint",
 }
 
 
-class ShopperFormValidation(FormValidationAction, ABC):
-    """Validation for a flow's form: identity first, then ``flow_slots``.
+class IdentityFirst:
+    """The identity questions of a flow's form and their checks (a mixin).
 
-    Subclasses set ``flow_slots`` (the flow's own slots, in asking order) and
-    implement ``name()``. The domain needs the slots ``customer_id`` (custom
-    mapping), ``phone``, ``order_id``, ``flow_stop`` and
-    ``verification_failures``, and the responses ``utter_identity_verified``,
-    ``utter_identity_mismatch``, ``utter_identity_failed`` and
-    ``utter_backend_unavailable``.
+    Mixed into the contract's ``ShopperFormValidation``, which provides
+    ``flow_slots`` and ``order_selected()`` and documents what the domain needs.
     """
 
-    flow_slots: ClassVar[tuple[str, ...]] = ()
+    flow_slots: ClassVar[tuple[str, ...]]
 
-    @abstractmethod
-    def name(self) -> str:
-        """Name of the validation action (``validate_<form>``).
+    if TYPE_CHECKING:
 
-        Abstract, so rasa_sdk does not register this base class as an action.
-        """
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        """Validate as usual; a malformed answer gets a hint, twice a person.
-
-        Only an ``inform`` that fills nothing counts: a side question or a new
-        topic still leaves the form so other rules can answer it.
-        """
-        requested = tracker.get_slot("requested_slot")
-        try:
-            rebound = await self._forget_unbound_customer(tracker)
-        except BackendError as error:
-            apologise_for_backend(dispatcher, error)
-            return [SlotSet(FLOW_STOP, BACKEND_DOWN), SlotSet("requested_slot", None)]
-        events = [*rebound, *await super().run(dispatcher, tracker, domain)]
-        if not self._is_malformed_answer(requested, tracker, events):
-            return events
-        failures = int(tracker.get_slot("validation_failures") or 0) + 1
-        if failures >= MAX_FORMAT_FAILURES:
-            dispatcher.utter_message(response="utter_offer_handoff_after_retries")
-            return [
-                *(e for e in events if e.get("name") != "requested_slot"),
-                SlotSet("validation_failures", 0),
-                SlotSet(FLOW_STOP, "format"),
-                SlotSet("requested_slot", None),
-            ]
-        dispatcher.utter_message(response=FORMAT_HINTS[str(requested)])
-        return [*events, SlotSet("validation_failures", failures)]
+        async def order_selected(
+            self, order_id: str, tracker: Tracker
+        ) -> dict[str, Any]:
+            """Slots the flow fills once the order is known (the contract's)."""
 
     @staticmethod
     async def _forget_unbound_customer(tracker: Tracker) -> list[EventType]:
@@ -115,22 +80,6 @@ class ShopperFormValidation(FormValidationAction, ABC):
         for slot in IDENTITY_SLOTS:
             tracker.slots[slot] = None
         return [SlotSet(slot, None) for slot in IDENTITY_SLOTS]
-
-    @staticmethod
-    def _is_malformed_answer(
-        requested: Any, tracker: Tracker, events: list[EventType]
-    ) -> bool:
-        filled = any(
-            event.get("event") == "slot" and event.get("name") != "requested_slot"
-            for event in events
-        )
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        return (
-            requested in FORMAT_HINTS
-            and intent == "inform"
-            and not filled
-            and not list(tracker.get_latest_entity_values(str(requested)))
-        )
 
     async def required_slots(
         self,
@@ -220,10 +169,6 @@ class ShopperFormValidation(FormValidationAction, ABC):
             apologise_for_backend(dispatcher, error)
             return {"order_id": None, FLOW_STOP: BACKEND_DOWN}
         return {"order_id": order_id, **await self.order_selected(order_id, tracker)}
-
-    async def order_selected(self, order_id: str, tracker: Tracker) -> dict[str, Any]:
-        """Hook: slots a flow can fill once the order is known (default none)."""
-        return {}
 
     async def validate_flow_stop(
         self,

@@ -12,8 +12,8 @@ from actions.common import (
     crm_client,
     latest_text,
 )
-from actions.flow import ShopperAction
-from actions.identity import ShopperFormValidation
+from actions.contract import ShopperAction, ShopperFormValidation
+from actions.satisfaction import AsksForRating
 
 EXPIRY_WINDOW_DAYS = 30
 LEDGER_ENTRIES = 5
@@ -29,7 +29,7 @@ class ValidateLoyaltyForm(ShopperFormValidation):
         return "validate_loyalty_form"
 
 
-class ActionShowLoyalty(ShopperAction):
+class ActionShowLoyalty(AsksForRating, ShopperAction):
     """Tell the shopper their points, tier and what expires soon."""
 
     def name(self) -> str:

@@ -19,8 +19,9 @@ from actions.common import (
     orders_client,
     yuan,
 )
-from actions.flow import ShopperAction
-from actions.identity import ShopperFormValidation, wants_another_order
+from actions.contract import ShopperAction, ShopperFormValidation
+from actions.identity import wants_another_order
+from actions.satisfaction import AsksForRating
 
 # The shopper's reasons (return_reason slot values) → the order service's.
 REASONS: dict[str, ReturnReason] = {
@@ -281,7 +282,7 @@ def idempotency_key(tracker: Tracker) -> str:
     return f"xiaoke-{digest[:32]}"
 
 
-class ActionSubmitReturn(ShopperAction):
+class ActionSubmitReturn(AsksForRating, ShopperAction):
     """Create the confirmed return and tell the shopper how to send it back."""
 
     flow_slots = (*RETURN_SLOTS, "refund_estimate")
@@ -328,7 +329,7 @@ class ValidateReturnStatusForm(ShopperFormValidation):
         return "validate_return_status_form"
 
 
-class ActionCheckReturnStatus(ShopperAction):
+class ActionCheckReturnStatus(AsksForRating, ShopperAction):
     """Report the progress of the shopper's returns."""
 
     flow_slots = ("order_id",)

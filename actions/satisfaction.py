@@ -1,6 +1,7 @@
 """The 满意度 rating (1-5) the bot asks for at the end of a resolved flow.
 
-``actions/flow.py`` asks (``utter_ask_satisfaction``, one tap per score); the
+A flow's final action that mixes in :class:`AsksForRating` asks
+(``utter_ask_satisfaction``, one tap per score) once per session; the
 shopper's answer arrives as ``rate_service`` with a ``satisfaction`` entity
 (the buttons) or as text (``5分``, ``五星``, ``非常满意``). The rating is kept
 as the ``satisfaction`` slot event, which the analytics count.
@@ -9,6 +10,7 @@ as the ``satisfaction`` slot event, which the analytics count.
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -16,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import latest_text
+from actions.contract import FLOW_OUTCOME
 
 SATISFACTION = "satisfaction"
 #: One tap per score, best first (WeChat shows them as a numbered menu).
@@ -72,6 +75,64 @@ def parse_rating(entity: object, text: str) -> int | None:
         if word in text:
             return score
     return None
+
+
+def rating_may_follow(
+    dispatcher: CollectingDispatcher, tracker: Tracker, asks_shopper: frozenset[str]
+) -> bool:
+    """Whether to ask for a rating now: once per session, not on another question.
+
+    Args:
+        dispatcher: The replies so far this turn.
+        tracker: The conversation.
+        asks_shopper: Replies that already ask the shopper something.
+
+    Returns:
+        ``False`` when a reply asks something already or a flow of this session
+        had an outcome before the shopper's latest message, else ``True``.
+    """
+    answered = {message.get("response") for message in dispatcher.messages}
+    if answered & asks_shopper:
+        return False
+    # A new session starts with the slots carried over from the last one
+    # (domain: carry_over_slots_to_new_session), so an outcome counts only
+    # when the shopper wrote something before it in this session.
+    outcome_seen = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "session_started":
+            return True
+        if kind == "slot" and event.get("name") == FLOW_OUTCOME:
+            outcome_seen = True
+        elif kind == "user" and outcome_seen:
+            return False
+    return True
+
+
+class AsksForRating:
+    """Mixin for a flow's final action: ask for the rating after an outcome.
+
+    Listed before the contract's ``ShopperAction``, e.g.
+    ``class ActionTrackDelivery(AsksForRating, ShopperAction)``; it implements
+    the ``after_outcome()`` hook. The domain needs ``utter_ask_satisfaction``.
+    """
+
+    asks_shopper: ClassVar[frozenset[str]]
+
+    def after_outcome(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, outcome: str
+    ) -> None:
+        """Ask for the rating, unless it is not the moment (``rating_may_follow``).
+
+        Args:
+            dispatcher: Where replies go (the answer's are already there).
+            tracker: The conversation.
+            outcome: The flow's outcome (any: every resolved flow is rated).
+        """
+        if rating_may_follow(dispatcher, tracker, self.asks_shopper):
+            dispatcher.utter_message(
+                response="utter_ask_satisfaction", buttons=RATING_BUTTONS
+            )
 
 
 class ActionRecordSatisfaction(Action):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -18,11 +19,14 @@ from actions.common import (
     crm_client,
     orders_client,
 )
-from actions.flow import ShopperAction
-from actions.identity import ShopperFormValidation
+from actions.contract import (
+    MAX_FORMAT_FAILURES,
+    ShopperAction,
+    ShopperFormValidation,
+)
+from actions.satisfaction import AsksForRating
 
 SERIAL_FORMAT = re.compile(r"^SN[0-9A-Z]{10}$")
-MAX_FORMAT_FAILURES = 2
 
 
 def purchase_date(sale: SerialSale) -> str:
@@ -34,6 +38,9 @@ class ValidateWarrantyForm(ShopperFormValidation):
     """Warranty registration form: identity, then a serial from their orders."""
 
     flow_slots = ("serial_number",)
+    format_hints: ClassVar[Mapping[str, str]] = {
+        "serial_number": "utter_serial_format_hint"
+    }
 
     def name(self) -> str:
         """Name of the action."""
@@ -73,7 +80,7 @@ class ValidateWarrantyForm(ShopperFormValidation):
         return {"serial_number": serial, "validation_failures": 0}
 
 
-class ActionRegisterWarranty(ShopperAction):
+class ActionRegisterWarranty(AsksForRating, ShopperAction):
     """Register the serial number with the CRM and give the warranty end date."""
 
     flow_slots = ("serial_number",)
@@ -134,7 +141,7 @@ class ValidateWarrantyStatusForm(ShopperFormValidation):
         return "validate_warranty_status_form"
 
 
-class ActionCheckWarranty(ShopperAction):
+class ActionCheckWarranty(AsksForRating, ShopperAction):
     """Answer "is my X still under warranty" and "how long is the warranty"."""
 
     flow_slots = ("serial_number",)

@@ -68,7 +68,7 @@ def action_imports(spec: IntentSpec) -> dict[str, list[str]]:
         "actions.common": common,
     }
     if spec.with_form:
-        imports["actions.identity"] = ["ShopperFormValidation"]
+        imports["actions.contract"] = ["ShopperFormValidation"]
     return imports
 
 

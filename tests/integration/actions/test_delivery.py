@@ -35,6 +35,16 @@ async def test_order_in_transit_gets_carrier_tracking_number_and_events(services
     assert "预计" in status["eta"]
 
 
+async def test_the_rating_question_offers_one_button_per_score(services):
+    tracker = load_tracker("known_shopper", order_id="XK202411110003")
+    dispatcher, _ = await track(tracker)
+    buttons = message_kwargs(dispatcher, "utter_ask_satisfaction")["buttons"]
+    assert [button["payload"] for button in buttons] == [
+        f'/rate_service{{"satisfaction":"{score}"}}' for score in (5, 4, 3, 2, 1)
+    ]
+    assert buttons[0]["title"].startswith("5分")
+
+
 async def test_paid_but_not_shipped_says_when_it_ships(services):
     dispatcher, events = await track(
         load_tracker("known_shopper", order_id="XK202411110002")

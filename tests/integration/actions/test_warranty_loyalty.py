@@ -41,6 +41,18 @@ async def test_badly_formatted_serial_gets_a_hint_then_an_offer(services):
     assert SlotSet("flow_stop", "format") in events
 
 
+async def test_an_answer_with_no_serial_in_it_gets_the_serial_hint(services):
+    tracker = load_tracker("known_shopper", text="序列号在盒子上写着呢")
+    tracker.slots["requested_slot"] = "serial_number"
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.9}
+    dispatcher, events = await validate(tracker)
+    assert events == [
+        SlotSet("requested_slot", "serial_number"),
+        SlotSet("validation_failures", 1),
+    ]
+    assert responses(dispatcher) == ["utter_serial_format_hint"]
+
+
 async def test_serial_not_in_the_shoppers_orders_is_refused(services):
     dispatcher, events = await validate(
         load_tracker("known_shopper", serial_number="SN5R9T2K7M3P")
