@@ -14,14 +14,11 @@ NEXT_STEPS = """\
 Next (docs/extending.md walks through each):
   1. data/nlu/{name}.yml: write at least 40 real, varied examples.
   2. actions/clients/{name}.py: wire POST {endpoint} to the merchant's system
-     ({url_variable}); adapt the validation and replies in actions/{name}.py.{slots}
+     ({url_variable}); adapt the validation and replies in actions/{name}.py.
   3. .venv/bin/rasa data validate --domain domain --data data --config config.yml \
 --fail-on-warnings
   4. .venv/bin/pytest tests/unit/actions/test_{name}.py; make test; make eval-nlu.
 """
-SLOT_RESET = """
-     The new slots ({slots}) are not in FLOW_SLOTS of actions/flow_control.py:
-     add them there, so a stopped flow (算了) forgets them."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -58,12 +55,8 @@ def parser() -> argparse.ArgumentParser:
 
 def next_steps(spec: IntentSpec) -> str:
     """What the developer does after the scaffold ran."""
-    slots = ", ".join(slot.name for slot in spec.slots)
     return NEXT_STEPS.format(
-        name=spec.name,
-        endpoint=spec.endpoint,
-        url_variable=spec.url_variable,
-        slots=SLOT_RESET.format(slots=slots) if slots else "",
+        name=spec.name, endpoint=spec.endpoint, url_variable=spec.url_variable
     )
 
 
