@@ -51,10 +51,13 @@ from benchmarks.stack import (
     rss_megabytes,
     run_stack,
 )
-from bot.channels.wechat.replies import ERROR_REPLY
 from bot.devtools.processes import free_port
 from bot.devtools.wechat_simulator import UNAVAILABLE, Delivery, WeChatPlatform
-from bot.resilience.replies import ACTION_SERVER_DOWN_REPLY, HANDOFF_DOWN_REPLY
+from bot.rasa_server.channels.wechat.replies import ERROR_REPLY
+from bot.rasa_server.resilience.replies import (
+    ACTION_SERVER_DOWN_REPLY,
+    HANDOFF_DOWN_REPLY,
+)
 
 VERIFY = ["13800138000", "XK202411110001"]
 # Whole conversations as 王芳 (C100001) from the README's demo table. A REST
@@ -545,7 +548,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--plain-rasa", action="store_true",
-        help="run Rasa's own CLI, without bot/rasa_server.py's fix (to compare)",
+        help="run Rasa's own CLI, without bot.rasa_server's fix (to compare)",
     )  # fmt: skip
     parser.add_argument(
         "--out", default=None,

@@ -53,7 +53,7 @@ from typing import Any
 from benchmarks.growth import filler_events
 from benchmarks.load import CONVERSATIONS, run_level
 from benchmarks.stack import RESULTS, ROOT, latest_model, run_stack
-from bot.rasa_server import install_compiled_action_validator
+from bot.rasa_server.launcher import install_compiled_action_validator
 
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.tsv"
 FAQ_TEXT = "包邮吗"

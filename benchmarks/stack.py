@@ -195,7 +195,7 @@ def run_stack(
         **backend_env(work, ports["orders"], ports["crm"], uuid.uuid4().hex),
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
         "ACTION_SERVER_TOKEN": uuid.uuid4().hex,
-        # The REST channel wants a bearer token in production (bot/channels/doors.py).
+        # The REST channel wants a bearer token in production (channels/doors.py).
         "REST_CHANNEL_TOKEN": uuid.uuid4().hex,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",

@@ -19,8 +19,6 @@ from cryptography import fernet
 from actions.clients.crm import CrmClient
 from actions.clients.http import ClientSettings, close_session
 from actions.clients.orders import OrdersClient
-from bot.channels.wechat.client import WeChatApiClient
-from bot.channels.wechat.config import WeChatSettings
 from bot.console.auth import API_TOKEN_KEY, access_middleware
 from bot.console.config import ConsoleSettings
 from bot.console.errors import error_middleware
@@ -42,6 +40,8 @@ from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
 from bot.platform.db import create_async_engine
 from bot.platform.logs import install_log_masking
+from bot.rasa_server.channels.wechat.client import WeChatApiClient
+from bot.rasa_server.channels.wechat.config import WeChatSettings
 
 logger = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"

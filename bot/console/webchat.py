@@ -57,7 +57,7 @@ async def chat_send(request: web.Request) -> web.Response:
         raise ConsoleError(429, "too_many_messages", TOO_FAST)
     try:
         # Not cut here: the Rasa server's guard keeps MAX_MESSAGE_CHARS, marks
-        # the cut in the tracker and tells the shopper (bot/resilience/).
+        # the cut in the tracker and tells the shopper (bot/rasa_server/resilience/).
         answers = await request.app[SERVICE].rasa.send_web(chat_id, message.strip())
     except RasaError as error:
         logger.warning("web chat: %s", error)

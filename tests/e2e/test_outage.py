@@ -23,7 +23,10 @@ import pytest
 import requests
 
 from bot.platform.conversation_ids import REST, conversation_id
-from bot.resilience.replies import ACTION_SERVER_DOWN_REPLY, HANDOFF_DOWN_REPLY
+from bot.rasa_server.resilience.replies import (
+    ACTION_SERVER_DOWN_REPLY,
+    HANDOFF_DOWN_REPLY,
+)
 from tests.support.backend_processes import run_restartable_backends
 from tests.support.processes import (
     RestartableAssistant,

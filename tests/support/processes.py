@@ -26,7 +26,7 @@ from tests.conftest import ROOT
 
 PROCFILE = ROOT / "Procfile"
 _VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)")
-#: The Rasa server as the Procfile starts it (Rasa's CLI plus bot/rasa_server.py's fix).
+#: The Rasa server as the Procfile starts it (Rasa's CLI plus bot.rasa_server's fix).
 RASA_SERVER = (sys.executable, "-m", "bot.rasa_server")
 START_TIMEOUT = 180
 #: The Rasa → action server shared secret of every assistant the tests start.
@@ -97,7 +97,7 @@ def run_assistant(
         **os.environ,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
-        # The web chat channel takes the Rasa server's token (bot/channels/doors.py).
+        # The web chat channel takes the Rasa server's token (channels/doors.py).
         "RASA_TOKEN": token,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -272,7 +272,7 @@ def run_restartable_assistant(
         **os.environ,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
-        # The web chat channel takes the Rasa server's token (bot/channels/doors.py).
+        # The web chat channel takes the Rasa server's token (channels/doors.py).
         "RASA_TOKEN": token,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",

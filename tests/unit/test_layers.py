@@ -55,23 +55,34 @@ FLOORS = (
         forbidden=(
             "actions",
             "bot.backends",
-            "bot.channels",
+            "bot.rasa_server.channels",
             "bot.analytics",
             *UPSTAIRS,
         ),
     ),
     Floor(
         "bot.backends",
-        forbidden=("actions", "bot.channels", "bot.analytics", "bot.nlu", *UPSTAIRS),
+        forbidden=(
+            "actions",
+            "bot.rasa_server.channels",
+            "bot.analytics",
+            "bot.nlu",
+            *UPSTAIRS,
+        ),
     ),
     Floor(
-        "bot.channels",
+        "bot.rasa_server.channels",
         forbidden=("actions", "bot.backends", "bot.analytics", *UPSTAIRS),
     ),
     Floor("bot.analytics", forbidden=("actions", "bot.backends", *UPSTAIRS)),
     Floor(
         "actions",
-        forbidden=("bot.backends", "bot.channels", "bot.analytics", *UPSTAIRS),
+        forbidden=(
+            "bot.backends",
+            "bot.rasa_server.channels",
+            "bot.analytics",
+            *UPSTAIRS,
+        ),
     ),
 )
 CHECKED = [
@@ -150,12 +161,12 @@ def floor_of(package: str) -> Floor:
         ("bot.nlu", "import bot.backends.crm.repository"),
         ("bot.backends", "from bot.console.models import handoffs"),
         ("bot.backends", "from bot.analytics import metrics"),
-        ("bot.backends", "from bot.channels.wechat import client"),
+        ("bot.backends", "from bot.rasa_server.channels.wechat import client"),
         ("bot.backends", "from actions.clients import http"),
         ("bot.backends.orders", "from ...console import config"),
         ("bot.analytics", "from bot.console.config import ConsoleSettings"),
         ("bot.analytics", "from bot import console"),
-        ("bot.channels.wechat", "from bot.console import models"),
+        ("bot.rasa_server.channels.wechat", "from bot.console import models"),
         ("actions", "from bot.backends.orders import repository"),
     ],
 )
@@ -178,7 +189,10 @@ def test_the_check_catches_an_import_from_upstairs(package: str, source: str) ->
         ("bot.backends", "from bot.platform.logs import install_log_masking"),
         ("bot.backends.orders", "from ..common import settings"),
         ("bot.analytics", "from bot.platform.events import events_table"),
-        ("bot.channels", "from bot.platform.conversation_ids import identity_of"),
+        (
+            "bot.rasa_server.channels",
+            "from bot.platform.conversation_ids import identity_of",
+        ),
         ("actions", "from bot.platform.conversation_ids import identity_of"),
         ("actions", "import bot_helpers"),
     ],

@@ -1,11 +1,11 @@
-"""bot/rasa_server.py: the compiled validator accepts and refuses what Rasa does."""
+"""The Rasa server's launcher: the compiled validator judges as Rasa does."""
 
 from pathlib import Path
 
 import pytest
 from jsonschema import ValidationError
 
-from bot.rasa_server import install_compiled_action_validator
+from bot.rasa_server.launcher import install_compiled_action_validator
 
 REPLIES = {
     "empty": {},

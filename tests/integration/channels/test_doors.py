@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 from sanic import Sanic
 
-from bot.channels.doors import DoorPolicy, ScopedRestInput, WebChatInput
 from bot.devtools.processes import free_port
+from bot.rasa_server.channels.doors import DoorPolicy, ScopedRestInput, WebChatInput
 from tests.integration.channels.conftest import shutdown
 
 

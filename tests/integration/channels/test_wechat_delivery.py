@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.wechat.dedup import RedisStateStore
-from bot.channels.wechat.replies import (
+from bot.devtools.processes import free_port
+from bot.rasa_server.channels.wechat.dedup import RedisStateStore
+from bot.rasa_server.channels.wechat.replies import (
     UNRECOGNISED_VOICE_REPLY,
     UNSUPPORTED_REPLY,
     WELCOME_REPLY,
 )
-from bot.devtools.processes import free_port
 from tests.conftest import ROOT
 from tests.support.processes import stop_process, wait_for
 from tests.support.services import service_fixture

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.lock_store import AtomicRedisLockStore
+from bot.rasa_server.lock_store import AtomicRedisLockStore
 from tests.support.services import require_service
 
 pytestmark = pytest.mark.services
@@ -77,7 +77,7 @@ def test_built_from_the_endpoints_file(tmp_path):
 
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(
-        "lock_store:\n  type: bot.lock_store.AtomicRedisLockStore\n"
+        "lock_store:\n  type: bot.rasa_server.lock_store.AtomicRedisLockStore\n"
         "  url: 127.0.0.1\n  port: 6379\n  db: 1\n  key_prefix: lockcfg\n"
     )
     store = LockStore.create(read_endpoints_from_path(str(endpoints)).lock_store)

@@ -40,9 +40,14 @@ def test_endpoints_file_expands_every_variable_from_the_profile(monkeypatch):
     monkeypatch.setenv("ACTION_SERVER_TOKEN", "test-action-server-token")
     endpoints = read_endpoints_from_path(ROOT / "endpoints.production.yml")
 
-    assert endpoints.tracker_store.type == "bot.tracker_store.BrokeredSQLTrackerStore"
+    assert (
+        endpoints.tracker_store.type
+        == "bot.rasa_server.tracker_store.BrokeredSQLTrackerStore"
+    )
     assert endpoints.tracker_store.kwargs["db"] == defaults["RASA_DB_NAME"]
-    assert endpoints.lock_store.type == "bot.lock_store.AtomicRedisLockStore"
+    assert (
+        endpoints.lock_store.type == "bot.rasa_server.lock_store.AtomicRedisLockStore"
+    )
     assert endpoints.lock_store.url == "127.0.0.1"
     assert endpoints.event_broker.type == "pika"
     assert endpoints.event_broker.kwargs["queues"] == [defaults["RABBITMQ_QUEUE"]]

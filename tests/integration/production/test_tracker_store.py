@@ -1,4 +1,4 @@
-"""bot.tracker_store: what is stored is what is published, without a second load."""
+"""The production tracker store: what is stored is published, without a second load."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def _turn(text: str) -> list:
 
 
 def test_the_production_endpoints_load_this_store(database, monkeypatch):
-    from bot.tracker_store import BrokeredSQLTrackerStore
+    from bot.rasa_server.tracker_store import BrokeredSQLTrackerStore
 
     store = _store(database, monkeypatch)
     # Rasa wraps it; an import error would silently give an InMemoryTrackerStore.
@@ -71,7 +71,7 @@ def test_the_production_endpoints_load_this_store(database, monkeypatch):
 async def test_stored_events_are_published_once_in_order(database, monkeypatch):
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.tracker_store import BrokeredSQLTrackerStore
+    from bot.rasa_server.tracker_store import BrokeredSQLTrackerStore
 
     broker = RecordingBroker()
     store = _store(database, monkeypatch, broker)

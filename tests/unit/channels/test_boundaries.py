@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[3] / "bot" / "channels" / "wechat"
+ROOT = Path(__file__).resolve().parents[3]
+PACKAGE = ROOT / "bot" / "rasa_server" / "channels" / "wechat"
 PROTOCOL_MODULES = sorted(p for p in PACKAGE.glob("*.py") if p.name != "channel.py")
 
 

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from bot.channels.wechat.config import DEFAULT_MENU, WeChatSettings
-from bot.channels.wechat.errors import ConfigurationError
+from bot.rasa_server.channels.wechat.config import DEFAULT_MENU, WeChatSettings
+from bot.rasa_server.channels.wechat.errors import ConfigurationError
 
 from .conftest import AES_KEY
 

@@ -9,9 +9,13 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import check_signature as wechatpy_check_signature
 
-from bot.channels.wechat import crypto
-from bot.channels.wechat.crypto import MessageCrypto, check_signature, check_timestamp
-from bot.channels.wechat.errors import (
+from bot.rasa_server.channels.wechat import crypto
+from bot.rasa_server.channels.wechat.crypto import (
+    MessageCrypto,
+    check_signature,
+    check_timestamp,
+)
+from bot.rasa_server.channels.wechat.errors import (
     DecryptionFailed,
     InvalidSignature,
     StaleTimestamp,

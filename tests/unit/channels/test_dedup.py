@@ -1,4 +1,8 @@
-from bot.channels.wechat.dedup import MemoryStateStore, RedisStateStore, create_store
+from bot.rasa_server.channels.wechat.dedup import (
+    MemoryStateStore,
+    RedisStateStore,
+    create_store,
+)
 
 
 class Clock:

@@ -1,7 +1,11 @@
 import pytest
 
-from bot.channels.wechat.errors import MalformedMessage, UnsafeXml
-from bot.channels.wechat.parse import MessageKind, parse_message, parse_xml_safely
+from bot.rasa_server.channels.wechat.errors import MalformedMessage, UnsafeXml
+from bot.rasa_server.channels.wechat.parse import (
+    MessageKind,
+    parse_message,
+    parse_xml_safely,
+)
 
 from .conftest import fixture_xml
 

@@ -2,16 +2,19 @@ import asyncio
 
 import pytest
 
-from bot.channels.wechat.dedup import MemoryStateStore
-from bot.channels.wechat.errors import CustomerServiceWindowClosed, WeChatTransportError
-from bot.channels.wechat.parse import IncomingMessage, MessageKind
-from bot.channels.wechat.replies import (
+from bot.rasa_server.channels.wechat.dedup import MemoryStateStore
+from bot.rasa_server.channels.wechat.errors import (
+    CustomerServiceWindowClosed,
+    WeChatTransportError,
+)
+from bot.rasa_server.channels.wechat.parse import IncomingMessage, MessageKind
+from bot.rasa_server.channels.wechat.replies import (
     ERROR_REPLY,
     UNRECOGNISED_VOICE_REPLY,
     UNSUPPORTED_REPLY,
     WELCOME_REPLY,
 )
-from bot.channels.wechat.service import ReplyService
+from bot.rasa_server.channels.wechat.service import ReplyService
 
 BUTTONS = [
     {"title": "确认退货", "payload": "/affirm"},

@@ -3,8 +3,9 @@ import time
 import pytest
 from wechatpy.crypto import WeChatCrypto
 
-from bot.channels.wechat.config import WeChatSettings
-from bot.channels.wechat.errors import (
+from bot.devtools.wechat_simulator import WeChatPlatform
+from bot.rasa_server.channels.wechat.config import WeChatSettings
+from bot.rasa_server.channels.wechat.errors import (
     BodyTooLarge,
     InvalidSignature,
     MalformedMessage,
@@ -12,9 +13,8 @@ from bot.channels.wechat.errors import (
     StaleTimestamp,
     UnsafeXml,
 )
-from bot.channels.wechat.parse import MessageKind
-from bot.channels.wechat.webhook import WebhookProtocol
-from bot.devtools.wechat_simulator import WeChatPlatform
+from bot.rasa_server.channels.wechat.parse import MessageKind
+from bot.rasa_server.channels.wechat.webhook import WebhookProtocol
 
 from .conftest import AES_KEY, APP_ID, TOKEN, fixture_xml
 

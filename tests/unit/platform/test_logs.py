@@ -79,7 +79,7 @@ def test_nothing_is_installed_at_import() -> None:
         "g = logging.Formatter.format; "
         "import bot.platform.logs, bot.console.app, bot.backends.crm.app, "
         "bot.backends.orders.app, bot.action_server; "
-        "import bot.rasa_server; "
+        "import bot.rasa_server.launcher; "
         "assert logging.getLogRecordFactory() is f and logging.Formatter.format is g"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

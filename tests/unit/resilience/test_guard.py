@@ -6,11 +6,14 @@ import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
-from bot.channels.wechat.channel import WeChatCollector
-from bot.resilience.endpoint import WatchedActionEndpoint
-from bot.resilience.guard import guard_turns
-from bot.resilience.replies import ACTION_SERVER_DOWN_REPLY, HANDOFF_DOWN_REPLY
-from bot.resilience.turn import ActionFailure, record_failure
+from bot.rasa_server.channels.wechat.channel import WeChatCollector
+from bot.rasa_server.resilience.endpoint import WatchedActionEndpoint
+from bot.rasa_server.resilience.guard import guard_turns
+from bot.rasa_server.resilience.replies import (
+    ACTION_SERVER_DOWN_REPLY,
+    HANDOFF_DOWN_REPLY,
+)
+from bot.rasa_server.resilience.turn import ActionFailure, record_failure
 
 
 def body(action: str, intent: str = "inform") -> dict:

@@ -8,9 +8,9 @@ import re
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.channels.wechat.channel import WeChatCollector
-from bot.resilience.guard import guard_turns
-from bot.resilience.message_cap import (
+from bot.rasa_server.channels.wechat.channel import WeChatCollector
+from bot.rasa_server.resilience.guard import guard_turns
+from bot.rasa_server.resilience.message_cap import (
     DEFAULT_MAX_MESSAGE_CHARS,
     TRUNCATED,
     cap_message,

@@ -7,7 +7,7 @@ the domain's voice (``utter_backend_unavailable``, ``utter_handoff_unavailable``
 
 from __future__ import annotations
 
-from bot.resilience.turn import TurnFailures
+from bot.rasa_server.resilience.turn import TurnFailures
 
 #: Something failed: nothing is lost, the shopper sends it again in a moment.
 ACTION_SERVER_DOWN_REPLY = (

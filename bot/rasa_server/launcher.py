@@ -62,7 +62,3 @@ def main() -> None:
     install_log_masking()
     install_compiled_action_validator()
     rasa_main()
-
-
-if __name__ == "__main__":
-    main()

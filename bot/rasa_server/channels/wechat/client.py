@@ -15,8 +15,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.channels.wechat.config import DEFAULT_API_BASE_URL
-from bot.channels.wechat.errors import (
+from bot.rasa_server.channels.wechat.config import DEFAULT_API_BASE_URL
+from bot.rasa_server.channels.wechat.errors import (
     AccessTokenError,
     CustomerServiceQuotaExceeded,
     CustomerServiceWindowClosed,

@@ -9,10 +9,14 @@ from typing import Any
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 
-from bot.resilience.endpoint import watch_action_server
-from bot.resilience.message_cap import cap_message, max_message_chars, truncation_notice
-from bot.resilience.replies import apology_for
-from bot.resilience.turn import watch_turn
+from bot.rasa_server.resilience.endpoint import watch_action_server
+from bot.rasa_server.resilience.message_cap import (
+    cap_message,
+    max_message_chars,
+    truncation_notice,
+)
+from bot.rasa_server.resilience.replies import apology_for
+from bot.rasa_server.resilience.turn import watch_turn
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +33,7 @@ def guard_turns(
     A message longer than ``max_chars`` is cut before Rasa sees it (its cost
     grows faster than its length), the cut is recorded in the user message's
     metadata, and the shopper is told in Chinese that only the first part was
-    read (:mod:`bot.resilience.message_cap`).
+    read (:mod:`bot.rasa_server.resilience.message_cap`).
 
     Rasa 3.6 logs a failed custom action and drops its events, so the shopper
     would get nothing (or half an answer); the conversation itself stays as it

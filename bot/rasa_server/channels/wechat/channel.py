@@ -1,6 +1,7 @@
 """The Rasa custom channel ``wechat``: the only module bridging WeChat, Rasa and Sanic.
 
-Register it in ``credentials.yml`` as ``bot.channels.wechat.channel.WeChatInput:``;
+Register it in ``credentials.yml`` as
+``bot.rasa_server.channels.wechat.channel.WeChatInput:``;
 its server URL is then ``/webhooks/wechat/webhook``. Settings come from the
 environment (``WECHAT_TOKEN`` …), optionally overridden by keys under the
 channel's entry; without ``WECHAT_TOKEN`` the channel stays off (404).
@@ -23,18 +24,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.wechat.client import WeChatApiClient
-from bot.channels.wechat.config import WeChatSettings
-from bot.channels.wechat.dedup import StateStore, create_store
-from bot.channels.wechat.errors import (
+from bot.platform.conversation_ids import WECHAT, conversation_id, identity_of
+from bot.rasa_server.channels.wechat.client import WeChatApiClient
+from bot.rasa_server.channels.wechat.config import WeChatSettings
+from bot.rasa_server.channels.wechat.dedup import StateStore, create_store
+from bot.rasa_server.channels.wechat.errors import (
     BodyTooLarge,
     ConfigurationError,
     RequestRejected,
 )
-from bot.channels.wechat.replies import ERROR_REPLY, SUCCESS, numbered_menu
-from bot.channels.wechat.service import ReplyService
-from bot.channels.wechat.webhook import OpenedCallback, WebhookProtocol
-from bot.platform.conversation_ids import WECHAT, conversation_id, identity_of
+from bot.rasa_server.channels.wechat.replies import ERROR_REPLY, SUCCESS, numbered_menu
+from bot.rasa_server.channels.wechat.service import ReplyService
+from bot.rasa_server.channels.wechat.webhook import OpenedCallback, WebhookProtocol
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,8 @@
 
 Registered in ``credentials.yml`` (``/webhooks/rest/webhook``,
 ``/webhooks/web/webhook``, ``/webhooks/wechat/webhook``); each is the channel of
-:mod:`bot.channels` with :mod:`bot.resilience.guard` around its handler.
+:mod:`bot.rasa_server.channels` with :mod:`bot.rasa_server.resilience.guard`
+around its handler.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, Sanic
 
-from bot.channels.doors import ScopedRestInput
-from bot.channels.doors import WebChatInput as PlainWebChatInput
-from bot.channels.wechat.channel import WeChatInput as PlainWeChatInput
-from bot.resilience.guard import guard_turns
+from bot.rasa_server.channels.doors import ScopedRestInput
+from bot.rasa_server.channels.doors import WebChatInput as PlainWebChatInput
+from bot.rasa_server.channels.wechat.channel import WeChatInput as PlainWeChatInput
+from bot.rasa_server.resilience.guard import guard_turns
 
 
 def _guarded_blueprint(

@@ -11,7 +11,7 @@ when another process changed the lock in between.
 Configure it in ``endpoints.production.yml``::
 
     lock_store:
-      type: bot.lock_store.AtomicRedisLockStore
+      type: bot.rasa_server.lock_store.AtomicRedisLockStore
       url: <redis host>
       port: 6379
       ...

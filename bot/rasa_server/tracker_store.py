@@ -13,7 +13,7 @@ rows that were stored, in order.
 Configure it in ``endpoints.production.yml``::
 
     tracker_store:
-      type: bot.tracker_store.BrokeredSQLTrackerStore
+      type: bot.rasa_server.tracker_store.BrokeredSQLTrackerStore
       dialect: postgresql
       url: <host>
       ...  # the arguments of Rasa's ``type: sql``

@@ -9,7 +9,7 @@ from typing import Any
 from rasa.core.agent import Agent
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
-from bot.resilience.turn import ActionFailure, record_failure
+from bot.rasa_server.resilience.turn import ActionFailure, record_failure
 
 logger = logging.getLogger(__name__)
 
