@@ -766,7 +766,7 @@ def test_injected_markup_is_shown_as_text_in_console_and_chat(stack, browser):
 
             # and the web shopper's conversation: the agent's markup in chat.js
             agent.goto(f"{stack.console.url}/queue")
-            agent.locator("#queue tbody tr", has_text="web-").first.locator(
+            agent.locator("#queue tbody tr", has_text="web:").first.locator(
                 "button.claim"
             ).click()
             agent.wait_for_url("**/conversations/*")
