@@ -50,7 +50,12 @@ def console_port_and_token() -> tuple[int, str]:
 
 @contextmanager
 def run_console(
-    workdir: Path, port: int, api_token: str, env: Mapping[str, str]
+    workdir: Path,
+    port: int,
+    api_token: str,
+    env: Mapping[str, str],
+    tree: Path = ROOT,
+    python: str = sys.executable,
 ) -> Iterator[Console]:
     """Create a staff account, start ``python -m bot.console``, stop it afterwards.
 
@@ -59,14 +64,18 @@ def run_console(
         port: Where the console listens.
         api_token: ``CONSOLE_API_TOKEN``.
         env: Extra environment (``RASA_URL``, ``RASA_TOKEN``, backends …).
+        tree: The project the console runs from (a trimmed copy of it, say);
+            outside this one the staff account is made with that copy's
+            ``python -m bot.console.users`` too.
+        python: The interpreter that runs them.
 
     Yields:
         The running console.
     """
     database_url = f"sqlite+aiosqlite:///{workdir / 'console.db'}"
-    asyncio.run(add_user(database_url, "agent-e2e", "agent-e2e-password"))
     environment = {
         **os.environ,
+        "PYTHONPATH": str(tree),
         # The conversation store run_assistant gives the Rasa server in workdir.
         "RASA_TRACKER_DB": str(workdir / "tracker.db"),
         **env,
@@ -78,9 +87,20 @@ def run_console(
         "CONSOLE_SERVICE_HOURS": "00:00-24:00",
         "CONSOLE_POLL_INTERVAL": "0.5",
     }
+    if tree == ROOT:
+        asyncio.run(add_user(database_url, "agent-e2e", "agent-e2e-password"))
+    else:
+        subprocess.run(
+            [python, "-m", "bot.console.users", "add", "agent-e2e"],
+            cwd=tree,
+            env={**environment, "CONSOLE_PASSWORD": "agent-e2e-password"},
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.console"],
-        cwd=ROOT,
+        [python, "-m", "bot.console"],
+        cwd=tree,
         env=environment,
         stdout=(workdir / "console.log").open("w"),
         stderr=subprocess.STDOUT,
