@@ -140,7 +140,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy bot actions
 
 validate: $(STAMP)
-	$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warnings
+	$(RASA) data validate --fail-on-warnings
 
 eval-overlap:
 	python3 $(SHARED)/tools/check_eval_overlap.py data

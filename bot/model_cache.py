@@ -21,7 +21,7 @@ from pathlib import Path
 
 INPUTS = (
     "config.yml",
-    "domain",
+    "domain.yml",
     "data",
     "bot/nlu",
     "build/spacy_zh",
@@ -101,9 +101,9 @@ def ensure_model(root: Path, models: Path) -> Path:
         print(f"model up to date: {archive}")
         return archive
     print(f"inputs changed: training {archive} ...", flush=True)
+    # Rasa's default config.yml, domain.yml and data/ (the project root).
     command = [
         sys.executable, "-m", "rasa", "train",
-        "--config", "config.yml", "--domain", "domain", "--data", "data",
         "--out", str(models), "--fixed-model-name", name,
     ]  # fmt: skip
     result = subprocess.run(command, cwd=root, check=False)  # noqa: S603

@@ -15,8 +15,7 @@ Next (docs/extending.md walks through each):
   1. data/nlu/{name}.yml: write at least 40 real, varied examples.
   2. actions/clients/{name}.py: wire POST {endpoint} to the merchant's system
      ({url_variable}); adapt the validation and replies in actions/{name}.py.
-  3. .venv/bin/rasa data validate --domain domain --data data --config config.yml \
---fail-on-warnings
+  3. .venv/bin/rasa data validate --fail-on-warnings
   4. .venv/bin/pytest tests/unit/actions/test_{name}.py; make test; make eval-nlu.
 """
 

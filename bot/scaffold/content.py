@@ -99,7 +99,6 @@ def template_data(spec: IntentSpec, taken: set[str]) -> dict[str, dict[str, Any]
     return {
         "nlu.yml.j2": {"examples": examples(spec, taken)},
         "rules.yml.j2": {"side_questions": SIDE_QUESTIONS},
-        "domain.yml.j2": {},
         "action.py.j2": {"imports": action_imports(spec)},
         "client.py.j2": {},
         "test_unit.py.j2": {"imports": unit_test_imports(spec)},

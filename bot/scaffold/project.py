@@ -12,7 +12,8 @@ from ruamel.yaml import YAML
 from bot.scaffold import content, render, yamledit
 from bot.scaffold.spec import IntentSpec, ScaffoldError
 
-CORE_DOMAIN = "domain/core.yml"
+# Rasa's default domain path: plain `rasa train` and friends read it.
+DOMAIN = "domain.yml"
 TESTS_PACKAGE = "tests/unit/actions/__init__.py"
 # Entity annotations in training examples: [text](entity) and [text]{...}.
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
@@ -44,7 +45,7 @@ def _names(entries: Any) -> set[str]:
 
 
 def read_names(root: Path) -> ProjectNames:
-    """Collect the names in ``domain/`` and ``data/nlu/`` plus Rasa's reserved ones.
+    """Collect the names in ``domain.yml`` and ``data/`` plus Rasa's reserved ones.
 
     Args:
         root: The project root.
@@ -54,9 +55,9 @@ def read_names(root: Path) -> ProjectNames:
     """
     from rasa.shared.core import constants  # light module; only needed here
 
-    if not (root / CORE_DOMAIN).is_file() or not (root / "data/nlu").is_dir():
+    if not (root / DOMAIN).is_file() or not (root / "data/nlu").is_dir():
         raise ScaffoldError(
-            [f"{root} is not the Xiaoke project root (no {CORE_DOMAIN} or data/nlu/)"]
+            [f"{root} is not the Xiaoke project root (no {DOMAIN} or data/nlu/)"]
         )
     yaml = YAML(typ="safe", pure=True)
     names = ProjectNames(
@@ -64,13 +65,12 @@ def read_names(root: Path) -> ProjectNames:
         actions=set(constants.DEFAULT_ACTION_NAMES),
         slots={constants.REQUESTED_SLOT, *constants.DEFAULT_SLOT_NAMES},
     )
-    for path in sorted((root / "domain").glob("*.yml")):
-        domain = yaml.load(path.read_text("utf-8")) or {}
-        names.intents |= _names(domain.get("intents"))
-        names.actions |= _names(domain.get("actions"))
-        names.actions |= set(domain.get("forms") or {})
-        names.actions |= set(domain.get("responses") or {})
-        names.slots |= set(domain.get("slots") or {})
+    domain = yaml.load((root / DOMAIN).read_text("utf-8")) or {}
+    names.intents |= _names(domain.get("intents"))
+    names.actions |= _names(domain.get("actions"))
+    names.actions |= set(domain.get("forms") or {})
+    names.actions |= set(domain.get("responses") or {})
+    names.slots |= set(domain.get("slots") or {})
     for path in sorted((root / "data").rglob("*.yml")):
         data = yaml.load(path.read_text("utf-8")) or {}
         for item in data.get("nlu") or []:
@@ -108,17 +108,33 @@ def clashes(spec: IntentSpec, names: ProjectNames, root: Path) -> list[str]:
     return problems
 
 
-def registered_core(spec: IntentSpec, core_text: str) -> str:
-    """``domain/core.yml`` with the intent, its actions, form and slots added."""
-    core = yamledit.load(core_text)
-    yamledit.append_item(core["intents"], spec.name)
-    for action in spec.actions:
-        yamledit.append_item(core["actions"], action)
+def registered(spec: IntentSpec, domain_text: str) -> str:
+    """``domain.yml`` with the intent added: registrations and responses.
+
+    The intent, its actions, form and slots go at the end of their lists, under
+    a comment naming the feature; its responses (``render.domain_responses``)
+    at the end of ``responses``. Every other line is kept as it was.
+
+    Raises:
+        ScaffoldError: The domain has no such lists or ``responses``.
+    """
+    domain = yamledit.load(domain_text)
+    missing = [
+        key
+        for key in ("intents", "actions", "forms", "slots", "responses")
+        if not domain.get(key)
+    ]
+    if missing:
+        raise ScaffoldError([f"{DOMAIN} has no {', '.join(missing)} to add to"])
+    header = f"{spec.zh} (actions/{spec.name}.py)"
+    yamledit.append_item(domain["intents"], spec.name, header)
+    for index, action in enumerate(spec.actions):
+        yamledit.append_item(domain["actions"], action, None if index else header)
     if spec.with_form:
         required = [slot.name for slot in spec.slots] or ["customer_id"]
         form = yamledit.to_yaml_node({"required_slots": required})
-        yamledit.add_entry(core["forms"], spec.form, form)
-    for slot in spec.slots:
+        yamledit.add_entry(domain["forms"], spec.form, form, header)
+    for index, slot in enumerate(spec.slots):
         mapping = {
             "type": "from_text",
             "not_intent": list(content.NOT_A_SLOT_VALUE),
@@ -129,8 +145,18 @@ def registered_core(spec: IntentSpec, core_text: str) -> str:
             "influence_conversation": False,
             "mappings": [mapping],
         }
-        yamledit.add_entry(core["slots"], slot.name, yamledit.to_yaml_node(definition))
-    return yamledit.dump(core)
+        yamledit.add_entry(
+            domain["slots"],
+            slot.name,
+            yamledit.to_yaml_node(definition),
+            None if index else header,
+        )
+    text = yamledit.dump(domain)
+    text = yamledit.append_to_block(text, "responses", render.domain_responses(spec))
+    added = YAML(typ="safe", pure=True).load(text).get("responses") or {}
+    if not set(spec.responses) <= set(added):
+        raise ScaffoldError([f"the responses could not be added to {DOMAIN}"])
+    return text
 
 
 def plan(spec: IntentSpec, root: Path) -> dict[str, str]:
@@ -144,7 +170,7 @@ def plan(spec: IntentSpec, root: Path) -> dict[str, str]:
     if problems:
         raise ScaffoldError(problems)
     files = render.intent_files(spec, names.examples)
-    files[CORE_DOMAIN] = registered_core(spec, (root / CORE_DOMAIN).read_text("utf-8"))
+    files[DOMAIN] = registered(spec, (root / DOMAIN).read_text("utf-8"))
     if not (root / TESTS_PACKAGE).exists():
         files[TESTS_PACKAGE] = render.render("actions_tests_init.py.j2")
     if not content.examples(spec, names.examples):
@@ -158,7 +184,7 @@ def write(files: dict[str, str], root: Path) -> None:
     """Write the planned files; on any failure, put the tree back as it was.
 
     Args:
-        files: Relative path → content (new files and ``domain/core.yml``).
+        files: Relative path → content (new files and ``domain.yml``).
         root: The project root.
     """
     originals: dict[Path, str | None] = {}

@@ -10,16 +10,17 @@ import jinja2
 from bot.scaffold import content, layout
 from bot.scaffold.spec import IntentSpec
 
-# Each template and the file it becomes, relative to the project root.
+# Each template and the new file it becomes, relative to the project root.
 FILES = (
     ("nlu.yml.j2", "data/nlu/{name}.yml"),
     ("rules.yml.j2", "data/rules/{name}.yml"),
-    ("domain.yml.j2", "domain/{name}.yml"),
     ("action.py.j2", "actions/{name}.py"),
     ("client.py.j2", "actions/clients/{name}.py"),
     ("test_unit.py.j2", "tests/unit/actions/test_{name}.py"),
     ("stories.yml.j2", "tests/stories/test_{name}.yml"),
 )
+# The intent's responses, appended to the ``responses`` of ``domain.yml``.
+DOMAIN_RESPONSES = "domain_responses.yml.j2"
 
 
 @cache
@@ -63,3 +64,12 @@ def intent_files(spec: IntentSpec, taken: set[str]) -> dict[str, str]:
         path.format(name=spec.name): render(template, spec=spec, **data[template])
         for template, path in FILES
     }
+
+
+def domain_responses(spec: IntentSpec) -> str:
+    """The intent's responses: a commented part to append to ``domain.yml``.
+
+    Lines indented as entries of the domain's ``responses`` mapping, starting
+    with a blank line and a header comment naming the feature.
+    """
+    return render(DOMAIN_RESPONSES, spec=spec)

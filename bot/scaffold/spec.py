@@ -121,11 +121,13 @@ class IntentSpec:
 
     @property
     def files(self) -> tuple[str, ...]:
-        """Every file the scaffold creates, relative to the project root."""
+        """Every file the scaffold creates, relative to the project root.
+
+        Besides these it edits ``domain.yml`` (registrations and responses).
+        """
         return (
             f"data/nlu/{self.name}.yml",
             f"data/rules/{self.name}.yml",
-            f"domain/{self.name}.yml",
             f"actions/{self.name}.py",
             f"actions/clients/{self.name}.py",
             f"tests/unit/actions/test_{self.name}.py",

@@ -2,13 +2,15 @@
 
 ruamel.yaml keeps a comment that follows a collection on the collection's last
 (deepest) item; appending would leave the comment above the new entry. The
-helpers here move such trailing comments down to the new last item.
+helpers here move such trailing comments down to the new last item. A block of
+text (comments included) goes at the end of a top-level mapping as text.
 """
 
 from __future__ import annotations
 
 import copy
 import io
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -85,18 +87,86 @@ def _put_trailing_comment(node: Any, token: Any) -> None:
     entry[_slot(container)] = token
 
 
-def append_item(sequence: CommentedSeq, value: Any) -> None:
-    """Append to a sequence; a comment that followed it still follows it."""
+def append_item(sequence: CommentedSeq, value: Any, comment: str | None = None) -> None:
+    """Append to a sequence; a comment that followed it still follows it.
+
+    Args:
+        sequence: The sequence (at the top level's first indentation).
+        value: The new item.
+        comment: A comment line to put above the new item, if any.
+    """
     trailing = _take_trailing_comment(sequence)
     sequence.append(value)
+    if comment:
+        sequence.yaml_set_comment_before_after_key(
+            len(sequence) - 1, before=comment, indent=2
+        )
     _put_trailing_comment(sequence, trailing)
 
 
-def add_entry(mapping: CommentedMap, key: str, value: Any) -> None:
-    """Add a key at the end of a mapping; a comment that followed it still does."""
+def add_entry(
+    mapping: CommentedMap, key: str, value: Any, comment: str | None = None
+) -> None:
+    """Add a key at the end of a mapping; a comment that followed it still does.
+
+    Args:
+        mapping: The mapping (at the top level's first indentation).
+        key: The new key.
+        value: Its value.
+        comment: A comment line to put above the new key, if any.
+    """
     trailing = _take_trailing_comment(mapping)
     mapping[key] = value
+    if comment:
+        mapping.yaml_set_comment_before_after_key(key, before=comment, indent=2)
     _put_trailing_comment(mapping, trailing)
+
+
+def append_to_block(text: str, key: str, block: str) -> str:
+    """Insert lines at the end of a top-level key's block, as text.
+
+    The block ends before the next top-level key, or at the end of the text;
+    blank lines and comments just above that next key stay with it.
+
+    Args:
+        text: A YAML document.
+        key: A top-level key of it, e.g. ``responses``.
+        block: Lines indented as the block's content, ending with a newline.
+
+    Raises:
+        ValueError: ``key`` is not a top-level key of ``text``.
+    """
+    lines = text.splitlines(keepends=True)
+    start = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if re.match(rf"{re.escape(key)}:\s*$", line)
+        ),
+        None,
+    )
+    if start is None:
+        raise ValueError(f"no top-level {key!r} in the YAML text")
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(lines))
+            if lines[i][:1] not in ("", " ", "#", "\n", "\r")
+        ),
+        len(lines),
+    )
+    if end < len(lines):
+        # Blank lines and comments just above the next key stay with it.
+        while end > start + 1 and (
+            not lines[end - 1].strip() or lines[end - 1].startswith("#")
+        ):
+            end -= 1
+    else:
+        while end > start + 1 and not lines[end - 1].strip():
+            end -= 1
+    if end and not lines[end - 1].endswith("\n"):
+        lines[end - 1] += "\n"
+    return "".join(lines[:end]) + block + "".join(lines[end:])
 
 
 def to_yaml_node(value: Any) -> Any:

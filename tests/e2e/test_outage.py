@@ -36,7 +36,7 @@ from tests.support.processes import (
 
 pytestmark = pytest.mark.model
 
-# domain/responses.yml utter_backend_unavailable, domain/handoff.yml
+# domain.yml: utter_backend_unavailable (core responses) and
 # utter_handoff_unavailable (no console runs here, so a handoff is not queued).
 BACKEND_APOLOGY = "系统这会儿有点忙，没能查到结果"
 HANDOFF_NOT_QUEUED = "人工客服这会儿暂时转接不上"

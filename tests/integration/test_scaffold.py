@@ -23,25 +23,27 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 GUIDE = ROOT / "docs/extending.md"
 # What a copy needs to validate, train the dialogue and run the tests.
-COPIED = ("actions", "bot", "data", "domain", "tests")
-COPIED_FILES = ("config.yml", "endpoints.yml", "credentials.yml", "pyproject.toml")
+COPIED = ("actions", "bot", "data", "tests")
+COPIED_FILES = (
+    "config.yml",
+    "domain.yml",
+    "endpoints.yml",
+    "credentials.yml",
+    "pyproject.toml",
+)
 
 SCAFFOLD_FORM = (
     "python -m bot.scaffold intent request_invoice --zh 开发票 --with-form "
     "--slots invoice_title=发票抬头,tax_id=税号"
 )
 SCAFFOLD_ONE_TURN = "python -m bot.scaffold intent price_protection --zh 申请价保"
-VALIDATE = (
-    "rasa data validate --domain domain --data data --config config.yml "
-    "--fail-on-warnings"
-)
+# Rasa's defaults (config.yml, domain.yml, data/): no flags needed.
+VALIDATE = "rasa data validate --fail-on-warnings"
 UNIT_TEST = "pytest tests/unit/actions/test_{name}.py"
 PROJECT_CHECKS = (
     "pytest tests/unit/test_domain_responses.py tests/unit/test_action_registry.py"
 )
-TRAIN_CORE = (
-    "rasa train core --domain domain --stories data --config config.yml --out models"
-)
+TRAIN_CORE = "rasa train core --out models"
 STORY_TEST = (
     "rasa test core --model models --stories tests/stories/test_{name}.yml "
     "--fail-on-prediction-errors"

@@ -19,7 +19,7 @@ PREFIXED = re.compile(r'f"(utter_[a-z_]+)\{')
 
 @pytest.fixture(scope="module")
 def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain"))
+    return Domain.load(str(ROOT / "domain.yml"))
 
 
 def action_sources() -> str:

@@ -152,7 +152,7 @@ async def _delete(console, sender: str = SHOPPER) -> CollectingDispatcher:
 def _response_texts() -> dict[str, str]:
     from rasa.shared.core.domain import Domain
 
-    responses = Domain.load(str(ROOT / "domain")).responses
+    responses = Domain.load(str(ROOT / "domain.yml")).responses
     return {name: variants[0]["text"] for name, variants in responses.items()}
 
 

@@ -1,4 +1,4 @@
-"""What the scaffold writes: lint-clean Python at any name length, core.yml kept."""
+"""What the scaffold writes: lint-clean Python at any name length, domain.yml kept."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.scaffold import project, render
+from bot.scaffold import project, render, yamledit
 from bot.scaffold.spec import build_spec
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -28,8 +28,8 @@ SPECS = [
 
 @pytest.fixture
 def tree(tmp_path) -> Path:
-    for folder in ("domain", "data"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copy(ROOT / "domain.yml", tmp_path)
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     # The packages the generated code imports, so ruff classifies them as here.
     shutil.copytree(ROOT / "actions", tmp_path / "actions")
@@ -54,21 +54,55 @@ def test_generated_python_is_ruff_clean(tree, args):
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_core_domain_only_gains_lines_and_keeps_its_comments(tree):
-    before = (tree / project.CORE_DOMAIN).read_text("utf-8")
+def test_the_domain_only_gains_lines_and_keeps_its_comments(tree):
+    before = (tree / project.DOMAIN).read_text("utf-8")
     spec = build_spec("request_invoice", "开发票", True, "invoice_title=发票抬头")
-    after = project.plan(spec, tree)[project.CORE_DOMAIN]
+    after = project.plan(spec, tree)[project.DOMAIN]
     diff = list(difflib.ndiff(before.splitlines(), after.splitlines()))
     assert not [line for line in diff if line.startswith("- ")]
     added = [line[2:] for line in diff if line.startswith("+ ")]
+    header = "  # 开发票 (actions/request_invoice.py)"
     assert "  - request_invoice" in added
     assert "  - validate_request_invoice_form" in added
     assert "  request_invoice_form:" in added
     assert "  invoice_title:" in added
+    assert "  utter_request_invoice_done:" in added
+    # intents, slots, forms, actions, then the responses' section: one header each.
+    assert added.count(header) == 5
     # Appended entries come after the comment that closes each list, not before.
     lines = after.splitlines()
     assert lines.index("  - request_invoice") < lines.index("entities:")
     assert lines.index("  invoice_title:") < lines.index("forms:") - 3
+    assert lines[lines.index("  - request_invoice") - 1] == header
+    # The responses come last, after every response the domain had.
+    assert lines.index("  utter_request_invoice_done:") > max(
+        lines.index(line) for line in before.splitlines() if line.startswith("  utter_")
+    )
+
+
+def test_the_domain_loads_in_rasa_with_the_intent_registered(tree):
+    from rasa.shared.core.domain import Domain
+
+    spec = build_spec("request_invoice", "开发票", True, "invoice_title=发票抬头")
+    project.write(project.plan(spec, tree), tree)
+    domain = Domain.load(str(tree / project.DOMAIN))
+    assert "request_invoice" in domain.intents
+    assert {"validate_request_invoice_form", "action_request_invoice"} <= set(
+        domain.user_actions
+    )
+    assert "request_invoice_form" in domain.form_names
+    assert "invoice_title" in [slot.name for slot in domain.slots]
+    assert set(spec.responses) <= set(domain.responses)
+
+
+def test_append_to_block_ends_the_block_before_the_next_key_and_its_comment():
+    text = "a:\n  - 1\n\n# about b\nb:\n  - 2\n"
+    assert yamledit.append_to_block(text, "a", "  - 3\n") == (
+        "a:\n  - 1\n  - 3\n\n# about b\nb:\n  - 2\n"
+    )
+    assert yamledit.append_to_block(text, "b", "  - 3\n").endswith("  - 2\n  - 3\n")
+    with pytest.raises(ValueError, match="'c'"):
+        yamledit.append_to_block(text, "c", "  - 3\n")
 
 
 def test_generated_examples_skip_existing_training_data(tree):

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture
 def tree(tmp_path) -> Path:
     """The parts of the project the scaffold reads and writes."""
-    for folder in ("domain", "data"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copy(ROOT / "domain.yml", tmp_path)
     for folder in ("actions/clients", "tests/stories", "tests/unit"):
         (tmp_path / folder).mkdir(parents=True)
     (tmp_path / "actions/identity.py").write_text("# stand-in\n")

@@ -3,7 +3,8 @@
 ``tests/fixtures/scaffold/<case>/`` holds, for each case below, every file the
 scaffold writes for the intent (path with ``/`` as ``__``, plus ``.txt`` so no
 tool reads them as code or data), as the Python-string templates wrote them
-before they moved to ``bot/scaffold/templates/``. A deliberate change to a
+before they moved to ``bot/scaffold/templates/``, and the responses it appends
+to ``domain.yml`` (``domain_responses.yml.txt``). A deliberate change to a
 template changes its fixtures in the same commit.
 """
 
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests/fixtures/scaffold"
 TEMPLATES = ROOT / "bot/scaffold/templates"
 LONGEST = "abcdefghij_abcdefghij_abcdefghij"  # 32 characters, the maximum
+# The fixture of the part the scaffold appends to domain.yml's responses.
+RESPONSES = "domain_responses.yml"
 
 # case → (build_spec arguments, example texts already in the training data)
 CASES = {
@@ -61,9 +64,10 @@ def test_rendered_files_are_byte_for_byte_the_fixtures(case):
     args, taken = CASES[case]
     spec = build_spec(*args)
     rendered = render.intent_files(spec, taken)
+    assert list(rendered) == list(spec.files)
+    rendered[RESPONSES] = render.domain_responses(spec)
     expected = fixture_files(case)
     assert sorted(rendered) == sorted(expected)
-    assert list(rendered) == list(spec.files)
     for relative, text in rendered.items():
         want = expected[relative].decode("utf-8")
         diff = difflib.unified_diff(
