@@ -90,9 +90,9 @@ contract-fuzz: $(STAMP) contract-venv
 	$(PY) -m pytest -q tests/integration/backends/test_schemathesis.py
 
 # spaCy zh pipeline (jieba + user dictionary + EntityRuler), built from the repo.
-$(SPACY_MODEL): $(STAMP) bot/nlu/build_spacy_model.py bot/nlu/spacy_tokenizer.py \
-                $(wildcard bot/nlu/resources/*)
-	$(PY) -m bot.nlu.build_spacy_model --out build/spacy_zh
+$(SPACY_MODEL): $(STAMP) bot/rasa_server/nlu/build_spacy_model.py bot/rasa_server/nlu/spacy_tokenizer.py \
+                $(wildcard bot/rasa_server/nlu/resources/*)
+	$(PY) -m bot.rasa_server.nlu.build_spacy_model --out build/spacy_zh
 
 nlu-build: $(SPACY_MODEL)
 

@@ -12,7 +12,7 @@ to each length. Every graph node is timed in CPU seconds of this process,
 exclusive of nodes inside it (``benchmarks.profile_turn.instrument``). Figures are
 printed and written to ``benchmarks/results/long_message.json``
 (``long_message_jieba_own.json`` with ``--jieba-own``, which segments with
-jieba's own ``cut`` instead of ``bot.nlu.segmentation.cut``).
+jieba's own ``cut`` instead of ``bot.rasa_server.nlu.segmentation.cut``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def repeated(unit: str, length: int) -> str:
 
 def use_jiebas_own_cut() -> None:
     """Segment with jieba's own (quadratic) HMM decoder, as before the fix."""
-    import bot.nlu.spacy_tokenizer as tokenizer
+    import bot.rasa_server.nlu.spacy_tokenizer as tokenizer
 
     def jieba_cut(segmenter: Any, text: str) -> Any:
         return segmenter.cut(text, HMM=True)
@@ -124,7 +124,9 @@ def main() -> None:
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         "cpus": os.cpu_count(),
         "load_average_at_start": os.getloadavg(),
-        "segmentation": "jieba's own cut" if args.jieba_own else "bot.nlu.segmentation",
+        "segmentation": "jieba's own cut"
+        if args.jieba_own
+        else "bot.rasa_server.nlu.segmentation",
     }
     model = args.model or str(latest_model())
     report["model"] = os.path.basename(model)

@@ -304,7 +304,7 @@ SERVER_PARTS: list[tuple[str, str, str]] = [
     ("RulePolicy", "rule_policy.py", ""),
     ("MemoizationPolicy", "memoization.py", ""),
     ("TEDPolicy", "ted_policy.py", ""),
-    ("our NLU code (bot/nlu)", "bot/nlu/", ""),
+    ("our NLU code (bot/rasa_server/nlu)", "bot/rasa_server/nlu/", ""),
     ("spaCy + jieba", "spacy/", ""),
     ("featurizers", "nlu/featurizers/", ""),
     ("other NLU and policy graph nodes", "rasa/engine/", ""),

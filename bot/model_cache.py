@@ -23,7 +23,7 @@ INPUTS = (
     "config.yml",
     "domain.yml",
     "data",
-    "bot/nlu",
+    "bot/rasa_server/nlu",
     "build/spacy_zh",
     "requirements.lock",
 )

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.nlu.normalization import TextNormalizer
+from bot.rasa_server.nlu.normalization import TextNormalizer
 
 ENTITIES_FILE = Path(__file__).resolve().parents[3] / "data" / "nlu" / "entities.yml"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.nlu.normalization import TextNormalizer, numeral_replacements
+from bot.rasa_server.nlu.normalization import TextNormalizer, numeral_replacements
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ import pytest
 import spacy
 import yaml
 
-from bot.nlu import segmentation
-from bot.nlu.build_spacy_model import USER_DICT
-from bot.nlu.spacy_tokenizer import JiebaTokenizer, read_user_dict
+from bot.rasa_server.nlu import segmentation
+from bot.rasa_server.nlu.build_spacy_model import USER_DICT
+from bot.rasa_server.nlu.spacy_tokenizer import JiebaTokenizer, read_user_dict
 
 ROOT = Path(__file__).resolve().parents[3]
 # Characters that exercise every branch: dictionary words, characters jieba's

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import spacy
 
-from bot.nlu.build_spacy_model import build, read_patterns
-from bot.nlu.spacy_tokenizer import JiebaTokenizer, read_user_dict
+from bot.rasa_server.nlu.build_spacy_model import build, read_patterns
+from bot.rasa_server.nlu.spacy_tokenizer import JiebaTokenizer, read_user_dict
 
 
 @pytest.fixture(scope="module")

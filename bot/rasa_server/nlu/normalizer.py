@@ -12,7 +12,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.normalization import NormalizedText, TextNormalizer
+from bot.rasa_server.nlu.normalization import NormalizedText, TextNormalizer
 
 # Message attributes the normaliser leaves for ``OriginalTextRestorer``.
 ORIGINAL_TEXT = "xiaoke_original_text"

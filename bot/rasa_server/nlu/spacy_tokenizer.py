@@ -19,7 +19,7 @@ import srsly
 from spacy.tokens import Doc
 from spacy.util import DummyTokenizer, get_words_and_spaces
 
-from bot.nlu.segmentation import cut
+from bot.rasa_server.nlu.segmentation import cut
 
 if TYPE_CHECKING:
     import jieba
@@ -97,8 +97,8 @@ class JiebaTokenizer(DummyTokenizer):
     def __call__(self, text: str) -> Doc:
         """Segment ``text`` into a spaCy ``Doc``."""
         # jieba's own cut(text, HMM=True) is quadratic in a run of characters
-        # that is not a dictionary word; bot.nlu.segmentation gives its words in
-        # linear time.
+        # that is not a dictionary word; bot.rasa_server.nlu.segmentation gives
+        # its words in linear time.
         words = [word for word in cut(self._segmenter(), text) if word]
         words, spaces = get_words_and_spaces(words, text)
         return Doc(self.vocab, words=words, spaces=spaces)

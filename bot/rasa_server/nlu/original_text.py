@@ -12,7 +12,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.normalizer import (
+from bot.rasa_server.nlu.normalizer import (
     NORMALIZATION_SPANS,
     ORIGINAL_TEXT,
     ChineseTextNormalizer,

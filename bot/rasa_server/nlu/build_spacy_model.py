@@ -1,11 +1,12 @@
 """Build the spaCy ``zh`` pipeline the NLU uses, from files in this repository.
 
-Usage: ``python -m bot.nlu.build_spacy_model --out build/spacy_zh``
+Usage: ``python -m bot.rasa_server.nlu.build_spacy_model --out build/spacy_zh``
 
 The pipeline is a blank Chinese ``Language`` with the jieba tokenizer of
-``bot.nlu.spacy_tokenizer`` (loaded with ``resources/ecommerce_userdict.txt``)
-and an ``entity_ruler`` with the carrier and product-category patterns of
-``resources/entity_patterns.jsonl``. Nothing is downloaded.
+``bot.rasa_server.nlu.spacy_tokenizer`` (loaded with
+``resources/ecommerce_userdict.txt``) and an ``entity_ruler`` with the carrier and
+product-category patterns of ``resources/entity_patterns.jsonl``. Nothing is
+downloaded.
 """
 
 from __future__ import annotations
@@ -58,7 +59,11 @@ def build(out: Path, user_dict: Path = USER_DICT, patterns: Path = PATTERNS) -> 
     """
     import spacy
 
-    from bot.nlu.spacy_tokenizer import REGISTERED_NAME, JiebaTokenizer, read_user_dict
+    from bot.rasa_server.nlu.spacy_tokenizer import (
+        REGISTERED_NAME,
+        JiebaTokenizer,
+        read_user_dict,
+    )
 
     nlp = spacy.blank(
         "zh", config={"nlp": {"tokenizer": {"@tokenizers": REGISTERED_NAME}}}

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class CanonicalSpacyEntityExtractor(SpacyEntityExtractor):
     """Extract spaCy entities with the canonical name as value.
 
-    Patterns in ``bot/nlu/resources/entity_patterns.jsonl`` carry an ``id``
+    Patterns in ``bot/rasa_server/nlu/resources/entity_patterns.jsonl`` carry an ``id``
     (``顺丰速运`` and ``sf`` both have the id ``顺丰``), so the patterns file is the
     one place that says which surface forms mean the same carrier or category.
     """
