@@ -60,12 +60,13 @@ class Harness:
     url: str
 
 
-async def serve(channel: WeChatInput, bot: StubBot) -> tuple[str, Any]:
+async def serve(channel: Any, bot: Any) -> tuple[str, Any]:
+    """Serve ``channel``'s blueprint at ``/webhooks/<name>``; base URL and server."""
     # Several Sanic apps in one process: test mode lets Sanic's start-up code
     # rewriting ("touchup") run again on its pristine copies.
     Sanic.test_mode = True
-    app = Sanic(f"wechat_it_{uuid.uuid4().hex[:8]}", configure_logging=False)
-    app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/wechat")
+    app = Sanic(f"channel_it_{uuid.uuid4().hex[:8]}", configure_logging=False)
+    app.blueprint(channel.blueprint(bot), url_prefix=f"/webhooks/{channel.name()}")
     port = free_port()
     server = await app.create_server(
         host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False

@@ -6,17 +6,14 @@ Rasa's ``on_new_message`` would receive.
 
 from __future__ import annotations
 
-import uuid
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
-from sanic import Sanic
 
-from bot.devtools.processes import free_port
 from bot.rasa_server.channels.doors import DoorPolicy, ScopedRestInput, WebChatInput
-from tests.integration.channels.conftest import shutdown
+from tests.integration.channels.conftest import serve, shutdown
 
 
 class Recorder:
@@ -30,21 +27,6 @@ class Recorder:
         await message.output_channel.send_text_message(message.sender_id, "好的")
 
 
-async def serve_channel(channel: ScopedRestInput, recorder: Recorder) -> Any:
-    Sanic.test_mode = True
-    app = Sanic(f"doors_{uuid.uuid4().hex[:8]}", configure_logging=False)
-    app.blueprint(channel.blueprint(recorder), url_prefix=f"/webhooks/{channel.name()}")
-    port = free_port()
-    server = await app.create_server(
-        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
-    )
-    assert server is not None
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    return f"http://127.0.0.1:{port}/webhooks/{channel.name()}/webhook", server
-
-
 @pytest.fixture
 async def served(monkeypatch):
     servers: list[Any] = []
@@ -55,9 +37,9 @@ async def served(monkeypatch):
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         recorder = Recorder()
-        url, server = await serve_channel(channel, recorder)
+        base, server = await serve(channel, recorder)
         servers.append(server)
-        return url, recorder
+        return f"{base}/webhooks/{channel.name()}/webhook", recorder
 
     yield start
     for server in servers:
