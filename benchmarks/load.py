@@ -53,11 +53,11 @@ from benchmarks.stack import (
 )
 from bot.devtools.processes import free_port
 from bot.devtools.wechat_simulator import UNAVAILABLE, Delivery, WeChatPlatform
-from bot.rasa_server.channels.wechat.replies import ERROR_REPLY
 from bot.rasa_server.resilience.replies import (
     ACTION_SERVER_DOWN_REPLY,
     HANDOFF_DOWN_REPLY,
 )
+from bot.wechat.replies import ERROR_REPLY
 
 VERIFY = ["13800138000", "XK202411110001"]
 # Whole conversations as 王芳 (C100001) from the README's demo table. A REST

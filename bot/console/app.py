@@ -40,8 +40,8 @@ from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
 from bot.platform.db import create_async_engine
 from bot.platform.logs import install_log_masking
-from bot.rasa_server.channels.wechat.client import WeChatApiClient
-from bot.rasa_server.channels.wechat.config import WeChatSettings
+from bot.wechat.client import WeChatApiClient
+from bot.wechat.config import WeChatSettings
 
 logger = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"

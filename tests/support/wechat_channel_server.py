@@ -21,9 +21,9 @@ from typing import Any
 
 from sanic import Sanic
 
-from bot.rasa_server.channels.wechat.channel import WeChatInput
-from bot.rasa_server.channels.wechat.config import WeChatSettings
-from bot.rasa_server.channels.wechat.dedup import RedisStateStore
+from bot.rasa_server.channels.wechat import WeChatInput
+from bot.wechat.config import WeChatSettings
+from bot.wechat.dedup import RedisStateStore
 
 
 class EchoBot:

@@ -58,6 +58,7 @@ FLOORS = (
             "actions",
             "bot.backends",
             "bot.rasa_server.channels",
+            "bot.wechat",
             "bot.analytics",
             *UPSTAIRS,
         ),
@@ -67,6 +68,7 @@ FLOORS = (
         forbidden=(
             "actions",
             "bot.rasa_server.channels",
+            "bot.wechat",
             "bot.analytics",
             "bot.rasa_server.nlu",
             *UPSTAIRS,
@@ -76,12 +78,19 @@ FLOORS = (
         "bot.rasa_server.channels",
         forbidden=("actions", "bot.backends", "bot.analytics", *UPSTAIRS),
     ),
+    # The WeChat platform's protocol: neither Rasa nor Sanic, no feature package.
+    Floor(
+        "bot.wechat",
+        forbidden=("rasa", "sanic", "bot", "actions"),
+        allowed=("bot.platform", "bot.wechat"),
+    ),
     Floor("bot.analytics", forbidden=("actions", "bot.backends", *UPSTAIRS)),
     Floor(
         "actions",
         forbidden=(
             "bot.backends",
             "bot.rasa_server.channels",
+            "bot.wechat",
             "bot.analytics",
             *UPSTAIRS,
         ),
@@ -93,8 +102,7 @@ FLOORS = (
         forbidden=(
             "actions",
             "bot.backends",
-            "bot.rasa_server.nlu",
-            "bot.rasa_server.resilience",
+            "bot.rasa_server",
             "bot.maintenance",
             "bot.scaffold",
             "bot.devtools",
@@ -178,12 +186,12 @@ def floor_of(package: str) -> Floor:
         ("bot.rasa_server.nlu", "import bot.backends.crm.repository"),
         ("bot.backends", "from bot.console.models import handoffs"),
         ("bot.backends", "from bot.analytics import metrics"),
-        ("bot.backends", "from bot.rasa_server.channels.wechat import client"),
+        ("bot.backends", "from bot.wechat import client"),
         ("bot.backends", "from actions.clients import http"),
         ("bot.backends.orders", "from ...console import config"),
         ("bot.analytics", "from bot.console.config import ConsoleSettings"),
         ("bot.analytics", "from bot import console"),
-        ("bot.rasa_server.channels.wechat", "from bot.console import models"),
+        ("bot.wechat", "from bot.console import models"),
         ("actions", "from bot.backends.orders import repository"),
         ("bot.console", "from bot.backends.common.db import create_async_engine"),
         ("bot.console", "import bot.backends"),
@@ -215,6 +223,7 @@ def test_the_check_catches_an_import_from_upstairs(package: str, source: str) ->
         ("bot.analytics", "from bot.platform.events import events_table"),
         (
             "bot.rasa_server.channels",
+            "bot.wechat",
             "from bot.platform.conversation_ids import identity_of",
         ),
         ("actions", "from bot.platform.conversation_ids import identity_of"),

@@ -17,7 +17,7 @@ from sanic import Blueprint, Sanic
 
 from bot.rasa_server.channels.doors import ScopedRestInput
 from bot.rasa_server.channels.doors import WebChatInput as PlainWebChatInput
-from bot.rasa_server.channels.wechat.channel import WeChatInput as PlainWeChatInput
+from bot.rasa_server.channels.wechat import WeChatInput as PlainWeChatInput
 from bot.rasa_server.resilience.guard import guard_turns
 
 

@@ -17,8 +17,8 @@ from sanic import Sanic
 
 from bot.devtools.processes import free_port
 from bot.devtools.wechat_simulator import WeChatPlatform
-from bot.rasa_server.channels.wechat.channel import WeChatInput
-from bot.rasa_server.channels.wechat.config import WeChatSettings
+from bot.rasa_server.channels.wechat import WeChatInput
+from bot.wechat.config import WeChatSettings
 
 TOKEN = "integration-token"
 AES_KEY = "Xk0123456789abcdefghijklmnopqrstuvwxyzABCDE"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.devtools.processes import free_port
-from bot.rasa_server.channels.wechat.dedup import RedisStateStore
-from bot.rasa_server.channels.wechat.replies import (
+from bot.wechat.dedup import RedisStateStore
+from bot.wechat.replies import (
     UNRECOGNISED_VOICE_REPLY,
     UNSUPPORTED_REPLY,
     WELCOME_REPLY,

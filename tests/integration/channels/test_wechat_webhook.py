@@ -190,7 +190,7 @@ async def test_simulator_shows_a_usable_answer_as_it_is(make_harness):
 
 
 async def test_channel_without_token_is_off(make_harness):
-    from bot.rasa_server.channels.wechat.channel import WeChatInput
+    from bot.rasa_server.channels.wechat import WeChatInput
 
     from .conftest import StubBot, serve, shutdown
 

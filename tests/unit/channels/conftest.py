@@ -19,6 +19,6 @@ def fixture_xml(name: str) -> str:
 
 @pytest.fixture
 def settings():
-    from bot.rasa_server.channels.wechat.config import WeChatSettings
+    from bot.wechat.config import WeChatSettings
 
     return WeChatSettings(token=TOKEN, aes_key=AES_KEY, app_id=APP_ID, app_secret="s")

@@ -1,4 +1,4 @@
-from bot.rasa_server.channels.wechat.channel import WeChatInput, settings_from
+from bot.rasa_server.channels.wechat import WeChatInput, settings_from
 
 from .conftest import AES_KEY
 

@@ -4,8 +4,8 @@ import re
 import pytest
 from aioresponses import aioresponses
 
-from bot.rasa_server.channels.wechat.client import WeChatApiClient
-from bot.rasa_server.channels.wechat.errors import (
+from bot.wechat.client import WeChatApiClient
+from bot.wechat.errors import (
     AccessTokenError,
     CustomerServiceQuotaExceeded,
     CustomerServiceWindowClosed,

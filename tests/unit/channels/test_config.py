@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from bot.rasa_server.channels.wechat.config import DEFAULT_MENU, WeChatSettings
-from bot.rasa_server.channels.wechat.errors import ConfigurationError
+from bot.wechat.config import DEFAULT_MENU, WeChatSettings
+from bot.wechat.errors import ConfigurationError
 
 from .conftest import AES_KEY
 

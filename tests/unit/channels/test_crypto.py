@@ -9,13 +9,13 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import check_signature as wechatpy_check_signature
 
-from bot.rasa_server.channels.wechat import crypto
-from bot.rasa_server.channels.wechat.crypto import (
+from bot.wechat import crypto
+from bot.wechat.crypto import (
     MessageCrypto,
     check_signature,
     check_timestamp,
 )
-from bot.rasa_server.channels.wechat.errors import (
+from bot.wechat.errors import (
     DecryptionFailed,
     InvalidSignature,
     StaleTimestamp,

@@ -1,4 +1,4 @@
-from bot.rasa_server.channels.wechat.dedup import (
+from bot.wechat.dedup import (
     MemoryStateStore,
     RedisStateStore,
     create_store,

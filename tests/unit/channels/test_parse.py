@@ -1,7 +1,7 @@
 import pytest
 
-from bot.rasa_server.channels.wechat.errors import MalformedMessage, UnsafeXml
-from bot.rasa_server.channels.wechat.parse import (
+from bot.wechat.errors import MalformedMessage, UnsafeXml
+from bot.wechat.parse import (
     MessageKind,
     parse_message,
     parse_xml_safely,

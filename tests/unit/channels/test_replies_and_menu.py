@@ -1,8 +1,8 @@
 import pytest
 from wechatpy import parse_message as wechatpy_parse
 
-from bot.rasa_server.channels.wechat.menu import click_payload, pick_from_menu
-from bot.rasa_server.channels.wechat.replies import (
+from bot.wechat.menu import click_payload, pick_from_menu
+from bot.wechat.replies import (
     OutgoingText,
     numbered_menu,
     render_bot_message,

@@ -2,19 +2,19 @@ import asyncio
 
 import pytest
 
-from bot.rasa_server.channels.wechat.dedup import MemoryStateStore
-from bot.rasa_server.channels.wechat.errors import (
+from bot.wechat.dedup import MemoryStateStore
+from bot.wechat.errors import (
     CustomerServiceWindowClosed,
     WeChatTransportError,
 )
-from bot.rasa_server.channels.wechat.parse import IncomingMessage, MessageKind
-from bot.rasa_server.channels.wechat.replies import (
+from bot.wechat.parse import IncomingMessage, MessageKind
+from bot.wechat.replies import (
     ERROR_REPLY,
     UNRECOGNISED_VOICE_REPLY,
     UNSUPPORTED_REPLY,
     WELCOME_REPLY,
 )
-from bot.rasa_server.channels.wechat.service import ReplyService
+from bot.wechat.service import ReplyService
 
 BUTTONS = [
     {"title": "确认退货", "payload": "/affirm"},

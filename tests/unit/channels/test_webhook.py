@@ -4,8 +4,8 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 
 from bot.devtools.wechat_simulator import WeChatPlatform
-from bot.rasa_server.channels.wechat.config import WeChatSettings
-from bot.rasa_server.channels.wechat.errors import (
+from bot.wechat.config import WeChatSettings
+from bot.wechat.errors import (
     BodyTooLarge,
     InvalidSignature,
     MalformedMessage,
@@ -13,8 +13,8 @@ from bot.rasa_server.channels.wechat.errors import (
     StaleTimestamp,
     UnsafeXml,
 )
-from bot.rasa_server.channels.wechat.parse import MessageKind
-from bot.rasa_server.channels.wechat.webhook import WebhookProtocol
+from bot.wechat.parse import MessageKind
+from bot.wechat.webhook import WebhookProtocol
 
 from .conftest import AES_KEY, APP_ID, TOKEN, fixture_xml
 

@@ -6,7 +6,7 @@ import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
-from bot.rasa_server.channels.wechat.channel import WeChatCollector
+from bot.rasa_server.channels.wechat import WeChatCollector
 from bot.rasa_server.resilience.endpoint import WatchedActionEndpoint
 from bot.rasa_server.resilience.guard import guard_turns
 from bot.rasa_server.resilience.replies import (

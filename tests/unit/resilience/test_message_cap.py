@@ -8,7 +8,7 @@ import re
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.rasa_server.channels.wechat.channel import WeChatCollector
+from bot.rasa_server.channels.wechat import WeChatCollector
 from bot.rasa_server.resilience.guard import guard_turns
 from bot.rasa_server.resilience.message_cap import (
     DEFAULT_MAX_MESSAGE_CHARS,

@@ -5,25 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.rasa_server.channels.wechat.config import WeChatSettings
-from bot.rasa_server.channels.wechat.crypto import (
+from bot.wechat.config import WeChatSettings
+from bot.wechat.crypto import (
     MessageCrypto,
     check_signature,
     check_timestamp,
     random_nonce,
 )
-from bot.rasa_server.channels.wechat.errors import (
+from bot.wechat.errors import (
     BodyTooLarge,
     MalformedMessage,
     RequestRejected,
 )
-from bot.rasa_server.channels.wechat.parse import (
+from bot.wechat.parse import (
     IncomingMessage,
     envelope_fields,
     parse_message,
     parse_xml_safely,
 )
-from bot.rasa_server.channels.wechat.replies import SUCCESS, text_reply_xml
+from bot.wechat.replies import SUCCESS, text_reply_xml
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from defusedxml import DefusedXmlException
 from wechatpy import parse_message as wechatpy_parse_message
 from wechatpy.messages import TextMessage, VoiceMessage
 
-from bot.rasa_server.channels.wechat.errors import MalformedMessage, UnsafeXml
+from bot.wechat.errors import MalformedMessage, UnsafeXml
 
 
 class MessageKind(str, Enum):

@@ -1,7 +1,7 @@
 """The Rasa custom channel ``wechat``: the only module bridging WeChat, Rasa and Sanic.
 
 Register it in ``credentials.yml`` as
-``bot.rasa_server.channels.wechat.channel.WeChatInput:``;
+``bot.rasa_server.channels.wechat.WeChatInput:``;
 its server URL is then ``/webhooks/wechat/webhook``. Settings come from the
 environment (``WECHAT_TOKEN`` …), optionally overridden by keys under the
 channel's entry; without ``WECHAT_TOKEN`` the channel stays off (404).
@@ -25,17 +25,17 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.platform.conversation_ids import WECHAT, conversation_id, identity_of
-from bot.rasa_server.channels.wechat.client import WeChatApiClient
-from bot.rasa_server.channels.wechat.config import WeChatSettings
-from bot.rasa_server.channels.wechat.dedup import StateStore, create_store
-from bot.rasa_server.channels.wechat.errors import (
+from bot.wechat.client import WeChatApiClient
+from bot.wechat.config import WeChatSettings
+from bot.wechat.dedup import StateStore, create_store
+from bot.wechat.errors import (
     BodyTooLarge,
     ConfigurationError,
     RequestRejected,
 )
-from bot.rasa_server.channels.wechat.replies import ERROR_REPLY, SUCCESS, numbered_menu
-from bot.rasa_server.channels.wechat.service import ReplyService
-from bot.rasa_server.channels.wechat.webhook import OpenedCallback, WebhookProtocol
+from bot.wechat.replies import ERROR_REPLY, SUCCESS, numbered_menu
+from bot.wechat.service import ReplyService
+from bot.wechat.webhook import OpenedCallback, WebhookProtocol
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.platform.settings import SettingError, positive_float
-from bot.rasa_server.channels.wechat.errors import ConfigurationError
+from bot.wechat.errors import ConfigurationError
 
 DEFAULT_API_BASE_URL = "https://api.weixin.qq.com"
 DEFAULT_REPLY_BUDGET = 4.0

@@ -15,8 +15,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.rasa_server.channels.wechat.config import DEFAULT_API_BASE_URL
-from bot.rasa_server.channels.wechat.errors import (
+from bot.wechat.config import DEFAULT_API_BASE_URL
+from bot.wechat.errors import (
     AccessTokenError,
     CustomerServiceQuotaExceeded,
     CustomerServiceWindowClosed,

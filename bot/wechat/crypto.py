@@ -16,7 +16,7 @@ import time
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from bot.rasa_server.channels.wechat.errors import (
+from bot.wechat.errors import (
     DecryptionFailed,
     InvalidSignature,
     StaleTimestamp,

@@ -24,16 +24,16 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from bot.rasa_server.channels.wechat.client import WeChatApiClient
-from bot.rasa_server.channels.wechat.dedup import StateStore
-from bot.rasa_server.channels.wechat.errors import (
+from bot.wechat.client import WeChatApiClient
+from bot.wechat.dedup import StateStore
+from bot.wechat.errors import (
     CustomerServiceQuotaExceeded,
     CustomerServiceWindowClosed,
     WeChatError,
 )
-from bot.rasa_server.channels.wechat.menu import click_payload, pick_from_menu
-from bot.rasa_server.channels.wechat.parse import IncomingMessage, MessageKind
-from bot.rasa_server.channels.wechat.replies import (
+from bot.wechat.menu import click_payload, pick_from_menu
+from bot.wechat.parse import IncomingMessage, MessageKind
+from bot.wechat.replies import (
     ERROR_REPLY,
     UNRECOGNISED_VOICE_REPLY,
     UNSUPPORTED_REPLY,
