@@ -223,9 +223,10 @@ def test_the_check_catches_an_import_from_upstairs(package: str, source: str) ->
         ("bot.analytics", "from bot.platform.events import events_table"),
         (
             "bot.rasa_server.channels",
-            "bot.wechat",
             "from bot.platform.conversation_ids import identity_of",
         ),
+        ("bot.wechat", "from bot.platform.settings import positive_float"),
+        ("bot.wechat", "from bot.wechat.errors import ConfigurationError"),
         ("actions", "from bot.platform.conversation_ids import identity_of"),
         ("actions", "import bot_helpers"),
         ("bot.console", "from actions.clients.errors import BackendError"),
