@@ -30,8 +30,23 @@ TOO_FAST = "发送太频繁啦，请稍等一会儿再发～"
 
 
 async def chat_page(request: web.Request) -> web.Response:
-    """The shopper chat page (no login)."""
+    """The shopper chat page (no login); the session's chat id is issued here.
+
+    Issuing it with the page, not with the first send, keeps a shopper who
+    types two messages before the first answer in one conversation: both
+    sends carry the cookie the page set.
+    """
+    await _chat_id(request)
     return aiohttp_jinja2.render_template("chat.html", request, {})
+
+
+async def _chat_id(request: web.Request) -> str:
+    """The session's chat id, issued now if the session has none."""
+    session = await get_session(request)
+    chat_id = session.get(CHAT_ID)
+    if not isinstance(chat_id, str):
+        chat_id = session[CHAT_ID] = secrets.token_urlsafe(18)
+    return chat_id
 
 
 async def chat_send(request: web.Request) -> web.Response:
@@ -46,10 +61,7 @@ async def chat_send(request: web.Request) -> web.Response:
     message = body.get("message") if isinstance(body, dict) else None
     if not isinstance(message, str) or not message.strip():
         raise ConsoleError(400, "invalid_body", "消息不能为空")
-    session = await get_session(request)
-    chat_id = session.get(CHAT_ID)
-    if not isinstance(chat_id, str):
-        chat_id = session[CHAT_ID] = secrets.token_urlsafe(18)
+    chat_id = await _chat_id(request)
     address = request.remote or ""
     if not request.app[CHAT_SESSION_LIMIT].allow(chat_id) or not request.app[
         CHAT_ADDRESS_LIMIT

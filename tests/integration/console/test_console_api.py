@@ -397,6 +397,21 @@ async def test_web_chat_forwards_to_rasa_under_a_server_issued_id(console, fake_
     assert [e["text"] for e in fake_rasa.events[conversation]] == ["你好", "在吗"]
 
 
+async def test_two_quick_sends_after_the_page_stay_in_one_conversation(
+    console, fake_rasa
+):
+    # A shopper types a second message before the first is answered: both
+    # sends leave the browser with the cookie the chat page set.
+    assert (await console.get("/chat")).status == 200
+    first, second = await asyncio.gather(
+        console.post("/chat/api/send", json={"message": "你好"}),
+        console.post("/chat/api/send", json={"message": "在吗"}),
+    )
+    assert (first.status, second.status) == (200, 200)
+    (conversation,) = fake_rasa.events
+    assert sorted(e["text"] for e in fake_rasa.events[conversation]) == ["你好", "在吗"]
+
+
 async def test_web_chat_refuses_bad_sends_in_chinese(console, fake_rasa):
     for body, kwargs in (
         ({"message": ""}, {}),
