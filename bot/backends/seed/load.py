@@ -17,6 +17,7 @@ from bot.backends.orders.rules import (
 )
 from bot.backends.seed.catalog import PRODUCTS
 from bot.backends.seed.dataset import DemoData, build_dataset
+from bot.backends.seed.membership import TIER_BENEFITS, build_rewards
 
 ORDERS_TABLES = (
     orders.ShippingUrge,
@@ -28,7 +29,10 @@ ORDERS_TABLES = (
     orders.OrderItem,
     orders.Order,
 )
+MEMBERSHIP_TABLES = (crm.TierBenefit, crm.Reward)
 CRM_TABLES = (
+    crm.Redemption,
+    *MEMBERSHIP_TABLES,
     crm.WarrantyRegistration,
     crm.PointsEntry,
     crm.LoyaltyAccount,
@@ -174,6 +178,33 @@ def _crm_rows(data: DemoData) -> list[object]:
     return rows
 
 
+def _membership_rows(today: date) -> list[object]:
+    rows: list[object] = [
+        crm.TierBenefit(
+            tier=tier,
+            position=position,
+            code=benefit.code,
+            title=benefit.title,
+            detail=benefit.detail,
+        )
+        for tier, benefits in TIER_BENEFITS.items()
+        for position, benefit in enumerate(benefits, start=1)
+    ]
+    rows.extend(
+        crm.Reward(
+            id=reward.reward_id,
+            name=reward.name,
+            kind=reward.kind,
+            points=reward.points,
+            stock=reward.stock,
+            valid_until=reward.valid_until,
+            code_valid_days=reward.code_valid_days,
+        )
+        for reward in build_rewards(today)
+    )
+    return rows
+
+
 async def _write(
     engine: AsyncEngine, tables: tuple[type, ...], rows: list[object]
 ) -> None:
@@ -214,5 +245,18 @@ async def seed_crm(engine: AsyncEngine, today: date) -> int:
         How many customers were written.
     """
     data = build_dataset(today)
-    await _write(engine, CRM_TABLES, _crm_rows(data))
+    await _write(engine, CRM_TABLES, _crm_rows(data) + _membership_rows(today))
     return len(data.customers)
+
+
+async def seed_membership(engine: AsyncEngine, today: date) -> None:
+    """Fill the demo tier benefits and rewards into a CRM database without them.
+
+    For a database seeded before the membership catalogue existed: its customers
+    and ledgers stay as they are.
+
+    Args:
+        engine: Engine of a migrated CRM database with no benefits or rewards.
+        today: Day the rewards' offer dates are relative to (Beijing time).
+    """
+    await _write(engine, (), _membership_rows(today))
