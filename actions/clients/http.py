@@ -196,5 +196,12 @@ class BackendClient:
         if status == 404:
             return NotFound(self.service, code, message)
         if 400 <= status < 500:
-            return Rejected(self.service, code, message, status)
+            details = error.get("details") if isinstance(error, dict) else None
+            return Rejected(
+                self.service,
+                code,
+                message,
+                status,
+                details if isinstance(details, dict) else None,
+            )
         return BackendUnavailable(self.service, f"{what} answered {status}", status)

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from bot.backends.common import db
 from bot.backends.common.timeutil import fixed_clock
 from bot.backends.crm.app import create_app as create_crm_app
-from bot.backends.crm.models import Reward
+from bot.backends.crm.models import Reward, TierBenefit
 from tests.support.backends import (
     AUTH,
     Backends,
@@ -387,3 +387,27 @@ async def test_order_points_without_the_order_service(
         pending = await crm.get(f"{WANG}/orders/XK202411110004/points")
         assert pending.status == 503
         assert (await pending.json())["error"]["code"] == "orders_unavailable"
+
+
+async def test_older_demo_database_gets_the_catalogue_on_start(
+    database_urls: DatabaseUrls,
+) -> None:
+    # A CRM database seeded before tier benefits and rewards existed.
+    await prepare_database("crm", database_urls.crm)
+    engine = db.create_engine(database_urls.crm)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(delete(TierBenefit))
+            await connection.execute(delete(Reward))
+    finally:
+        await engine.dispose()
+    app = create_crm_app(
+        settings("crm", database_urls.crm).with_changes(seed_when_empty=True),
+        clock=fixed_clock(CLOCK_NOW),
+    )
+    async with TestClient(TestServer(app), headers=AUTH) as crm:
+        tiers = await (await crm.get("/v1/tiers")).json()
+        assert all(tier["benefits"] for tier in tiers["tiers"])
+        rewards = await (await crm.get(f"{WANG}/rewards")).json()
+        # The customers' points were left as they were.
+        assert (rewards["balance"], len(rewards["rewards"])) == (8799, 7)
