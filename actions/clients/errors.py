@@ -7,7 +7,7 @@ class BackendError(Exception):
     """Base class of every client error.
 
     Attributes:
-        service: ``"orders"`` or ``"crm"``.
+        service: ``"orders"``, ``"catalogue"`` (on the order service) or ``"crm"``.
         message: What went wrong (English, for logs; never shown to shoppers).
     """
 

@@ -92,7 +92,8 @@ class BackendClient:
     """Base of the typed clients: one request, typed errors, retries for reads.
 
     Args:
-        service: ``"orders"`` or ``"crm"`` (named in errors and logs).
+        service: ``"orders"``, ``"catalogue"`` or ``"crm"`` (named in errors and
+            logs).
         base_url: The service's base URL.
         settings: Token, timeout and retry policy.
     """

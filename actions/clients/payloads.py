@@ -174,6 +174,57 @@ class SerialSale(TypedDict):
     delivered_at: str | None
 
 
+class ProductSummary(TypedDict):
+    """A catalogue product as search lists it; ``price_fen`` is its cheapest SKU's."""
+
+    product_id: str
+    name: str
+    category: str
+    price_fen: int
+
+
+class Promotion(TypedDict):
+    """The promotion running today: its price and last day (YYYY-MM-DD, included)."""
+
+    label: str
+    price_fen: int
+    ends_on: str
+
+
+class Sku(TypedDict):
+    """One variant of a product; ``variant`` is Chinese (``白色``, ``黑色 / L码``)."""
+
+    sku: str
+    variant: str
+    price_fen: int
+    stock: int
+
+
+class Spec(TypedDict):
+    """A key spec; ``key`` is one the bot asks about (``waterproof``, ``battery``)."""
+
+    key: str
+    name: str
+    value: str
+
+
+class Faq(TypedDict):
+    """A question shoppers often ask about a product, with the shop's answer."""
+
+    question: str
+    answer: str
+
+
+class Product(ProductSummary):
+    """A catalogue product with everything a pre-sales answer needs."""
+
+    aliases: list[str]
+    promotion: Promotion | None
+    skus: list[Sku]
+    specs: list[Spec]
+    faqs: list[Faq]
+
+
 class Identity(TypedDict):
     """A channel identity bound to a customer."""
 

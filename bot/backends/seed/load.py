@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.backends.common.db import session_factory
 from bot.backends.crm import models as crm
 from bot.backends.orders import models as orders
+from bot.backends.orders.catalogue_rules import SPEC_NAMES
 from bot.backends.orders.rules import (
     RETURN_ADDRESS,
     ReturnReason,
     return_instructions,
 )
-from bot.backends.seed.catalog import PRODUCTS
+from bot.backends.seed.catalog import LISTINGS, PRODUCTS
 from bot.backends.seed.dataset import DemoData, build_dataset
 
 ORDERS_TABLES = (
@@ -27,6 +28,14 @@ ORDERS_TABLES = (
     orders.ItemSerial,
     orders.OrderItem,
     orders.Order,
+)
+CATALOGUE_TABLES = (
+    orders.Promotion,
+    orders.ProductFaq,
+    orders.ProductSpec,
+    orders.ProductSku,
+    orders.ProductAlias,
+    orders.Product,
 )
 CRM_TABLES = (
     crm.WarrantyRegistration,
@@ -119,6 +128,49 @@ def _order_rows(data: DemoData) -> list[orders.Order]:
     return rows
 
 
+def _catalogue_rows(today: date) -> list[object]:
+    return [
+        orders.Product(
+            product_id=listing.product_id,
+            name=listing.name,
+            category=listing.category,
+            aliases=[orders.ProductAlias(alias=alias) for alias in listing.aliases],
+            skus=[
+                orders.ProductSku(
+                    sku=variant.sku,
+                    variant=variant.label,
+                    price_fen=variant.price_fen,
+                    stock=variant.stock,
+                )
+                for variant in listing.variants
+            ],
+            specs=[
+                orders.ProductSpec(
+                    key=spec.key,
+                    name=spec.name or SPEC_NAMES[spec.key],
+                    value=spec.value,
+                )
+                for spec in listing.specs
+            ],
+            faqs=[
+                orders.ProductFaq(question=question, answer=answer)
+                for question, answer in listing.faqs
+            ],
+            # Dated from the seed's day, so a demo promotion never goes stale.
+            promotions=[
+                orders.Promotion(
+                    label=offer.label,
+                    price_fen=offer.price_fen,
+                    starts_on=today + timedelta(days=offer.starts_in_days),
+                    ends_on=today + timedelta(days=offer.ends_in_days),
+                )
+                for offer in listing.offers
+            ],
+        )
+        for listing in LISTINGS
+    ]
+
+
 def _crm_rows(data: DemoData) -> list[object]:
     rows: list[object] = []
     for seed in data.customers:
@@ -189,7 +241,7 @@ async def _write(
 
 
 async def seed_orders(engine: AsyncEngine, today: date) -> int:
-    """Replace the order database's rows with the demo data set.
+    """Replace the order database's rows with the demo data set and catalogue.
 
     Args:
         engine: Engine of a migrated order database.
@@ -200,7 +252,22 @@ async def seed_orders(engine: AsyncEngine, today: date) -> int:
     """
     data = build_dataset(today)
     await _write(engine, ORDERS_TABLES, list(_order_rows(data)))
+    await seed_catalogue(engine, today)
     return len(data.orders)
+
+
+async def seed_catalogue(engine: AsyncEngine, today: date) -> int:
+    """Replace the order database's product catalogue with the demo listings.
+
+    Args:
+        engine: Engine of a migrated order database.
+        today: Day the promotions are dated from (Beijing time).
+
+    Returns:
+        How many products were written.
+    """
+    await _write(engine, CATALOGUE_TABLES, _catalogue_rows(today))
+    return len(LISTINGS)
 
 
 async def seed_crm(engine: AsyncEngine, today: date) -> int:

@@ -139,6 +139,12 @@ def contract_cases(
         ("orders", "GET", f"{customer}/returns", {}, 200),
         ("orders", "GET", f"{customer}/returns/{ids['existing_rma_number']}", {}, 200),
         ("orders", "GET", f"{customer}/returns/RMA209901010001", {}, 404),
+        ("orders", "GET", "/v1/products", {"params": {"q": ids["product_query"]}}, 200),
+        ("orders", "GET", "/v1/products", {}, 200),
+        ("orders", "GET", "/v1/products", {"params": {"limit": "21"}}, 400),
+        ("orders", "GET", f"/v1/products/{ids['product_id']}", {}, 200),
+        ("orders", "GET", f"/v1/products/{ids['unknown_product_id']}", {}, 404),
+        ("orders", "GET", "/v1/products/not_a_product", {}, 400),
         (
             "crm",
             "GET",
