@@ -99,8 +99,11 @@ class Question:
         return bool(self.stock or self.colours or self.sizes)
 
     def to_slot(self) -> dict[str, Any]:
-        """The question as the ``product_question`` slot keeps it."""
-        return asdict(self)
+        """The question as the ``product_question`` slot keeps it (JSON types)."""
+        return {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in asdict(self).items()
+        }
 
     @classmethod
     def from_slot(cls, value: Any) -> Question | None:
