@@ -157,7 +157,7 @@ class ActionAnswerProduct(Action):
         asked = read_question(message)
         previous = Question.from_slot(tracker.get_slot(PRODUCT_QUESTION))
         # 那X1呢, or a product picked from the buttons: the question asked before.
-        question = asked if asked.asks_anything or previous is None else previous
+        question = previous if asked.elided and previous is not None else asked
         context = tracker.get_slot(PRODUCT_ID)
         client = catalogue_client()
         try:

@@ -46,12 +46,15 @@ _STOCK = re.compile(
     r"有[货貨]|[没無无]货|[现現][货貨]|[库庫][存]|还有[吗嗎不没]|缺货|断货|卖完|售罄"
     r"|stock|[几哪什][种个些么]?[颜顏]色|[颜顏]色|款式|有.{1,3}[的款][吗嗎]"
 )
-# Words that carry no question of their own: greetings, pronouns, particles,
-# asking for an overview (介绍一下 / 怎么样 get the product's overview).
+# Asking about the product as a whole: 介绍一下 / 怎么样 get its overview.
+_OVERVIEW = re.compile(
+    r"了解|介绍|介紹|怎么样|怎麼樣|如何|好不好|好用吗|值得买|值不值|推荐|详情|详细|參數|参数"
+    r"|信息|资料|看看|区别|對比|对比|比较|哪个好"
+)
+# Words that carry no question of their own: greetings, pronouns, particles.
 _FILLER = re.compile(
-    r"请问|你好|您好|在吗|在嗎|亲|想问|问下|问一下|我想|了解|一下|介绍|介紹|怎么样|怎麼樣"
-    r"|如何|好不好|好用吗|值得买|值不值|推荐|详情|详细|參數|参数|信息|资料|看看|发我"
-    r"|区别|對比|对比|比较|哪个好|这个|这款|那个|那款|這個|這款|换成|商品|产品|东西"
+    r"请问|你好|您好|在吗|在嗎|亲|想问|问下|问一下|我想|一下|发我"
+    r"|这个|这款|那个|那款|這個|這款|换成|商品|产品|东西"
     r"|现在|目前|最近|有没有|是不是|你们|多少|什么|啥"
     r"|[那这它的吗嗎呢啊呀吧么嘛哦了想买要个有是还都我和跟与]"
 )
@@ -71,6 +74,7 @@ class Question:
         sizes: Sizes asked about (``L码``, ``256G``), matched likewise.
         detail: What is left of the text once products, topics and filler
             words are taken out: a question of its own when not empty.
+        overview: Asks about the product as a whole (介绍一下, 怎么样).
     """
 
     text: str = ""
@@ -80,10 +84,11 @@ class Question:
     colours: tuple[str, ...] = ()
     sizes: tuple[str, ...] = ()
     detail: str = field(default="")
+    overview: bool = False
 
     @property
     def asks_anything(self) -> bool:
-        """Whether the question asks something (else: an overview, or 那X1呢)."""
+        """Whether the question asks something particular (else: an overview)."""
         return bool(
             self.price
             or self.stock
@@ -92,6 +97,11 @@ class Question:
             or self.sizes
             or self.detail
         )
+
+    @property
+    def elided(self) -> bool:
+        """Whether it only names a product (那X1呢): the question before holds."""
+        return not (self.asks_anything or self.overview)
 
     @property
     def asks_variants(self) -> bool:
@@ -118,6 +128,7 @@ class Question:
             colours=_strings(value.get("colours")),
             sizes=_strings(value.get("sizes")),
             detail=str(value.get("detail") or ""),
+            overview=bool(value.get("overview")),
         )
 
 
@@ -164,6 +175,7 @@ def read_question(message: Mapping[str, Any]) -> Question:
         colours=colours,
         sizes=sizes,
         detail=_detail(lowered, [_span(e) for e in entities]),
+        overview=bool(_OVERVIEW.search(lowered)),
     )
 
 
@@ -190,6 +202,7 @@ def _detail(text: str, spans: list[tuple[int, int]]) -> str:
     )
     kept = _PRICE.sub(" ", kept)
     kept = _STOCK.sub(" ", kept)
+    kept = _OVERVIEW.sub(" ", kept)
     kept = _FILLER.sub(" ", kept)
     words = _NOT_A_WORD.sub("", kept)
     # A single character left over (个, 下 …) is no question of its own.

@@ -96,3 +96,11 @@ def test_the_slot_keeps_the_whole_question():
     assert Question.from_slot(question.to_slot()) == question
     assert Question.from_slot(None) is None
     assert Question.from_slot("garbage") is None
+
+
+def test_asking_for_an_overview_is_not_an_elided_question():
+    text = "介绍一下X1"
+    question = read_question(parse(text, ("X1", "product", None)))
+    assert question.overview and not question.asks_anything
+    assert not question.elided
+    assert read_question(parse("那X1呢", ("X1", "product", None))).elided
