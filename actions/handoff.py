@@ -2,7 +2,8 @@
 
 Every trigger ends in ``action_handoff``: the shopper asks (``human_handoff``),
 accepts a person after a complaint, after two fallbacks in a row, after
-"signed but not received", after a backend failure, or an action marks the
+"signed but not received", after a backend failure, after a product question
+the catalogue does not answer (售前), or an action marks the
 conversation as needing a person (:func:`request_handoff`).
 
 An action that wants a person returns ``request_handoff(reason)``. Offers of a
@@ -47,6 +48,7 @@ REASONS: dict[str, str] = {
     "backend_unavailable": "系统故障，顾客接受人工",
     "signed_not_received": "物流显示签收但顾客没收到",
     "developer": "流程标记需要人工",
+    "presales_question": "售前问题，商品信息里没有写到",
 }
 
 #: The bot's last offer of a person (its ``utter_action``) → reason code.
@@ -56,6 +58,7 @@ OFFERS: dict[str, str] = {
     "utter_offer_handoff_after_retries": "repeated_failures",
     "utter_backend_unavailable": "backend_unavailable",
     "utter_signed_not_received": "signed_not_received",
+    "utter_product_info_missing": "presales_question",
 }
 
 #: Slots that are bookkeeping, not facts about the shopper.
@@ -65,6 +68,9 @@ _HIDDEN_SLOTS = frozenset(
         HANDOFF_REASON,
         "requested_slot",
         "session_started_metadata",
+        # What the last pre-sales question asked (actions/presales.py); the
+        # agent reads the shopper's messages instead.
+        "product_question",
     }
 )
 _ORDER_NUMBER = re.compile(r"XK\d{12}", re.IGNORECASE)

@@ -11,6 +11,7 @@ REASON_LABELS = {
     "backend_unavailable": "系统故障",
     "signed_not_received": "显示签收但没收到",
     "developer": "流程标记需要人工",
+    "presales_question": "售前问题没写到",
 }
 #: The console's channels → Chinese (the queue).
 CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "rest": "接口"}

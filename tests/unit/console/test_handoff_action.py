@@ -88,6 +88,7 @@ async def run(t: Tracker, console: FakeConsole) -> tuple[CollectingDispatcher, l
         ("utter_backend_unavailable", "backend_unavailable"),
         ("utter_signed_not_received", "signed_not_received"),
         ("utter_offer_handoff_after_retries", "repeated_failures"),
+        ("utter_product_info_missing", "presales_question"),
     ],
 )
 def test_an_accepted_offer_of_a_person_gives_its_reason(offer, reason):
@@ -153,6 +154,25 @@ def test_summary_has_intents_slots_order_numbers_and_reason():
         "order_numbers": ["XK202411110004", "XK202411110003"],
         "last_message": "还有xk202411110003也没到，转人工",
     }
+
+
+def test_a_presales_summary_names_the_product_not_the_question_bookkeeping():
+    t = tracker(
+        user("Air2能当助听器用吗", "ask_product"),
+        bot("utter_product_info_missing"),
+        user("转人工", "human_handoff"),
+        slots={
+            "product_id": "air2",
+            "recent_products": ["air2"],
+            "product_question": {
+                "text": "Air2能当助听器用吗",
+                "detail": "能当助听器用",
+            },
+        },
+    )
+    summary = build_summary(t, handoff_reason(t) or "")
+    assert summary["reason_label"] == "售前问题，商品信息里没有写到"
+    assert summary["slots"] == {"product_id": "air2", "recent_products": ["air2"]}
 
 
 async def test_handoff_queues_tells_the_wait_and_pauses():
