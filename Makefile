@@ -146,7 +146,7 @@ eval-overlap:
 	python3 $(SHARED)/tools/check_eval_overlap.py data
 
 unit: model contract-venv
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 
 story-test: model
 	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors \

@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clients.catalogue import CatalogueClient
 from actions.clients.crm import CrmClient
 from actions.clients.errors import BackendError
 from actions.clients.orders import OrdersClient
@@ -44,6 +45,14 @@ def orders_client() -> OrdersClient:
     if "orders" not in _clients:
         _clients["orders"] = OrdersClient()
     client: OrdersClient = _clients["orders"]
+    return client
+
+
+def catalogue_client() -> CatalogueClient:
+    """Return the process-wide product catalogue client (built on first use)."""
+    if "catalogue" not in _clients:
+        _clients["catalogue"] = CatalogueClient()
+    client: CatalogueClient = _clients["catalogue"]
     return client
 
 

@@ -1,1 +1,1 @@
-"""Typed HTTP clients for the order and CRM backends."""
+"""Typed HTTP clients for the order service (with its catalogue) and the CRM."""

@@ -1,11 +1,21 @@
-"""Typed client of the CRM service (identities, loyalty, warranties)."""
+"""Typed client of the CRM service (identities, loyalty, membership, warranties)."""
 
 from __future__ import annotations
 
 from typing import cast
 
 from actions.clients.http import BackendClient, ClientSettings, segment
-from actions.clients.payloads import Customer, LedgerEntry, LoyaltySummary, Warranty
+from actions.clients.payloads import (
+    Customer,
+    LedgerEntry,
+    LoyaltySummary,
+    Membership,
+    OrderPoints,
+    Redemption,
+    RewardList,
+    TierInfo,
+    Warranty,
+)
 
 
 class CrmClient(BackendClient):
@@ -68,6 +78,71 @@ class CrmClient(BackendClient):
             {"limit": str(limit)},
         )
         return cast(list[LedgerEntry], body["entries"])
+
+    async def tiers(self) -> list[TierInfo]:
+        """Return every membership tier with its benefits, lowest first."""
+        body = await self.get("/v1/tiers")
+        return cast(list[TierInfo], body["tiers"])
+
+    async def membership(self, customer_id: str) -> Membership:
+        """Return the customer's tier, the next one and what the next one adds.
+
+        Raises:
+            NotFound: ``loyalty_account_not_found``.
+        """
+        path = f"/v1/customers/{segment(customer_id)}/membership"
+        return cast(Membership, await self.get(path))
+
+    async def rewards_for(self, customer_id: str) -> RewardList:
+        """Return the rewards on offer today (cheapest first) and the balance.
+
+        Out-of-stock rewards are listed with ``stock`` 0; ``affordable`` compares
+        points only.
+
+        Raises:
+            NotFound: ``loyalty_account_not_found``.
+        """
+        path = f"/v1/customers/{segment(customer_id)}/rewards"
+        return cast(RewardList, await self.get(path))
+
+    async def redeem(
+        self, customer_id: str, reward_id: str, idempotency_key: str
+    ) -> Redemption:
+        """Spend points on a reward; the same key again returns the same redemption.
+
+        Sent once (a write); repeating it with the same key is safe, so a caller
+        that lost the answer may send it again.
+
+        Args:
+            customer_id: The customer.
+            reward_id: The reward, e.g. ``cpn-20``.
+            idempotency_key: One per shopper intent (8-100 of ``A-Za-z0-9_.:-``);
+                keep it in a slot so a repeated confirmation redeems once.
+
+        Raises:
+            Rejected: ``insufficient_points`` (``details`` has ``balance`` and
+                ``needed``), ``reward_expired``, ``reward_out_of_stock``,
+                ``idempotency_key_reused`` (409), or ``invalid_input`` (400).
+            NotFound: ``reward_not_found`` or ``loyalty_account_not_found``.
+        """
+        body = {"reward_id": reward_id, "idempotency_key": idempotency_key}
+        result = await self.post(
+            f"/v1/customers/{segment(customer_id)}/redemptions", body
+        )
+        return cast(Redemption, result)
+
+    async def order_points(self, customer_id: str, order_number: str) -> OrderPoints:
+        """Return the points an order earned, used and has still to earn.
+
+        Raises:
+            NotFound: ``order_not_found`` (unknown or another customer's).
+            BackendUnavailable: Also when the CRM cannot reach the order service.
+        """
+        path = (
+            f"/v1/customers/{segment(customer_id)}"
+            f"/orders/{segment(order_number)}/points"
+        )
+        return cast(OrderPoints, await self.get(path))
 
     async def register_warranty(
         self,

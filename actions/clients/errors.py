@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class BackendError(Exception):
     """Base class of every client error.
 
     Attributes:
-        service: ``"orders"`` or ``"crm"``.
+        service: ``"orders"``, ``"catalogue"`` (on the order service) or ``"crm"``.
         message: What went wrong (English, for logs; never shown to shoppers).
     """
 
@@ -36,12 +39,22 @@ class Rejected(BackendError):
         code: The service's code, e.g. ``return_window_expired``,
             ``serial_already_registered``, ``verification_failed``.
         status: The HTTP status (400, 409 or 422).
+        details: The service's ``error.details`` (e.g. ``balance`` and ``needed``
+            for ``insufficient_points``); empty when it sent none.
     """
 
-    def __init__(self, service: str, code: str, message: str, status: int) -> None:
+    def __init__(
+        self,
+        service: str,
+        code: str,
+        message: str,
+        status: int,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(service, message)
         self.code = code
         self.status = status
+        self.details: dict[str, Any] = dict(details or {})
 
 
 class BackendUnavailable(BackendError):

@@ -92,7 +92,8 @@ class BackendClient:
     """Base of the typed clients: one request, typed errors, retries for reads.
 
     Args:
-        service: ``"orders"`` or ``"crm"`` (named in errors and logs).
+        service: ``"orders"``, ``"catalogue"`` or ``"crm"`` (named in errors and
+            logs).
         base_url: The service's base URL.
         settings: Token, timeout and retry policy.
     """
@@ -196,5 +197,12 @@ class BackendClient:
         if status == 404:
             return NotFound(self.service, code, message)
         if 400 <= status < 500:
-            return Rejected(self.service, code, message, status)
+            details = error.get("details") if isinstance(error, dict) else None
+            return Rejected(
+                self.service,
+                code,
+                message,
+                status,
+                details if isinstance(details, dict) else None,
+            )
         return BackendUnavailable(self.service, f"{what} answered {status}", status)

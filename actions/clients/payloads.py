@@ -174,6 +174,57 @@ class SerialSale(TypedDict):
     delivered_at: str | None
 
 
+class ProductSummary(TypedDict):
+    """A catalogue product as search lists it; ``price_fen`` is its cheapest SKU's."""
+
+    product_id: str
+    name: str
+    category: str
+    price_fen: int
+
+
+class Promotion(TypedDict):
+    """The promotion running today: its price and last day (YYYY-MM-DD, included)."""
+
+    label: str
+    price_fen: int
+    ends_on: str
+
+
+class Sku(TypedDict):
+    """One variant of a product; ``variant`` is Chinese (``白色``, ``黑色 / L码``)."""
+
+    sku: str
+    variant: str
+    price_fen: int
+    stock: int
+
+
+class Spec(TypedDict):
+    """A key spec; ``key`` is one the bot asks about (``waterproof``, ``battery``)."""
+
+    key: str
+    name: str
+    value: str
+
+
+class Faq(TypedDict):
+    """A question shoppers often ask about a product, with the shop's answer."""
+
+    question: str
+    answer: str
+
+
+class Product(ProductSummary):
+    """A catalogue product with everything a pre-sales answer needs."""
+
+    aliases: list[str]
+    promotion: Promotion | None
+    skus: list[Sku]
+    specs: list[Spec]
+    faqs: list[Faq]
+
+
 class Identity(TypedDict):
     """A channel identity bound to a customer."""
 
@@ -239,3 +290,73 @@ class Warranty(TypedDict):
     days_remaining: int
     in_extended_period: bool
     registered_at: str
+
+
+class Benefit(TypedDict):
+    """One benefit of a tier; ``code`` is stable across tiers."""
+
+    code: str
+    title: str
+    detail: str
+
+
+class TierInfo(TypedDict):
+    """A membership tier, the growth value it starts at, and its benefits."""
+
+    tier: Tier
+    name: str
+    threshold: int
+    benefits: list[Benefit]
+
+
+class Membership(TypedDict):
+    """A customer's tier, the next one, and what the next one adds."""
+
+    customer_id: str
+    growth_value: int
+    points_to_next: int
+    current: TierInfo
+    next: TierInfo | None
+    next_adds: list[Benefit]
+
+
+class Reward(TypedDict):
+    """A reward on offer; ``stock`` None is unlimited, 0 is out of stock."""
+
+    reward_id: str
+    name: str
+    kind: Literal["coupon", "gift"]
+    points: int
+    stock: int | None
+    valid_until: str | None
+    affordable: bool
+
+
+class RewardList(TypedDict):
+    """The rewards on offer today, cheapest first, and the points balance."""
+
+    balance: int
+    rewards: list[Reward]
+
+
+class Redemption(TypedDict):
+    """Points spent on a reward: the code to use and its last day."""
+
+    redemption_id: int
+    reward_id: str
+    reward_name: str
+    points: int
+    balance_after: int
+    coupon_code: str
+    expires_on: str
+    redeemed_at: str
+
+
+class OrderPoints(TypedDict):
+    """Points an order earned, used, and has still to earn (``pending``)."""
+
+    order_number: str
+    earned: int
+    spent: int
+    pending: int
+    entries: list[LedgerEntry]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class ServiceError(Exception):
     """Base class of errors that are reported to the caller as `{"error": ...}`.
@@ -9,13 +12,21 @@ class ServiceError(Exception):
     Attributes:
         code: Stable snake_case code the actions map to a Chinese response.
         message: Human-readable explanation for developers (English).
+        details: Facts a caller may need to explain the error (e.g. the balance
+            and the points needed), rendered as ``error.details``; empty for most.
     """
 
     code: str = "service_error"
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        code: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.details: dict[str, Any] = dict(details or {})
         if code is not None:
             self.code = code
 

@@ -56,12 +56,17 @@ def json_response(
 
 
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> web.Response:
-    """Build the one error shape every endpoint uses."""
-    return json_response(
-        {"error": {"code": code, "message": message}}, status=status, headers=headers
-    )
+    """Build the one error shape every endpoint uses (``details`` only when given)."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = dict(details)
+    return json_response({"error": error}, status=status, headers=headers)
 
 
 def method_not_allowed(method: str, allowed: Iterable[str]) -> web.Response:
@@ -102,7 +107,9 @@ async def error_middleware(
     try:
         return await handler(request)
     except ServiceError as error:
-        return error_response(status_for(error), error.code, error.message)
+        return error_response(
+            status_for(error), error.code, error.message, details=error.details
+        )
     except web.HTTPMethodNotAllowed as error:
         return method_not_allowed(error.method, error.allowed_methods)
     except web.HTTPException as error:

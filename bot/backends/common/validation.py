@@ -21,6 +21,7 @@ SERIAL_NUMBER_RE = re.compile(r"SN[A-Z0-9]{10}")
 RMA_NUMBER_RE = re.compile(r"RMA[0-9]{12}")
 CUSTOMER_ID_RE = re.compile(r"C[0-9]{6}")
 SKU_RE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,39}")
+PRODUCT_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_.:-]{8,100}")
 CHANNEL_RE = re.compile(r"[a-z][a-z0-9_]{1,19}")
 INTEGER_RE = re.compile(r"-?[0-9]{1,18}")
@@ -62,6 +63,20 @@ def customer_id(value: object) -> str:
 def sku(value: object) -> str:
     """Validate a SKU such as ``PH-X1-256-BLK``."""
     return _normalize(value, SKU_RE, "sku", "PH-X1-256-BLK")
+
+
+def product_id(value: object) -> str:
+    """Validate a catalogue product id such as ``air2``, accepting any case.
+
+    Returns:
+        The id in lower case.
+    """
+    if not isinstance(value, str):
+        raise InvalidInput("product_id must be a string like air2")
+    # isascii first: str.lower() maps some letters to ASCII ones ("K" -> "k").
+    if not value.isascii() or not PRODUCT_ID_RE.fullmatch(cleaned := value.lower()):
+        raise InvalidInput(f"product_id {value!r} is malformed; expected e.g. air2")
+    return cleaned
 
 
 def channel(value: object) -> str:

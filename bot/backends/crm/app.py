@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import date
 
 import aiohttp
 from aiohttp import web
@@ -13,10 +14,11 @@ from bot.backends.common.http import base_app
 from bot.backends.common.serve import ENGINE, SETTINGS, engine_context
 from bot.backends.common.settings import BackendSettings
 from bot.backends.common.timeutil import Clock, china_date, utc_now
-from bot.backends.crm.order_gateway import HttpOrderVerifier
+from bot.backends.crm.membership import MembershipService
+from bot.backends.crm.order_gateway import HttpOrderGateway
 from bot.backends.crm.routes import setup_routes
-from bot.backends.crm.service import CrmService, OrderVerifier
-from bot.backends.crm.views import CRM_SERVICE
+from bot.backends.crm.service import CrmService, OrderGateway
+from bot.backends.crm.views import CRM_SERVICE, MEMBERSHIP_SERVICE
 from bot.platform.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -26,15 +28,16 @@ def create_app(
     settings: BackendSettings | None = None,
     *,
     clock: Clock = utc_now,
-    verifier: OrderVerifier | None = None,
+    order_gateway: OrderGateway | None = None,
 ) -> web.Application:
     """Create the CRM service application.
 
     Args:
         settings: Settings; read from the environment when omitted.
         clock: Source of the current time (fixed in tests).
-        verifier: Order check for identity binding; by default the order service
-            at ``settings.orders_url`` is asked over HTTP.
+        order_gateway: The order system, asked when binding an identity and
+            about orders without points yet; by default the order service at
+            ``settings.orders_url`` over HTTP.
 
     Returns:
         The application; its database and HTTP session open on startup.
@@ -46,21 +49,35 @@ def create_app(
 
     async def service_context(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession() as http:
-            order_verifier = verifier or HttpOrderVerifier(
+            orders = order_gateway or HttpOrderGateway(
                 http, settings.orders_url, settings.api_token, settings.upstream_timeout
             )
-            service = CrmService(
-                db.session_factory(app[ENGINE]), order_verifier, clock=clock
-            )
-            if settings.seed_when_empty and await service.is_empty():
-                # Imported here: the seed data set is only needed on a fresh database.
-                from bot.backends.seed.load import seed_crm
-
-                await seed_crm(app[ENGINE], today=china_date(clock()))
-                logger.info("empty CRM database filled with the demo data set")
+            sessions = db.session_factory(app[ENGINE])
+            service = CrmService(sessions, orders, clock=clock)
+            membership = MembershipService(sessions, orders, clock=clock)
+            if settings.seed_when_empty:
+                await _seed_if_empty(app, service, membership, china_date(clock()))
             app[CRM_SERVICE] = service
+            app[MEMBERSHIP_SERVICE] = membership
             yield
 
     app.cleanup_ctx.extend([engine_context, service_context])
     setup_routes(app)
     return app
+
+
+async def _seed_if_empty(
+    app: web.Application,
+    service: CrmService,
+    membership: MembershipService,
+    today: date,
+) -> None:
+    # Imported here: the seed data set is only needed on a fresh database.
+    from bot.backends.seed.load import seed_crm, seed_membership
+
+    if await service.is_empty():
+        await seed_crm(app[ENGINE], today=today)
+        logger.info("empty CRM database filled with the demo data set")
+    elif await membership.lacks_catalogue():
+        await seed_membership(app[ENGINE], today=today)
+        logger.info("CRM database given the demo tier benefits and rewards")

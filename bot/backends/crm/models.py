@@ -103,3 +103,61 @@ class WarrantyRegistration(Base):
     standard_months = Column(Integer, nullable=False)
     extended_months = Column(Integer, nullable=False, default=0)
     registered_at = Column(UTCDateTime, nullable=False)
+
+
+class TierBenefit(Base):
+    """One benefit of a membership tier (tiers themselves are ``rules.TIER_LEVELS``)."""
+
+    __tablename__ = "tier_benefits"
+    __table_args__ = (UniqueConstraint("tier", "code"),)
+
+    id = Column(Integer, primary_key=True)
+    tier = Column(String(10), nullable=False)
+    position = Column(Integer, nullable=False)
+    code = Column(String(40), nullable=False)
+    title = Column(String(40), nullable=False)
+    detail = Column(String(200), nullable=False)
+
+
+class Reward(Base):
+    """A coupon or gift customers can redeem points for.
+
+    ``stock`` None means unlimited; ``valid_until`` None means the offer never ends.
+    A redemption's code stays valid for ``code_valid_days`` days.
+    """
+
+    __tablename__ = "rewards"
+
+    id = Column(String(40), primary_key=True)
+    name = Column(String(40), nullable=False)
+    kind = Column(String(10), nullable=False)
+    points = Column(Integer, nullable=False)
+    stock = Column(Integer)
+    valid_until = Column(Date)
+    code_valid_days = Column(Integer, nullable=False)
+
+
+class Redemption(Base):
+    """Points spent on a reward: once per customer and idempotency key."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (UniqueConstraint("customer_id", "idempotency_key"),)
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(
+        ForeignKey("loyalty_accounts.customer_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    idempotency_key = Column(String(100), nullable=False)
+    reward_id = Column(ForeignKey("rewards.id"), nullable=False, index=True)
+    # The reward's name and price when redeemed: the receipt never changes.
+    reward_name = Column(String(40), nullable=False)
+    points = Column(Integer, nullable=False)
+    balance_after = Column(Integer, nullable=False)
+    ledger_entry_id = Column(
+        ForeignKey("points_ledger.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    coupon_code = Column(String(20), nullable=False, unique=True)
+    expires_on = Column(Date, nullable=False)
+    redeemed_at = Column(UTCDateTime, nullable=False)

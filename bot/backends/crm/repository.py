@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +13,9 @@ from bot.backends.crm.models import (
     Customer,
     LoyaltyAccount,
     PointsEntry,
+    Redemption,
+    Reward,
+    TierBenefit,
     WarrantyRegistration,
 )
 
@@ -67,9 +70,22 @@ class CrmRepository:
         self.session.add(record)
         await self.session.flush()
 
-    async def get_account(self, customer_id: str) -> LoyaltyAccount | None:
-        """Return a customer's loyalty account."""
-        return await self.session.get(LoyaltyAccount, customer_id)
+    async def get_account(
+        self, customer_id: str, *, for_update: bool = False
+    ) -> LoyaltyAccount | None:
+        """Return a customer's loyalty account, optionally locking its row.
+
+        Args:
+            customer_id: The customer.
+            for_update: Lock the row until the transaction ends, so the
+                customer's point spends run one after another (PostgreSQL; SQLite
+                serialises writes anyway).
+        """
+        query = select(LoyaltyAccount).where(LoyaltyAccount.customer_id == customer_id)
+        if for_update:
+            query = query.with_for_update()
+        result = await self.session.execute(query)
+        return result.scalars().first()
 
     async def ledger(
         self, customer_id: str, limit: int | None = None
@@ -84,6 +100,68 @@ class CrmRepository:
             query = query.limit(limit)
         result = await self.session.execute(query)
         return result.scalars().all()
+
+    async def order_ledger(
+        self, customer_id: str, order_number: str
+    ) -> Sequence[PointsEntry]:
+        """Return the ledger entries carrying one order number, newest first."""
+        result = await self.session.execute(
+            select(PointsEntry)
+            .where(
+                PointsEntry.customer_id == customer_id,
+                PointsEntry.order_number == order_number,
+            )
+            .order_by(PointsEntry.occurred_at.desc(), PointsEntry.id.desc())
+        )
+        return result.scalars().all()
+
+    async def benefits(self) -> Sequence[TierBenefit]:
+        """Return every tier's benefits in their order."""
+        result = await self.session.execute(
+            select(TierBenefit).order_by(TierBenefit.tier, TierBenefit.position)
+        )
+        return result.scalars().all()
+
+    async def count_benefits(self) -> int:
+        """Count tier benefits (to tell a database without the catalogue)."""
+        result = await self.session.execute(select(func.count(TierBenefit.id)))
+        return int(result.scalar_one())
+
+    async def rewards(self) -> Sequence[Reward]:
+        """Return every reward, cheapest first."""
+        result = await self.session.execute(
+            select(Reward).order_by(Reward.points, Reward.id)
+        )
+        return result.scalars().all()
+
+    async def get_reward(self, reward_id: str) -> Reward | None:
+        """Return a reward."""
+        return await self.session.get(Reward, reward_id)
+
+    async def take_one(self, reward_id: str) -> bool:
+        """Take one unit of a stocked reward; False when none is left.
+
+        One conditional UPDATE: two transactions cannot both take the last unit.
+        """
+        result = await self.session.execute(
+            update(Reward)
+            .where(Reward.id == reward_id, Reward.stock > 0)
+            .values(stock=Reward.stock - 1)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+    async def find_redemption(
+        self, customer_id: str, idempotency_key: str
+    ) -> Redemption | None:
+        """Return the customer's redemption made with an idempotency key."""
+        result = await self.session.execute(
+            select(Redemption).where(
+                Redemption.customer_id == customer_id,
+                Redemption.idempotency_key == idempotency_key,
+            )
+        )
+        return result.scalars().first()
 
     async def warranty_by_serial(
         self, serial_number: str

@@ -19,3 +19,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(f"{CUSTOMER}/warranties", views.register_warranty)
     app.router.add_get(f"{CUSTOMER}/warranties", views.warranties_of)
     app.router.add_get("/v1/warranties/{serial_number}", views.warranty_by_serial)
+    app.router.add_get("/v1/tiers", views.tiers)
+    app.router.add_get(f"{CUSTOMER}/membership", views.membership)
+    app.router.add_get(f"{CUSTOMER}/rewards", views.rewards)
+    app.router.add_post(f"{CUSTOMER}/redemptions", views.redeem)
+    app.router.add_get(f"{CUSTOMER}/orders/{{order_number}}/points", views.order_points)

@@ -1,14 +1,16 @@
-"""Loyalty and warranty rules of the CRM: pure functions, no database, no HTTP."""
+"""Loyalty, membership and warranty rules of the CRM: pure functions, no I/O."""
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+import secrets
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
 
 from bot.backends.common.errors import Conflict
+from bot.backends.common.timeutil import china_date
 
 
 class Tier(str, Enum):
@@ -140,7 +142,13 @@ def summarize_points(
             lots.append(_Lot(line.expires_on or date.max, line.points))
             continue
         debit = abs(line.points)
-        for lot in sorted(lots, key=lambda open_lot: open_lot.expires_on):
+        usable = lots
+        if line.kind is EntryKind.SPEND:
+            # Points past their date are gone even before the ``expire`` entry
+            # is written: a spend must not draw on them.
+            spent_on = china_date(line.occurred_at)
+            usable = [lot for lot in lots if lot.expires_on >= spent_on]
+        for lot in sorted(usable, key=lambda open_lot: open_lot.expires_on):
             taken = min(lot.remaining, debit)
             lot.remaining -= taken
             debit -= taken
@@ -163,6 +171,158 @@ def summarize_points(
         ):
             next_expiry = lot.expires_on
     return PointsSummary(balance, growth, expiring, next_expiry, lapsed)
+
+
+class RewardKind(str, Enum):
+    """What a reward is: a coupon for the shop, or a gift sent to the shopper."""
+
+    COUPON = "coupon"
+    GIFT = "gift"
+
+
+@dataclass(frozen=True)
+class BenefitLine:
+    """One benefit of a tier, as the rules compare them."""
+
+    code: str
+    title: str
+    detail: str
+
+
+def benefits_added(
+    current: Sequence[BenefitLine], following: Sequence[BenefitLine]
+) -> list[BenefitLine]:
+    """Return what the next tier adds: benefits new by code, or better by title.
+
+    Args:
+        current: The customer's tier's benefits.
+        following: The next tier's benefits, in their order.
+
+    Returns:
+        The next tier's benefits whose code the current tier lacks, or whose title
+        differs (e.g. 生日20元券 -> 生日50元券), in the next tier's order.
+    """
+    titles = {benefit.code: benefit.title for benefit in current}
+    return [
+        benefit for benefit in following if titles.get(benefit.code) != benefit.title
+    ]
+
+
+def reward_on_offer(valid_until: date | None, today: date) -> bool:
+    """Tell whether a reward can still be redeemed today (its last day included)."""
+    return valid_until is None or today <= valid_until
+
+
+def check_redeemable(
+    *,
+    points: int,
+    stock: int | None,
+    valid_until: date | None,
+    balance: int,
+    today: date,
+) -> None:
+    """Refuse a redemption the reward or the balance does not allow.
+
+    Checked in this order, so a shopper hears first about what no number of
+    points would fix: the offer ended, then none left, then too few points.
+
+    Args:
+        points: The reward's price in points.
+        stock: Units left; None for unlimited.
+        valid_until: Last day of the offer; None for no end.
+        balance: The customer's usable points today.
+        today: Today's date in Beijing.
+
+    Raises:
+        Conflict: ``reward_expired``, ``reward_out_of_stock`` or
+            ``insufficient_points`` (details ``balance`` and ``needed``).
+    """
+    if not reward_on_offer(valid_until, today):
+        raise Conflict(f"the reward's offer ended on {valid_until}", "reward_expired")
+    if stock is not None and stock <= 0:
+        raise Conflict("the reward is out of stock", "reward_out_of_stock")
+    if balance < points:
+        raise Conflict(
+            f"the reward needs {points} points; the balance is {balance}",
+            "insufficient_points",
+            {"balance": balance, "needed": points},
+        )
+
+
+# No 0/O, 1/I: the code is read aloud and typed from a screenshot.
+COUPON_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+COUPON_GROUPS = 3
+COUPON_GROUP_LENGTH = 4
+
+
+def coupon_code(choose: Callable[[str], str] = secrets.choice) -> str:
+    """Generate a redemption code such as ``XK-7KQ2-M9TD-4HWA``.
+
+    60 random bits from ``secrets``: a code cannot be guessed from another one.
+
+    Args:
+        choose: Picks one character of a string (fixed in tests).
+
+    Returns:
+        The code.
+    """
+    groups = (
+        "".join(choose(COUPON_ALPHABET) for _ in range(COUPON_GROUP_LENGTH))
+        for _ in range(COUPON_GROUPS)
+    )
+    return "XK-" + "-".join(groups)
+
+
+def code_expiry(redeemed_on: date, valid_days: int) -> date:
+    """Last day a redemption's code can be used: ``valid_days`` after redeeming."""
+    return redeemed_on + timedelta(days=valid_days)
+
+
+# One point per whole yuan paid, as the demo ledger's order entries are.
+FEN_PER_POINT = 100
+# Orders that will earn points once delivered; unpaid, cancelled and returned
+# orders earn none.
+EARNING_STATUSES = frozenset({"paid", "shipped", "delivered"})
+
+
+def points_for_payment(paid_fen: int) -> int:
+    """Points an amount paid earns: one per whole yuan."""
+    return max(paid_fen, 0) // FEN_PER_POINT
+
+
+def pending_order_points(status: str, total_fen: int, refunded_fen: int) -> int:
+    """Points an order has still to earn, when no ``earn`` entry carries it yet.
+
+    Args:
+        status: The order's status (the order service's ``OrderStatus``).
+        total_fen: What the order cost.
+        refunded_fen: The value of units under returns that are not rejected.
+
+    Returns:
+        Points for what stays paid, or 0 for an order that earns nothing.
+    """
+    if status not in EARNING_STATUSES:
+        return 0
+    return points_for_payment(total_fen - refunded_fen)
+
+
+@dataclass(frozen=True)
+class OrderPointsTotals:
+    """Points one order earned and the points spent on it."""
+
+    earned: int
+    spent: int
+
+
+def order_points_totals(lines: Iterable[LedgerLine]) -> OrderPointsTotals:
+    """Add up the ledger entries that carry one order number."""
+    earned = spent = 0
+    for line in lines:
+        if line.kind is EntryKind.EARN:
+            earned += line.points
+        elif line.kind is EntryKind.SPEND:
+            spent += -line.points
+    return OrderPointsTotals(earned, spent)
 
 
 def add_months(start: date, months: int) -> date:

@@ -9,7 +9,14 @@ from typing import Any
 from bot.backends.common import validation as v
 from bot.backends.common.errors import InvalidInput
 from bot.backends.common.timeutil import china_date, iso_china, iso_date
-from bot.backends.crm.models import Customer, PointsEntry
+from bot.backends.crm.membership import (
+    MembershipStatus,
+    OrderPoints,
+    RewardOffer,
+    TierView,
+)
+from bot.backends.crm.models import Customer, PointsEntry, Redemption
+from bot.backends.crm.rules import BenefitLine
 from bot.backends.crm.service import (
     BindRequest,
     LoyaltySummary,
@@ -18,6 +25,8 @@ from bot.backends.crm.service import (
 )
 
 EXTERNAL_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+REWARD_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
+REDEEM_FIELDS = frozenset({"reward_id", "idempotency_key"})
 BIND_FIELDS = frozenset({"channel", "external_id", "phone", "order_number"})
 WARRANTY_FIELDS = frozenset(
     {
@@ -39,6 +48,27 @@ def external_id(value: object) -> str:
             "external_id must be 1-64 letters, digits, '_' or '-', e.g. demo-openid-001"
         )
     return value
+
+
+def reward_id(value: object) -> str:
+    """Validate a reward id such as ``cpn-20`` (lower-case, as the contract has it)."""
+    if not isinstance(value, str) or not REWARD_ID_RE.fullmatch(value):
+        raise InvalidInput(
+            "reward_id must be 2-40 lower-case letters, digits or '-', e.g. cpn-20"
+        )
+    return value
+
+
+def parse_redeem_request(body: object) -> tuple[str, str]:
+    """Validate a redemption body; return the reward id and idempotency key."""
+    data = v.require_object(body, REDEEM_FIELDS)
+    key = data.get("idempotency_key")
+    if not isinstance(key, str) or not v.IDEMPOTENCY_KEY_RE.fullmatch(key):
+        raise InvalidInput(
+            "field 'idempotency_key' is required: 8-100 characters of "
+            "letters, digits, '_', '.', ':' or '-'"
+        )
+    return reward_id(data.get("reward_id")), key
 
 
 def parse_bind_request(body: object) -> BindRequest:
@@ -112,21 +142,94 @@ def loyalty_json(summary: LoyaltySummary) -> dict[str, Any]:
     }
 
 
+def ledger_entry_json(entry: PointsEntry) -> dict[str, Any]:
+    """Render one ledger entry."""
+    return {
+        "kind": entry.kind,
+        "points": entry.points,
+        "occurred_at": iso_china(entry.occurred_at),
+        "expires_on": iso_date(entry.expires_on),
+        "description": entry.description,
+        "order_number": entry.order_number,
+    }
+
+
 def ledger_json(customer_id: str, entries: Sequence[PointsEntry]) -> dict[str, Any]:
     """Render ledger entries."""
     return {
         "customer_id": customer_id,
-        "entries": [
+        "entries": [ledger_entry_json(entry) for entry in entries],
+    }
+
+
+def benefit_json(benefit: BenefitLine) -> dict[str, Any]:
+    """Render a tier benefit."""
+    return {"code": benefit.code, "title": benefit.title, "detail": benefit.detail}
+
+
+def tier_json(view: TierView) -> dict[str, Any]:
+    """Render a tier with its benefits."""
+    return {
+        "tier": view.level.tier.value,
+        "name": view.level.name,
+        "threshold": view.level.threshold,
+        "benefits": [benefit_json(benefit) for benefit in view.benefits],
+    }
+
+
+def membership_json(status: MembershipStatus) -> dict[str, Any]:
+    """Render a customer's membership: tier, next tier and what it adds."""
+    return {
+        "customer_id": status.customer_id,
+        "growth_value": status.progress.growth_value,
+        "points_to_next": status.progress.points_to_next,
+        "current": tier_json(status.current),
+        "next": tier_json(status.next) if status.next else None,
+        "next_adds": [benefit_json(benefit) for benefit in status.next_adds],
+    }
+
+
+def rewards_json(offer: RewardOffer) -> dict[str, Any]:
+    """Render the rewards on offer; ``affordable`` compares points only."""
+    return {
+        "balance": offer.balance,
+        "rewards": [
             {
-                "kind": entry.kind,
-                "points": entry.points,
-                "occurred_at": iso_china(entry.occurred_at),
-                "expires_on": iso_date(entry.expires_on),
-                "description": entry.description,
-                "order_number": entry.order_number,
+                "reward_id": reward.id,
+                "name": reward.name,
+                "kind": reward.kind,
+                "points": reward.points,
+                "stock": reward.stock,
+                "valid_until": iso_date(reward.valid_until),
+                "affordable": offer.balance >= reward.points,
             }
-            for entry in entries
+            for reward in offer.rewards
         ],
+    }
+
+
+def redemption_json(redemption: Redemption) -> dict[str, Any]:
+    """Render a redemption (the same on a replay)."""
+    return {
+        "redemption_id": redemption.id,
+        "reward_id": redemption.reward_id,
+        "reward_name": redemption.reward_name,
+        "points": redemption.points,
+        "balance_after": redemption.balance_after,
+        "coupon_code": redemption.coupon_code,
+        "expires_on": iso_date(redemption.expires_on),
+        "redeemed_at": iso_china(redemption.redeemed_at),
+    }
+
+
+def order_points_json(points: OrderPoints) -> dict[str, Any]:
+    """Render the points of one order."""
+    return {
+        "order_number": points.order_number,
+        "earned": points.totals.earned,
+        "spent": points.totals.spent,
+        "pending": points.pending,
+        "entries": [ledger_entry_json(entry) for entry in points.entries],
     }
 
 

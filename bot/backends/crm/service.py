@@ -38,11 +38,31 @@ logger = logging.getLogger(__name__)
 _WRITE_ATTEMPTS = 3
 
 
-class OrderVerifier(Protocol):
-    """Checks with the order system that an order belongs to a customer."""
+@dataclass(frozen=True)
+class OrderFacts:
+    """What the points rules need to know of an order from the order system."""
+
+    order_number: str
+    status: str
+    total_fen: int
+    refunded_fen: int = 0
+
+
+class OrderGateway(Protocol):
+    """Asks the order system about a customer's order."""
 
     async def order_belongs_to(self, customer_id: str, order_number: str) -> bool:
         """Return True when the order exists and is the customer's.
+
+        Raises:
+            UpstreamUnavailable: The order system did not answer.
+        """
+        ...
+
+    async def order_facts(
+        self, customer_id: str, order_number: str
+    ) -> OrderFacts | None:
+        """Return the order's status and amounts; None when it is not theirs.
 
         Raises:
             UpstreamUnavailable: The order system did not answer.
@@ -97,12 +117,12 @@ class CrmService:
     def __init__(
         self,
         sessions: sessionmaker,
-        verifier: OrderVerifier,
+        orders: OrderGateway,
         *,
         clock: Clock = utc_now,
     ) -> None:
         self._sessions = sessions
-        self._verifier = verifier
+        self._orders = orders
         self._clock = clock
 
     async def is_empty(self) -> bool:
@@ -155,7 +175,7 @@ class CrmService:
         async with self._sessions() as session:
             customer = await CrmRepository(session).find_by_phone(request.phone)
         # The order check runs outside any transaction: it is a network call.
-        if customer is None or not await self._verifier.order_belongs_to(
+        if customer is None or not await self._orders.order_belongs_to(
             customer.id, request.order_number
         ):
             raise RuleViolation(
@@ -200,7 +220,7 @@ class CrmService:
             await self._require_account(repo, customer_id)
             entries = await repo.ledger(customer_id)
         points = summarize_points(
-            (_ledger_line(entry) for entry in entries),
+            (ledger_line(entry) for entry in entries),
             china_date(self._clock()),
             expiring_within_days,
         )
@@ -326,7 +346,8 @@ class CrmService:
             )
 
 
-def _ledger_line(entry: PointsEntry) -> LedgerLine:
+def ledger_line(entry: PointsEntry) -> LedgerLine:
+    """Give the points rules what they need of a ledger entry."""
     return LedgerLine(
         kind=EntryKind(entry.kind),
         points=entry.points,

@@ -7,13 +7,19 @@ from aiohttp import web
 from bot.backends.common import validation as v
 from bot.backends.common.http import json_response, read_json
 from bot.backends.crm import schemas
+from bot.backends.crm.membership import MembershipService
 from bot.backends.crm.service import CrmService
 
 CRM_SERVICE = web.AppKey("crm_service", CrmService)
+MEMBERSHIP_SERVICE = web.AppKey("membership_service", MembershipService)
 
 
 def _service(request: web.Request) -> CrmService:
     return request.app[CRM_SERVICE]
+
+
+def _membership(request: web.Request) -> MembershipService:
+    return request.app[MEMBERSHIP_SERVICE]
 
 
 def _customer(request: web.Request) -> str:
@@ -97,3 +103,41 @@ async def warranty_by_serial(request: web.Request) -> web.Response:
         v.serial_number(request.match_info["serial_number"])
     )
     return json_response(schemas.warranty_json(warranty))
+
+
+async def tiers(request: web.Request) -> web.Response:
+    """``GET /v1/tiers``: every tier with its benefits, lowest first."""
+    views = await _membership(request).tiers()
+    return json_response({"tiers": [schemas.tier_json(view) for view in views]})
+
+
+async def membership(request: web.Request) -> web.Response:
+    """``GET /v1/customers/{customer_id}/membership``."""
+    status = await _membership(request).membership(_customer(request))
+    return json_response(schemas.membership_json(status))
+
+
+async def rewards(request: web.Request) -> web.Response:
+    """``GET /v1/customers/{customer_id}/rewards``: what is on offer today."""
+    offer = await _membership(request).rewards_for(_customer(request))
+    return json_response(schemas.rewards_json(offer))
+
+
+async def redeem(request: web.Request) -> web.Response:
+    """``POST /v1/customers/{customer_id}/redemptions`` (idempotent per key)."""
+    customer_id = _customer(request)
+    reward_id, key = schemas.parse_redeem_request(await read_json(request))
+    redemption, created = await _membership(request).redeem(customer_id, reward_id, key)
+    return json_response(
+        schemas.redemption_json(redemption),
+        status=201 if created else 200,
+        headers={"Idempotent-Replayed": "false" if created else "true"},
+    )
+
+
+async def order_points(request: web.Request) -> web.Response:
+    """``GET /v1/customers/{customer_id}/orders/{order_number}/points``."""
+    points = await _membership(request).order_points(
+        _customer(request), v.order_number(request.match_info["order_number"])
+    )
+    return json_response(schemas.order_points_json(points))

@@ -12,9 +12,10 @@ from bot.backends.common.http import base_app
 from bot.backends.common.serve import ENGINE, SETTINGS, engine_context
 from bot.backends.common.settings import BackendSettings
 from bot.backends.common.timeutil import Clock, china_date, utc_now
+from bot.backends.orders.catalogue import CatalogueService
 from bot.backends.orders.routes import setup_routes
 from bot.backends.orders.service import OrderService
-from bot.backends.orders.views import ORDER_SERVICE
+from bot.backends.orders.views import CATALOGUE_SERVICE, ORDER_SERVICE
 from bot.platform.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -38,14 +39,23 @@ def create_app(
     app[SETTINGS] = settings
 
     async def service_context(app: web.Application) -> AsyncIterator[None]:
-        service = OrderService(db.session_factory(app[ENGINE]), clock=clock)
+        sessions = db.session_factory(app[ENGINE])
+        service = OrderService(sessions, clock=clock)
+        catalogue = CatalogueService(sessions, clock=clock)
         if settings.seed_when_empty and await service.is_empty():
             # Imported here: the seed data set is only needed on a fresh database.
             from bot.backends.seed.load import seed_orders
 
             await seed_orders(app[ENGINE], today=china_date(clock()))
             logger.info("empty orders database filled with the demo data set")
+        elif settings.seed_when_empty and await catalogue.is_empty():
+            # A database seeded before the catalogue existed keeps its orders.
+            from bot.backends.seed.load import seed_catalogue
+
+            await seed_catalogue(app[ENGINE], today=china_date(clock()))
+            logger.info("empty product catalogue filled with the demo listings")
         app[ORDER_SERVICE] = service
+        app[CATALOGUE_SERVICE] = catalogue
         yield
 
     app.cleanup_ctx.extend([engine_context, service_context])

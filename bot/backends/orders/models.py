@@ -1,10 +1,11 @@
-"""SQLAlchemy models of the order service (money in integer fen)."""
+"""SQLAlchemy models of the order service and its catalogue (money in integer fen)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import (
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -182,3 +183,125 @@ class ShippingUrge(Base):
     created_at = Column(UTCDateTime, nullable=False)
 
     order = relationship("Order", lazy="raise")
+
+
+class Product(Base):
+    """A product of the catalogue; what shoppers ask about before they buy.
+
+    Public information: no customer owns it. Its price is its cheapest SKU's.
+    """
+
+    __tablename__ = "products"
+
+    id = Column(Integer, primary_key=True)
+    product_id = Column(String(40), nullable=False, unique=True)
+    name = Column(String(100), nullable=False)
+    category = Column(String(32), nullable=False)
+
+    aliases = relationship(
+        "ProductAlias",
+        back_populates="product",
+        order_by="ProductAlias.id",
+        lazy="raise",
+    )
+    skus = relationship(
+        "ProductSku", back_populates="product", order_by="ProductSku.id", lazy="raise"
+    )
+    specs = relationship(
+        "ProductSpec", back_populates="product", order_by="ProductSpec.id", lazy="raise"
+    )
+    faqs = relationship(
+        "ProductFaq", back_populates="product", order_by="ProductFaq.id", lazy="raise"
+    )
+    promotions = relationship(
+        "Promotion", back_populates="product", order_by="Promotion.id", lazy="raise"
+    )
+
+
+class ProductAlias(Base):
+    """Another name shoppers call a product by (``Air2``, ``air2耳机``)."""
+
+    __tablename__ = "product_aliases"
+    __table_args__ = (UniqueConstraint("product_pk", "alias"),)
+
+    id = Column(Integer, primary_key=True)
+    product_pk = Column(
+        ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    alias = Column(String(60), nullable=False)
+
+    product = relationship("Product", back_populates="aliases", lazy="raise")
+
+
+class ProductSku(Base):
+    """One variant of a product (colour and/or size) with its price and stock."""
+
+    __tablename__ = "product_skus"
+    __table_args__ = (
+        CheckConstraint("price_fen >= 0", name="price_not_negative"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    product_pk = Column(
+        ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    sku = Column(String(40), nullable=False, unique=True)
+    variant = Column(String(40), nullable=False)
+    price_fen = Column(Integer, nullable=False)
+    stock = Column(Integer, nullable=False)
+
+    product = relationship("Product", back_populates="skus", lazy="raise")
+
+
+class ProductSpec(Base):
+    """A key spec of a product; ``key`` is one of :data:`catalogue_rules.SPEC_NAMES`."""
+
+    __tablename__ = "product_specs"
+    __table_args__ = (UniqueConstraint("product_pk", "key"),)
+
+    id = Column(Integer, primary_key=True)
+    product_pk = Column(
+        ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    key = Column(String(32), nullable=False)
+    name = Column(String(20), nullable=False)
+    value = Column(String(200), nullable=False)
+
+    product = relationship("Product", back_populates="specs", lazy="raise")
+
+
+class ProductFaq(Base):
+    """A question shoppers often ask about a product, with the shop's answer."""
+
+    __tablename__ = "product_faqs"
+
+    id = Column(Integer, primary_key=True)
+    product_pk = Column(
+        ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    question = Column(String(100), nullable=False)
+    answer = Column(Text, nullable=False)
+
+    product = relationship("Product", back_populates="faqs", lazy="raise")
+
+
+class Promotion(Base):
+    """A promotional price of a product from one day through another (Beijing)."""
+
+    __tablename__ = "product_promotions"
+    __table_args__ = (
+        CheckConstraint("price_fen >= 0", name="price_not_negative"),
+        CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    product_pk = Column(
+        ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    label = Column(String(40), nullable=False)
+    price_fen = Column(Integer, nullable=False)
+    starts_on = Column(Date, nullable=False)
+    ends_on = Column(Date, nullable=False)
+
+    product = relationship("Product", back_populates="promotions", lazy="raise")

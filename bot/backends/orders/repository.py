@@ -1,4 +1,4 @@
-"""Data access of the order service; knows SQLAlchemy, not HTTP or rules."""
+"""Data access of the order service and its catalogue; knows SQLAlchemy, not HTTP."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.backends.orders.models import (
     ItemSerial,
     Order,
     OrderItem,
+    Product,
     Return,
     ReturnItem,
     Shipment,
@@ -24,6 +25,15 @@ _ORDER_DETAIL = (
     selectinload(Order.shipments).selectinload(Shipment.events),
 )
 _RETURN_DETAIL = (selectinload(Return.items), selectinload(Return.order))
+_PRODUCT_DETAIL = (
+    selectinload(Product.aliases),
+    selectinload(Product.skus),
+    selectinload(Product.specs),
+    selectinload(Product.faqs),
+    selectinload(Product.promotions),
+)
+# A product without any SKU cannot be bought: the catalogue does not show it.
+_ON_SALE = Product.skus.any()
 
 
 class OrderRepository:
@@ -181,3 +191,41 @@ class OrderRepository:
         )
         result = await self.session.execute(query)
         return result.scalars().all()
+
+
+class CatalogueRepository:
+    """Reads the product catalogue within one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def count_products(self) -> int:
+        """Count every product (to tell an empty catalogue)."""
+        result = await self.session.execute(select(func.count(Product.id)))
+        return int(result.scalar_one())
+
+    async def list_names(self) -> Sequence[Product]:
+        """Return every product on sale with its aliases (what search matches)."""
+        query = select(Product).where(_ON_SALE).options(selectinload(Product.aliases))
+        result = await self.session.execute(query)
+        return result.scalars().all()
+
+    async def get_summaries(self, product_ids: Sequence[str]) -> Sequence[Product]:
+        """Return products with their SKUs (for their prices), in no set order."""
+        query = (
+            select(Product)
+            .where(Product.product_id.in_(product_ids), _ON_SALE)
+            .options(selectinload(Product.skus))
+        )
+        result = await self.session.execute(query)
+        return result.scalars().all()
+
+    async def get_product(self, product_id: str) -> Product | None:
+        """Return a product on sale with aliases, SKUs, specs, FAQs and promotions."""
+        query = (
+            select(Product)
+            .where(Product.product_id == product_id, _ON_SALE)
+            .options(*_PRODUCT_DETAIL)
+        )
+        result = await self.session.execute(query)
+        return result.scalars().first()

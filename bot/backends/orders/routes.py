@@ -28,3 +28,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(f"{CUSTOMER}/returns", views.create_return)
     app.router.add_get(f"{CUSTOMER}/returns", views.list_returns)
     app.router.add_get(f"{CUSTOMER}/returns/{{rma_number}}", views.get_return)
+    # The catalogue is public product information: no customer in the path.
+    app.router.add_get("/v1/products", views.search_products)
+    app.router.add_get("/v1/products/{product_id}", views.get_product)

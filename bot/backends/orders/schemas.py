@@ -8,9 +8,12 @@ from typing import Any
 from bot.backends.common import validation as v
 from bot.backends.common.errors import InvalidInput
 from bot.backends.common.timeutil import china_date, iso_china, iso_date
+from bot.backends.orders.catalogue import ProductDetail
+from bot.backends.orders.catalogue_rules import from_price
 from bot.backends.orders.models import (
     Order,
     OrderItem,
+    Product,
     Return,
     Shipment,
 )
@@ -33,6 +36,7 @@ MAX_DESCRIPTION = 500
 RETURN_FIELDS = frozenset({"order_number", "items", "reason", "description"})
 RETURN_LINE_FIELDS = frozenset({"sku", "quantity"})
 URGE_FIELDS = frozenset({"channel"})
+MAX_PRODUCT_QUERY = 100
 
 
 def parse_status(raw: str | None) -> OrderStatus | None:
@@ -92,6 +96,23 @@ def parse_urge_request(body: object) -> str:
         InvalidInput: The body is not an object or ``channel`` is malformed.
     """
     return v.channel(v.require_object(body, URGE_FIELDS).get("channel"))
+
+
+def parse_product_query(raw: str | None) -> str | None:
+    """Parse the optional ``q`` of a product search: 1-100 characters, not blank.
+
+    A ``q`` present but empty or blank is refused (the contract's pattern), not
+    taken for "no query".
+    """
+    if raw is None:
+        return None
+    if not raw.strip(v.BLANK):
+        raise InvalidInput("parameter 'q' must not be empty or blank")
+    if len(raw) > MAX_PRODUCT_QUERY:
+        raise InvalidInput(
+            f"parameter 'q' is longer than {MAX_PRODUCT_QUERY} characters"
+        )
+    return raw
 
 
 def item_json(
@@ -242,5 +263,47 @@ def urge_history_json(history: UrgeHistory) -> dict[str, Any]:
         "urges": [
             {"channel": urge.channel, "created_at": iso_china(urge.created_at)}
             for urge in history.urges
+        ],
+    }
+
+
+def product_summary_json(product: Product) -> dict[str, Any]:
+    """Render a product as search lists it; its price is its cheapest SKU's."""
+    return {
+        "product_id": product.product_id,
+        "name": product.name,
+        "category": product.category,
+        "price_fen": from_price(sku.price_fen for sku in product.skus),
+    }
+
+
+def product_json(detail: ProductDetail) -> dict[str, Any]:
+    """Render a product with aliases, SKUs, specs, FAQs and today's promotion."""
+    product, promotion = detail.product, detail.promotion
+    return {
+        **product_summary_json(product),
+        "aliases": [alias.alias for alias in product.aliases],
+        "promotion": None
+        if promotion is None
+        else {
+            "label": promotion.label,
+            "price_fen": promotion.price_fen,
+            "ends_on": iso_date(promotion.ends_on),
+        },
+        "skus": [
+            {
+                "sku": sku.sku,
+                "variant": sku.variant,
+                "price_fen": sku.price_fen,
+                "stock": sku.stock,
+            }
+            for sku in product.skus
+        ],
+        "specs": [
+            {"key": spec.key, "name": spec.name, "value": spec.value}
+            for spec in product.specs
+        ],
+        "faqs": [
+            {"question": faq.question, "answer": faq.answer} for faq in product.faqs
         ],
     }

@@ -7,13 +7,19 @@ from aiohttp import web
 from bot.backends.common import validation as v
 from bot.backends.common.http import json_response, read_json
 from bot.backends.orders import schemas
+from bot.backends.orders.catalogue import CatalogueService
 from bot.backends.orders.service import OrderService
 
 ORDER_SERVICE = web.AppKey("order_service", OrderService)
+CATALOGUE_SERVICE = web.AppKey("catalogue_service", CatalogueService)
 
 
 def _service(request: web.Request) -> OrderService:
     return request.app[ORDER_SERVICE]
+
+
+def _catalogue(request: web.Request) -> CatalogueService:
+    return request.app[CATALOGUE_SERVICE]
 
 
 def _customer(request: web.Request) -> str:
@@ -120,3 +126,24 @@ async def get_return(request: web.Request) -> web.Response:
         _customer(request), v.rma_number(request.match_info["rma_number"])
     )
     return json_response(schemas.return_json(return_))
+
+
+async def search_products(request: web.Request) -> web.Response:
+    """``GET /v1/products``: products matching ``q`` (all by name without it)."""
+    products = await _catalogue(request).search(
+        schemas.parse_product_query(request.query.get("q")),
+        v.parse_int(
+            request.query.get("limit"), "limit", default=5, minimum=1, maximum=20
+        ),
+    )
+    return json_response(
+        {"products": [schemas.product_summary_json(p) for p in products]}
+    )
+
+
+async def get_product(request: web.Request) -> web.Response:
+    """``GET /v1/products/{product_id}``: a product with SKUs, specs and FAQs."""
+    detail = await _catalogue(request).get_product(
+        v.product_id(request.match_info["product_id"])
+    )
+    return json_response(schemas.product_json(detail))

@@ -8,13 +8,22 @@ import os
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.backends.common import db
 from bot.backends.common.settings import DEFAULT_DATABASE_URLS
 from bot.backends.common.timeutil import china_date, utc_now
 from bot.backends.crm.models import Customer
-from bot.backends.orders.models import Order
-from bot.backends.seed.load import seed_crm, seed_orders
+from bot.backends.orders.models import Order, Product
+from bot.backends.seed.load import seed_catalogue, seed_crm, seed_orders
+
+
+async def _count(engine: AsyncEngine, table: type) -> int:
+    async with engine.connect() as connection:
+        count: int = (
+            await connection.execute(select(func.count()).select_from(table))
+        ).scalar_one()
+    return count
 
 
 async def _seed(service: str, today: date, force: bool) -> str:
@@ -26,12 +35,14 @@ async def _seed(service: str, today: date, force: bool) -> str:
     try:
         await db.upgrade(engine, service)
         probe = Order if service == "orders" else Customer
-        async with engine.connect() as connection:
-            count = (
-                await connection.execute(select(func.count()).select_from(probe))
-            ).scalar_one()
+        count = await _count(engine, probe)
         if count and not force:
-            return f"{service}: {count} rows already there, left alone (use --force)"
+            note = f"{service}: {count} rows already there, left alone (use --force)"
+            if service == "orders" and not await _count(engine, Product):
+                # Seeded before the catalogue existed: add it, keep the orders.
+                listed = await seed_catalogue(engine, today)
+                note += f"; seeded the catalogue's {listed} products"
+            return note
         written = await (seed_orders if service == "orders" else seed_crm)(
             engine, today
         )

@@ -310,7 +310,10 @@ def _demo_customers(b: _Builder) -> list[SeedCustomer]:
             b.earn(4000, 300, "年货节订单消费积分"),
             b.spend(3000, 100, "积分兑换：30元无门槛券"),
             b.earn(3999, 40, "订单消费积分", "XK202411110005"),
-            b.spend(1200, 15, "积分抵现"),
+            # Points used as cash when paying for …08 (paid 13 days ago, 20:17).
+            SeedPoints(
+                "spend", -1200, b.at(13, 20, 17), "积分抵现", None, "XK202411110008"
+            ),
         ),
         warranties=(
             SeedWarranty(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -10,13 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.backends.common.db import session_factory
 from bot.backends.crm import models as crm
 from bot.backends.orders import models as orders
+from bot.backends.orders.catalogue_rules import SPEC_NAMES
 from bot.backends.orders.rules import (
     RETURN_ADDRESS,
     ReturnReason,
     return_instructions,
 )
-from bot.backends.seed.catalog import PRODUCTS
+from bot.backends.seed.catalog import LISTINGS, PRODUCTS
 from bot.backends.seed.dataset import DemoData, build_dataset
+from bot.backends.seed.membership import TIER_BENEFITS, build_rewards
 
 ORDERS_TABLES = (
     orders.ShippingUrge,
@@ -28,7 +30,18 @@ ORDERS_TABLES = (
     orders.OrderItem,
     orders.Order,
 )
+CATALOGUE_TABLES = (
+    orders.Promotion,
+    orders.ProductFaq,
+    orders.ProductSpec,
+    orders.ProductSku,
+    orders.ProductAlias,
+    orders.Product,
+)
+MEMBERSHIP_TABLES = (crm.TierBenefit, crm.Reward)
 CRM_TABLES = (
+    crm.Redemption,
+    *MEMBERSHIP_TABLES,
     crm.WarrantyRegistration,
     crm.PointsEntry,
     crm.LoyaltyAccount,
@@ -119,6 +132,49 @@ def _order_rows(data: DemoData) -> list[orders.Order]:
     return rows
 
 
+def _catalogue_rows(today: date) -> list[object]:
+    return [
+        orders.Product(
+            product_id=listing.product_id,
+            name=listing.name,
+            category=listing.category,
+            aliases=[orders.ProductAlias(alias=alias) for alias in listing.aliases],
+            skus=[
+                orders.ProductSku(
+                    sku=variant.sku,
+                    variant=variant.label,
+                    price_fen=variant.price_fen,
+                    stock=variant.stock,
+                )
+                for variant in listing.variants
+            ],
+            specs=[
+                orders.ProductSpec(
+                    key=spec.key,
+                    name=spec.name or SPEC_NAMES[spec.key],
+                    value=spec.value,
+                )
+                for spec in listing.specs
+            ],
+            faqs=[
+                orders.ProductFaq(question=question, answer=answer)
+                for question, answer in listing.faqs
+            ],
+            # Dated from the seed's day, so a demo promotion never goes stale.
+            promotions=[
+                orders.Promotion(
+                    label=offer.label,
+                    price_fen=offer.price_fen,
+                    starts_on=today + timedelta(days=offer.starts_in_days),
+                    ends_on=today + timedelta(days=offer.ends_in_days),
+                )
+                for offer in listing.offers
+            ],
+        )
+        for listing in LISTINGS
+    ]
+
+
 def _crm_rows(data: DemoData) -> list[object]:
     rows: list[object] = []
     for seed in data.customers:
@@ -174,6 +230,33 @@ def _crm_rows(data: DemoData) -> list[object]:
     return rows
 
 
+def _membership_rows(today: date) -> list[object]:
+    rows: list[object] = [
+        crm.TierBenefit(
+            tier=tier,
+            position=position,
+            code=benefit.code,
+            title=benefit.title,
+            detail=benefit.detail,
+        )
+        for tier, benefits in TIER_BENEFITS.items()
+        for position, benefit in enumerate(benefits, start=1)
+    ]
+    rows.extend(
+        crm.Reward(
+            id=reward.reward_id,
+            name=reward.name,
+            kind=reward.kind,
+            points=reward.points,
+            stock=reward.stock,
+            valid_until=reward.valid_until,
+            code_valid_days=reward.code_valid_days,
+        )
+        for reward in build_rewards(today)
+    )
+    return rows
+
+
 async def _write(
     engine: AsyncEngine, tables: tuple[type, ...], rows: list[object]
 ) -> None:
@@ -189,7 +272,7 @@ async def _write(
 
 
 async def seed_orders(engine: AsyncEngine, today: date) -> int:
-    """Replace the order database's rows with the demo data set.
+    """Replace the order database's rows with the demo data set and catalogue.
 
     Args:
         engine: Engine of a migrated order database.
@@ -200,7 +283,22 @@ async def seed_orders(engine: AsyncEngine, today: date) -> int:
     """
     data = build_dataset(today)
     await _write(engine, ORDERS_TABLES, list(_order_rows(data)))
+    await seed_catalogue(engine, today)
     return len(data.orders)
+
+
+async def seed_catalogue(engine: AsyncEngine, today: date) -> int:
+    """Replace the order database's product catalogue with the demo listings.
+
+    Args:
+        engine: Engine of a migrated order database.
+        today: Day the promotions are dated from (Beijing time).
+
+    Returns:
+        How many products were written.
+    """
+    await _write(engine, CATALOGUE_TABLES, _catalogue_rows(today))
+    return len(LISTINGS)
 
 
 async def seed_crm(engine: AsyncEngine, today: date) -> int:
@@ -214,5 +312,18 @@ async def seed_crm(engine: AsyncEngine, today: date) -> int:
         How many customers were written.
     """
     data = build_dataset(today)
-    await _write(engine, CRM_TABLES, _crm_rows(data))
+    await _write(engine, CRM_TABLES, _crm_rows(data) + _membership_rows(today))
     return len(data.customers)
+
+
+async def seed_membership(engine: AsyncEngine, today: date) -> None:
+    """Fill the demo tier benefits and rewards into a CRM database without them.
+
+    For a database seeded before the membership catalogue existed: its customers
+    and ledgers stay as they are.
+
+    Args:
+        engine: Engine of a migrated CRM database with no benefits or rewards.
+        today: Day the rewards' offer dates are relative to (Beijing time).
+    """
+    await _write(engine, (), _membership_rows(today))

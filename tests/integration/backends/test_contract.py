@@ -55,6 +55,21 @@ def contract_cases(
         }
     }
     unbound = f"/v1/customers/{ids['unbound_customer_id']}"
+    redeem: dict[str, Any] = {
+        "json": {
+            "reward_id": ids["affordable_reward_id"],
+            "idempotency_key": f"{key}-redeem",
+        }
+    }
+    too_dear: dict[str, Any] = {
+        "json": {
+            "reward_id": ids["unaffordable_reward_id"],
+            "idempotency_key": f"{key}-too-dear",
+        }
+    }
+    unknown_reward: dict[str, Any] = {
+        "json": {"reward_id": "no-such-reward", "idempotency_key": f"{key}-unknown"}
+    }
     return [
         ("orders", "GET", "/health", {}, 200),
         ("orders", "GET", f"{customer}/orders", {}, 200),
@@ -139,6 +154,12 @@ def contract_cases(
         ("orders", "GET", f"{customer}/returns", {}, 200),
         ("orders", "GET", f"{customer}/returns/{ids['existing_rma_number']}", {}, 200),
         ("orders", "GET", f"{customer}/returns/RMA209901010001", {}, 404),
+        ("orders", "GET", "/v1/products", {"params": {"q": ids["product_query"]}}, 200),
+        ("orders", "GET", "/v1/products", {}, 200),
+        ("orders", "GET", "/v1/products", {"params": {"limit": "21"}}, 400),
+        ("orders", "GET", f"/v1/products/{ids['product_id']}", {}, 200),
+        ("orders", "GET", f"/v1/products/{ids['unknown_product_id']}", {}, 404),
+        ("orders", "GET", "/v1/products/not_a_product", {}, 400),
         (
             "crm",
             "GET",
@@ -200,6 +221,23 @@ def contract_cases(
         ("crm", "GET", "/v1/warranties/SN0000000000", {}, 404),
         ("crm", "GET", "/v1/warranties/not-a-serial", {}, 400),
         ("crm", "GET", customer, {"headers": {"Authorization": "Bearer wrong"}}, 401),
+        ("crm", "GET", "/v1/tiers", {}, 200),
+        ("crm", "GET", f"{customer}/membership", {}, 200),
+        ("crm", "GET", "/v1/customers/C999999/membership", {}, 404),
+        ("crm", "GET", f"{customer}/rewards", {}, 200),
+        ("crm", "POST", f"{customer}/redemptions", redeem, 201),
+        ("crm", "POST", f"{customer}/redemptions", redeem, 200),
+        ("crm", "POST", f"{customer}/redemptions", too_dear, 409),
+        ("crm", "POST", f"{customer}/redemptions", unknown_reward, 404),
+        ("crm", "POST", f"{customer}/redemptions", {"json": {"reward_id": "x"}}, 400),
+        ("crm", "GET", f"{delivered}/points", {}, 200),
+        (
+            "crm",
+            "GET",
+            f"{customer}/orders/{ids['unknown_order_number']}/points",
+            {},
+            404,
+        ),
     ]
 
 

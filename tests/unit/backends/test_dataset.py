@@ -7,13 +7,17 @@ from datetime import date
 from bot.backends.common import validation as v
 from bot.backends.common.timeutil import china_date
 from bot.backends.crm.rules import (
+    TIER_LEVELS,
     EntryKind,
     LedgerLine,
+    reward_on_offer,
     summarize_points,
     tier_progress,
 )
+from bot.backends.crm.schemas import REWARD_ID_RE
 from bot.backends.orders.rules import OrderStatus
 from bot.backends.seed.dataset import build_dataset
+from bot.backends.seed.membership import TIER_BENEFITS, build_rewards
 
 TODAY = date(2024, 11, 20)
 
@@ -91,3 +95,33 @@ def test_events_are_in_the_past_and_in_order() -> None:
             times = [event.at for event in shipment.events]
             assert times == sorted(times)
             assert all(china_date(t) < TODAY for t in times)
+
+
+def test_every_tier_has_benefits_with_unique_codes() -> None:
+    assert list(TIER_BENEFITS) == [level.tier.value for level in TIER_LEVELS]
+    for benefits in TIER_BENEFITS.values():
+        codes = [benefit.code for benefit in benefits]
+        assert codes and len(codes) == len(set(codes))
+
+
+def test_rewards_cover_every_refusal_and_both_ends_of_the_price_range() -> None:
+    rewards = build_rewards(TODAY)
+    assert 5 <= len(rewards) <= 8
+    assert all(REWARD_ID_RE.fullmatch(r.reward_id) for r in rewards)
+    assert len({r.reward_id for r in rewards}) == len(rewards)
+    assert {r.kind for r in rewards} == {"coupon", "gift"}
+    on_offer = [r for r in rewards if reward_on_offer(r.valid_until, TODAY)]
+    assert len(on_offer) == len(rewards) - 1  # one offer has just ended
+    assert any(r.stock == 0 for r in on_offer)
+    assert any(r.stock is None for r in on_offer)
+    balances = []
+    for customer in build_dataset(TODAY).customers[:4]:
+        lines = [
+            LedgerLine(EntryKind(e.kind), e.points, e.at, e.expires_on)
+            for e in customer.ledger
+        ]
+        balances.append(summarize_points(lines, TODAY, 30).balance)
+    in_stock = [r for r in on_offer if r.stock != 0]
+    # Something a demo customer can afford, and something none of them can.
+    assert any(r.points <= max(balances) for r in in_stock)
+    assert any(r.points > max(balances) for r in in_stock)
