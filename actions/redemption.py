@@ -358,13 +358,12 @@ class ActionRedeemPoints(AsksForRating, ShopperAction):
         if not tracker.get_slot("redeem_confirmed") or not reward_id:
             dispatcher.utter_message(response="utter_flow_stopped")
             return None
-        crm = crm_client()
         try:
-            redemption = await crm.redeem(
+            redemption = await crm_client().redeem(
                 customer_id, reward_id, idempotency_key(tracker)
             )
         except Rejected as rejection:
-            await self._explain_refusal(dispatcher, customer_id, reward_id, rejection)
+            explain_refusal(dispatcher, rejection)
             return None
         except NotFound:
             dispatcher.utter_message(response="utter_redeem_failed")
@@ -379,32 +378,21 @@ class ActionRedeemPoints(AsksForRating, ShopperAction):
         )
         return "points_redeemed"
 
-    @staticmethod
-    async def _explain_refusal(
-        dispatcher: CollectingDispatcher,
-        customer_id: str,
-        reward_id: str,
-        rejection: Rejected,
-    ) -> None:
-        """Say why the CRM refused, with the numbers when points were short."""
-        response = REFUSALS.get(rejection.code)
-        if response is None:
-            dispatcher.utter_message(response="utter_redeem_failed")
-            return
-        if rejection.code != "insufficient_points":
-            dispatcher.utter_message(response=response)
-            return
-        # The balance changed since the reward was chosen: say what it is now.
-        try:
-            listing = await crm_client().rewards_for(customer_id)
-        except BackendError:
-            listing = {"balance": 0, "rewards": []}
-        reward = next(
-            (r for r in listing["rewards"] if r["reward_id"] == reward_id), None
-        )
-        if reward is None:
-            dispatcher.utter_message(response="utter_redeem_failed")
-            return
-        dispatcher.utter_message(
-            response=response, needed=reward["points"], balance=listing["balance"]
-        )
+
+def explain_refusal(dispatcher: CollectingDispatcher, rejection: Rejected) -> None:
+    """Say why the CRM refused a redemption (no points were spent).
+
+    Args:
+        dispatcher: Where replies go.
+        rejection: The CRM's refusal; for ``insufficient_points`` its
+            details say the balance now and the points needed.
+    """
+    response = REFUSALS.get(rejection.code)
+    if response is None:
+        dispatcher.utter_message(response="utter_redeem_failed")
+    elif rejection.code == "insufficient_points":
+        needed = int(rejection.details.get("needed") or 0)
+        balance = int(rejection.details.get("balance") or 0)
+        dispatcher.utter_message(response=response, needed=needed, balance=balance)
+    else:
+        dispatcher.utter_message(response=response)
