@@ -12,7 +12,7 @@ from actions.common import FLOW_BOOKKEEPING
 # Slots that belong to the shopper, not to one flow: they survive a stop.
 KEPT = frozenset({"customer_id"})
 # Filled by flows but not required by any form.
-EXTRA_FLOW_SLOTS = ("refund_estimate",)
+EXTRA_FLOW_SLOTS = ("refund_estimate", "tier")
 
 
 def flow_slots(domain: DomainDict) -> list[str]:

@@ -27,6 +27,7 @@ async def test_stop_forgets_every_form_slot_but_keeps_the_shopper():
             "tax_id",
             "phone",
             "refund_estimate",
+            "tier",
             "flow_stop",
             "verification_failures",
             "validation_failures",
