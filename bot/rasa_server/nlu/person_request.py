@@ -5,12 +5,14 @@ case: what ``ChineseTextNormalizer`` makes of a message). It looks for a
 request, not a mention: ``人工客服也是念稿子`` names the agents without asking
 for one, ``不用转人工`` declines one, ``答应给我回电话`` reports a promise.
 
-Three kinds of evidence count:
+Four kinds of evidence count:
 
 - a clause that is nothing but the request (``人工``, ``人工客服?``,
   ``我要转人工``), as apps paste it before or after another question;
 - a request verb with a person anywhere (``转人工``, ``找个真人``, ``要人工``,
-  ``有没有人工客服``, ``活人``);
+  ``跟人工对话``, ``活人``);
+- asking whether a person is there (``有没有人工客服``, ``人工呢``), unless the
+  clause names a time: ``晚上有人工吗`` asks about service hours;
 - a request for a call back (``打我电话``, ``给我回个电话``, ``让客服联系我``).
 
 A match directly after a negation (``不用``, ``别``, ``无需`` …) is no request,
@@ -70,7 +72,9 @@ _AVAILABILITY = re.compile(
         )
     )
 )
-_HOURS = re.compile(r"几点|时间|晚上|夜里|凌晨|周末|星期|礼拜|节假日|假期|春节|过年|这个点|现在还")
+_HOURS = re.compile(
+    r"几点|时间|晚上|夜里|凌晨|周末|星期|礼拜|节假日|假期|春节|过年|这个点|现在还"
+)
 
 #: Requests to be called back. ``给我打电话`` alone is mostly a report (客服给我打电话
 #:说…), so a call needs 个/一下, a 回 (call back) or a polite request word.
