@@ -43,7 +43,7 @@ _ENTITY = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _NOT_TEXT = re.compile(r"[\s,.!?;:，。！？；：、~…]+")
 
 Rng = random.Random
-Style = Callable[[str, Rng], "str | None"]
+Style = Callable[[str, Rng], str]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Family:
         count: How many distinct examples to keep.
         styles: Style names to draw from (repeat a name to weight it).
         templates: Texts with ``{slot}`` holes.
+        layers: Layers that may go on top (see :data:`LAYERS`).
     """
 
     name: str
@@ -65,6 +66,7 @@ class Family:
     count: int
     styles: tuple[str, ...]
     templates: tuple[str, ...]
+    layers: tuple[str, ...] = ("typo", "app", "weibo")
 
 
 # --- styles: how one question gets written -----------------------------------
@@ -106,7 +108,7 @@ _AFTER = (
     "，麻烦尽快回复",
     "，谢谢你们",
     "，在线等挺急的",
-    "，我明天还要上班",
+    "，等你们回复",
     "，辛苦了",
 )
 _AT = (
@@ -279,13 +281,27 @@ STYLES: dict[str, Style] = {
     "plain": _plain,
     "greet": _greet,
     "tail": _tail,
-    "app": _app,
     "repeat": _repeat,
-    "typo": _typo,
     "english": _english,
     "long": _long,
-    "weibo": _weibo,
 }
+#: Layers on top of a style, with the same rate in every family that allows
+#: them, so that none of them is a sign of one intent. App details and a Weibo
+#: post exclude each other (one comes from the shop's app, the other from Weibo).
+LAYERS: dict[str, float] = {"typo": 0.15, "app": 0.22, "weibo": 0.12}
+
+
+def _layered(text: str, layers: tuple[str, ...], rng: Rng) -> str:
+    """Put the family's layers on a styled text, each at its rate."""
+    slip, dress = rng.random(), rng.random()
+    if "typo" in layers and slip < LAYERS["typo"]:
+        text = _typo(text, rng) or text
+    if "app" in layers and dress < LAYERS["app"]:
+        return _app(text, rng)
+    weibo_from = LAYERS["app"]
+    if "weibo" in layers and weibo_from <= dress < weibo_from + LAYERS["weibo"]:
+        return _weibo(text, rng)
+    return text
 
 
 # --- generation ----------------------------------------------------------------
@@ -315,7 +331,7 @@ def generate_family(
     """Generate a family's examples.
 
     Templates are used in turn, so each contributes; each example gets one
-    style. Examples whose text is taken (elsewhere in the data, or earlier in
+    style and, at their rates, the family's layers. Examples whose text is taken (elsewhere in the data, or earlier in
     this run) or pruned are skipped; ``taken`` grows with what is kept.
 
     Args:
@@ -337,7 +353,7 @@ def generate_family(
         example = style(fill(template, slots, rng), rng)
         if example is None:
             continue
-        example = " ".join(example.split())
+        example = " ".join(_layered(example, family.layers, rng).split())
         key = _key(example)
         if not key or key in taken or plain_text(example) in pruned:
             continue
@@ -356,6 +372,7 @@ def load_families(spec: dict) -> list[Family]:
             count=int(entry["count"]),
             styles=tuple(entry["styles"]),
             templates=tuple(entry["templates"]),
+            layers=tuple(entry.get("layers", Family.layers)),
         )
         for entry in spec["families"]
     ]

@@ -96,6 +96,7 @@ def test_a_pruned_text_is_not_generated(paraphrase):
         count=5,
         styles=("plain",),
         templates=("你好", "您好", "哈喽"),
+        layers=(),
     )
     kept = paraphrase.generate_family(family, {}, set(), {"您好"})
     assert sorted(kept) == ["你好", "哈喽"]
