@@ -31,7 +31,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup nlu-build model run chat wechat-sim test lint typecheck validate \
-        eval-overlap unit story-test eval-nlu lock clean contract-venv contract-fuzz
+        eval-overlap unit story-test nlu-regression eval-nlu nlu-data lock clean \
+        contract-venv contract-fuzz
 
 help:
 	@echo "The two commands:"
@@ -47,6 +48,7 @@ help:
 	@echo "  make eval-overlap   check no training example copies ../shared/eval"
 	@echo "  make unit           pytest (unit, integration, end-to-end, contract fuzzing)"
 	@echo "  make story-test     rasa test core on tests/stories"
+	@echo "  make nlu-regression rasa test nlu on tests/nlu/regression.yml, fail under tests/nlu/floors.yml"
 	@echo "  make contract-fuzz  only the Schemathesis contract fuzzing of the backends"
 	@echo "Setup and build:"
 	@echo "  make setup          create .venv from requirements.lock"
@@ -56,7 +58,8 @@ help:
 	@echo "  make lock           re-resolve the dependencies and rewrite requirements.lock"
 	@echo "  make clean          remove build/, results/ and the tool caches"
 	@echo "Quality:"
-	@echo "  make eval-nlu       score the NLU on ../shared/eval/dev.tsv"
+	@echo "  make eval-nlu       score the NLU on ../shared/eval/dev.tsv (figures, confusion PNG, errors)"
+	@echo "  make nlu-data       regenerate data/nlu/generated/ from scripts/paraphrase_templates.yml"
 	@echo "  make help           this list"
 
 # --- setup -----------------------------------------------------------------
@@ -142,8 +145,10 @@ typecheck: $(STAMP)
 validate: $(STAMP)
 	$(RASA) data validate --fail-on-warnings
 
+# The training data and the NLU regression set are our own text, not ../shared/eval's.
 eval-overlap:
 	python3 $(SHARED)/tools/check_eval_overlap.py data
+	python3 $(SHARED)/tools/check_eval_overlap.py tests/nlu
 
 unit: model contract-venv
 	$(PY) -m pytest -q --durations=25
@@ -152,13 +157,24 @@ story-test: model
 	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors \
 	  --out results/stories
 
-test: lint typecheck validate eval-overlap contract-venv unit story-test
+# Hard cases per class must stay right: rasa test nlu, then the floors.
+nlu-regression: model
+	$(RASA) test nlu --model models --nlu tests/nlu/regression.yml --successes --no-plot \
+	  --out results/nlu-regression
+	$(PY) -m tests.nlu.floor results/nlu-regression tests/nlu/floors.yml
+
+test: lint typecheck validate eval-overlap contract-venv unit story-test nlu-regression
 	@echo "all checks passed"
 
 eval-nlu: model
 	@mkdir -p benchmarks/results
 	$(PY) $(SHARED)/tools/nlu_eval.py --data $(SHARED)/eval/dev.tsv --show-errors \
 	  --json benchmarks/results/nlu_dev.json | tee benchmarks/results/nlu_dev.txt
+	$(PY) -m benchmarks.nlu_report benchmarks/results/nlu_dev.txt
+
+# Generated training examples (read and prune them after a change: see the script).
+nlu-data: $(STAMP)
+	$(PY) scripts/nlu_paraphrase.py
 
 # Re-resolve every dependency together with Rasa's pins and write the lock file.
 lock: $(STAMP)

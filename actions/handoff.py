@@ -75,6 +75,11 @@ _HIDDEN_SLOTS = frozenset(
 )
 _ORDER_NUMBER = re.compile(r"XK\d{12}", re.IGNORECASE)
 INTENT_HISTORY = 10
+#: Parse-data key the NLU sets when an explicit request for a person overrode
+#: the intent (``bot.rasa_server.nlu.person_override``): it keeps the intent
+#: the rest of the message had.
+PERSON_REQUEST = "person_request"
+_NOT_A_QUESTION = frozenset({"", "nlu_fallback", "human_handoff"})
 
 
 def request_handoff(reason: str) -> list[EventType]:
@@ -157,6 +162,24 @@ def order_numbers(tracker: Tracker) -> list[str]:
     return found
 
 
+def _message_intents(parse: dict[str, Any]) -> list[str]:
+    """The intents of one parsed message, the question asked beside 转人工 first.
+
+    Args:
+        parse: A user event's ``parse_data``.
+
+    Returns:
+        The intent's name, preceded by the intent a request for a person
+        replaced when the message asked something else too.
+    """
+    name = str((parse.get("intent") or {}).get("name") or "")
+    override = parse.get(PERSON_REQUEST) or {}
+    replaced = str((override.get("replaced_intent") or {}).get("name") or "")
+    if replaced not in _NOT_A_QUESTION and replaced != name:
+        return [replaced, name]
+    return [name]
+
+
 def build_summary(tracker: Tracker, reason: str) -> HandoffSummary:
     """The short summary the agent reads before answering.
 
@@ -165,11 +188,13 @@ def build_summary(tracker: Tracker, reason: str) -> HandoffSummary:
         reason: Why it is handed off.
 
     Returns:
-        Reason, the last intents, filled slots, order numbers, last message.
+        Reason, the last intents (with the question a 转人工 message asked
+        besides), filled slots, order numbers and the last message as typed.
     """
     intents = [
-        str((event.get("parse_data") or {}).get("intent", {}).get("name") or "")
+        intent
         for event in _user_events(tracker)
+        for intent in _message_intents(event.get("parse_data") or {})
     ]
     slots = {
         name: value

@@ -175,6 +175,25 @@ def test_a_presales_summary_names_the_product_not_the_question_bookkeeping():
     assert summary["slots"] == {"product_id": "air2", "recent_products": ["air2"]}
 
 
+def test_summary_keeps_the_question_asked_beside_the_request_for_a_person():
+    text = "我要转人工 我买的椅子想退货，商家不同意怎么办"
+    asked = user(text, "human_handoff")
+    asked["parse_data"]["person_request"] = {
+        "phrase": "我要转人工",
+        "replaced_intent": {"name": "request_return", "confidence": 0.81},
+    }
+    declined = user("人工", "human_handoff")
+    declined["parse_data"]["person_request"] = {
+        "phrase": "人工",
+        "replaced_intent": {"name": "nlu_fallback", "confidence": 0.45},
+    }
+    summary = build_summary(
+        tracker(declined, bot("utter_handoff_unavailable"), asked), "shopper_request"
+    )
+    assert summary["intents"] == ["human_handoff", "request_return", "human_handoff"]
+    assert summary["last_message"] == text
+
+
 async def test_handoff_queues_tells_the_wait_and_pauses():
     console = FakeConsole()
     t = tracker(user("转人工", "human_handoff"), slots={"customer_id": "C100001"})

@@ -1,0 +1,151 @@
+"""Explicit requests for a person: what counts, what doesn't, and the override."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.rasa_server.nlu.normalization import TextNormalizer
+from bot.rasa_server.nlu.person_override import PERSON_REQUEST, PersonRequestOverride
+from bot.rasa_server.nlu.person_request import find_person_request
+
+
+@pytest.fixture(scope="module")
+def normalizer() -> TextNormalizer:
+    return TextNormalizer.default()
+
+
+@pytest.mark.parametrize(
+    ("typed", "phrase"),
+    [
+        # Alone, and pasted before or after another question.
+        ("转人工", "转人工"),
+        ("人工", "人工"),
+        ("人工？", "人工"),
+        ("人工客服 京东快递 你好", "人工客服"),
+        ("人工服务 [订单编号:xk202411110001] 你好，大件能送上楼吗", "人工服务"),
+        ("我要转人工 我的洗衣机今天能到吗", "我要转人工"),
+        ("你好 帮我开个发票，我要转人工", "我要转人工"),
+        ("订单xk202411110001 退货一直没审核 人工", "人工"),
+        ("麻烦转接一下人工，价保申请失败了", "麻烦转接一下人工"),
+        ("我不想跟机器人说了，给我找个真人", "找个真人"),
+        ("换个真人来吧", "换个真人"),
+        ("我就要人工服务！", "我就要人工服务"),
+        ("我要听到活人的声音", "活人"),
+        ("能不能让人工跟我说", "让人工"),
+        ("有没有人工客服啊", "有没有人工客服"),
+        ("人工客服在哪里", "人工客服在哪里"),
+        ("真人客服在哪", "真人客服在哪"),
+        ("我要跟人工對話", "跟人工对话"),
+        # Typed with slips, traditional characters, full width, emoji.
+        ("转人共", "转人共"),
+        ("轉人工客服！！", "转人工客服"),
+        ("ＲＥＮ 人工😭", "人工"),
+        ("我要人工service", "要人工"),
+        # A call back.
+        ("请你们打我电话谢谢", "打我电话"),
+        ("给我回个电话，退款的事说不清", "给我回个电话"),
+        ("麻烦客服给我打电话", "麻烦客服给我打电话"),
+        ("让你们客服联系我", "客服联系我"),
+        # A negation that is a threat, not a refusal.
+        ("再不给我转人工我就投诉", "转人工"),
+    ],
+)
+def test_a_request_for_a_person_is_found(normalizer, typed, phrase):
+    found = find_person_request(normalizer.normalize(typed).text)
+    assert found is not None
+    assert found.phrase == phrase
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        # Declined.
+        "不用转人工，我自己看看",
+        "不需要人工，谢谢",
+        "别转人工了",
+        "我不要人工客服",
+        "无需人工",
+        # Named, not asked for.
+        "人工客服也是念稿子，跟机器人有什么区别",
+        "从早上等到晚上，人工一直排队",
+        "答应给我回电话，到现在都没打",
+        "客服还没给我回电话",
+        "昨天客服给我打电话说没货了",
+        "快递员联系我了",
+        # Other senses of 人工 and 真人.
+        "你是人工智能吗",
+        "安装要人工费吗",
+        "退款需要人工审核吗",
+        "你是真人吗",
+        "你是活人嗎",
+        # Service hours (an FAQ), not a request now.
+        "晚上有人工吗",
+        "星期天人工在不在",
+        # Nothing about a person.
+        "我的快递到哪了",
+        "我要退货",
+        "",
+    ],
+)
+def test_no_request_for_a_person(normalizer, typed):
+    assert find_person_request(normalizer.normalize(typed).text) is None
+
+
+def test_offsets_point_at_the_request(normalizer):
+    text = normalizer.normalize("你好，我的快递到哪了 我要转人工").text
+    found = find_person_request(text)
+    assert found is not None
+    assert text[found.start : found.end] == "我要转人工"
+
+
+def classified(text: str, ranking: list[tuple[str, float]]) -> Message:
+    entries = [{"name": name, "confidence": value} for name, value in ranking]
+    return Message(
+        data={"text": text, "intent": entries[0], "intent_ranking": entries},
+        output_properties={"intent", "intent_ranking"},
+    )
+
+
+def override() -> PersonRequestOverride:
+    return PersonRequestOverride(PersonRequestOverride.get_default_config())
+
+
+def test_a_request_wins_and_the_rest_of_the_ranking_is_kept():
+    message = classified(
+        "我要转人工 快点派送啊",
+        [("track_delivery", 0.7), ("human_handoff", 0.2), ("complain", 0.1)],
+    )
+    override().process([message])
+    assert message.get("intent") == {"name": "human_handoff", "confidence": 1.0}
+    assert [e["name"] for e in message.get("intent_ranking")] == [
+        "human_handoff",
+        "track_delivery",
+        "complain",
+    ]
+    assert message.get(PERSON_REQUEST) == {
+        "phrase": "我要转人工",
+        "replaced_intent": {"name": "track_delivery", "confidence": 0.7},
+    }
+    parsed = message.as_dict(only_output_properties=True)
+    assert parsed[PERSON_REQUEST]["replaced_intent"]["name"] == "track_delivery"
+
+
+def test_a_fallback_is_overridden_too():
+    message = classified("人工 在吗", [("nlu_fallback", 0.45), ("greet", 0.3)])
+    override().process([message])
+    assert message.get("intent")["name"] == "human_handoff"
+
+
+def test_a_message_without_a_request_is_left_alone():
+    ranking = [("track_delivery", 0.9), ("human_handoff", 0.1)]
+    message = classified("不用转人工，快递到哪了", ranking)
+    override().process([message])
+    assert message.get("intent") == {"name": "track_delivery", "confidence": 0.9}
+    assert message.get(PERSON_REQUEST) is None
+
+
+def test_the_intent_name_comes_from_the_config():
+    message = classified("转人工", [("greet", 0.9)])
+    PersonRequestOverride({"intent": "agent"}).process([message])
+    assert message.get("intent")["name"] == "agent"
