@@ -143,6 +143,18 @@ def is_unknown_reward(rewards: Sequence[Reward], said: str) -> bool:
     return best < min(2, len(set(words)))
 
 
+_YES = re.compile(r"确认|确定|没问题|可以|好的|好|行|对|是的|嗯|ok|yes")
+_NO = re.compile(r"不|别|算了|取消|再想想|等等|no")
+
+
+def is_plain_yes(said: str) -> bool:
+    """Whether the words only say yes to the redemption (确认兑换, 对，就换这个)."""
+    plain = _plain(said)
+    return bool(_YES.search(plain) or _core(said) == "") and not (
+        _NO.search(plain) or _YES.sub("", _core(said))
+    )
+
+
 def idempotency_key(tracker: Tracker) -> str:
     """One key per confirmed redemption: the same turn gives the same key.
 
@@ -178,7 +190,8 @@ class ValidateRedeemPointsForm(ShopperFormValidation):
 
         The opening 用积分换20元券, an answer to "which one?", or another
         reward named while confirming (还是换50元的吧) is kept as said; the
-        validation resolves it once the shopper is known.
+        validation resolves it once the shopper is known. A plain yes while
+        confirming (确认兑换) names no reward.
         """
         if list(tracker.get_latest_entity_values("reward")):
             return {}
@@ -187,9 +200,27 @@ class ValidateRedeemPointsForm(ShopperFormValidation):
         text = latest_text(tracker).strip()
         if not text or text.startswith("/"):
             return {}
+        if requested == "redeem_confirmed" and is_plain_yes(text):
+            return {}
         if intent == "redeem_points" or (intent == "inform" and requested == "reward"):
             return {"reward": text}
         return {}
+
+    async def extract_redeem_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A yes in the shop's words (确认兑换, 就换这个) confirms, whatever the intent.
+
+        The NLU may read 确认兑换 as asking about rewards again; while the
+        confirmation is asked it is a yes. ``affirm`` is the slot's own
+        mapping, and a no (``deny``, 不换了) is left to the stop rule.
+        """
+        if tracker.get_slot("requested_slot") != "redeem_confirmed":
+            return {}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in {"affirm", "deny"} or not is_plain_yes(latest_text(tracker)):
+            return {}
+        return {"redeem_confirmed": True}
 
     async def validate_reward(
         self,

@@ -344,6 +344,32 @@ async def test_the_confirmation_says_the_price_and_what_is_left(services):
     )
 
 
+async def test_a_yes_in_words_confirms_whatever_the_nlu_made_of_it(services):
+    tracker = load_tracker("known_shopper", text="确认兑换")
+    tracker.slots["reward"] = "cpn-20"
+    dispatcher, events = await validate(
+        asking(tracker, "ask_points_rewards", "redeem_confirmed")
+    )
+    assert slot_changes(events) == {
+        "redeem_confirmed": True,
+        "requested_slot": None,
+    }
+    assert responses(dispatcher) == []
+
+
+async def test_another_reward_named_while_confirming_is_confirmed_anew(services):
+    tracker = load_tracker("known_shopper", text="还是换5元的吧")
+    tracker.slots["reward"] = "cpn-20"
+    dispatcher, events = await validate(
+        asking(tracker, "redeem_points", "redeem_confirmed")
+    )
+    assert slot_changes(events) == {
+        "reward": "cpn-5",
+        "requested_slot": "redeem_confirmed",
+    }
+    assert responses(dispatcher) == []  # action_ask_redeem_confirmed asks anew
+
+
 # --- redeeming ------------------------------------------------------------------
 
 

@@ -4,7 +4,12 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions.membership import asked_tier, redeemable
-from actions.redemption import idempotency_key, is_unknown_reward, match_reward
+from actions.redemption import (
+    idempotency_key,
+    is_plain_yes,
+    is_unknown_reward,
+    match_reward,
+)
 
 
 def reward(reward_id, name, points, stock=None, affordable=True):
@@ -72,6 +77,23 @@ def test_the_reward_the_shopper_means(said, expected):
 )
 def test_whether_the_shopper_named_something_not_on_offer(said, unknown):
     assert is_unknown_reward(REWARDS, said) is unknown
+
+
+@pytest.mark.parametrize(
+    ("said", "yes"),
+    [
+        ("确认兑换", True),
+        ("确定兑换", True),
+        ("对，就换这个", True),
+        ("好的换吧", True),
+        ("不换了", False),
+        ("不确定", False),
+        ("还是换50元的吧", False),  # another reward
+        ("换个耳机", False),
+    ],
+)
+def test_a_plain_yes_to_the_redemption(said, yes):
+    assert is_plain_yes(said) is yes
 
 
 def test_redeemable_means_affordable_and_in_stock():
