@@ -80,6 +80,7 @@ def test_a_request_for_a_person_is_found(normalizer, typed, phrase):
         "请不要再打电话给我推销了",
         "联通手机可以拨打我的电话，移动的打不进来",
         "已联系人工投诉",
+        "请问刚才是你们给我打电话了吗",
         "7月3日客服联系我，说是线路问题",
         "修好了给我回电话，结果一直没消息",
         # Reports of trying to reach a person.
