@@ -414,7 +414,6 @@ def generate(templates: Path = TEMPLATES, data: Path = ROOT / "data") -> dict[st
     """
     spec = yaml.safe_load(templates.read_text(encoding="utf-8"))
     slots = {name: [str(v) for v in values] for name, values in spec["slots"].items()}
-    slots["question"] = [str(q) for q in spec.get("questions") or []]
     pruned = {str(text) for text in spec.get("pruned") or []}
     taken = existing_examples(data, OUT)
     files: dict[str, dict[str, list[str]]] = {}

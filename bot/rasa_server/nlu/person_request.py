@@ -13,10 +13,13 @@ Four kinds of evidence count:
   ``跟人工对话``, ``活人``);
 - asking whether a person is there (``有没有人工客服``, ``人工呢``), unless the
   clause names a time: ``晚上有人工吗`` asks about service hours;
-- a request for a call back (``打我电话``, ``给我回个电话``, ``让客服联系我``).
+- a request for a call back, alone or after a word that asks (``打我电话``,
+  ``请给我回个电话``, ``让客服联系我``), not a report of one (``客服给我打电话说…``).
 
 A match directly after a negation (``不用``, ``别``, ``无需`` …) is no request,
-unless the clause goes on with a condition (``不给我转人工我就投诉``).
+unless the clause goes on with a condition (``不给我转人工我就投诉``); nor is one
+that reports the past (``刚和人工客服说了``, ``被转到客服``) or a failed attempt
+(``打10010转人工都没人接``).
 """
 
 from __future__ import annotations
@@ -54,8 +57,8 @@ _INLINE = re.compile(
             # 叫个活人来, 有活人吗: a live person is never a product or a process
             # (你是活人吗 is a question about the bot)
             r"(?<!是)活人",
-            # 叫个人来, 换个人来
-            r"(?:叫|找|换)(?:个|1个|一个)?人来",
+            # 叫个人来, 换个人来 (not 叫人来修: a repairman)
+            r"(?:叫|找|换)(?:个|1个|一个)人来(?![修装送])",
         )
     )
 )
@@ -76,24 +79,22 @@ _HOURS = re.compile(
     r"几点|时间|晚上|夜里|凌晨|周末|星期|礼拜|节假日|假期|春节|过年|这个点|现在还"
 )
 
-#: Requests to be called back. ``给我打电话`` alone is mostly a report (客服给我打电话
-#:说…), so a call needs 个/一下, a 回 (call back) or a polite request word.
+#: A call back. Most mentions of a call report one (客服给我打电话说…, 别人打我电话
+#:打不通, 7月3日客服联系我): it is a request only as a whole clause (打我电话吧)
+#: or after a word that asks (请, 麻烦, 希望, 让, 尽快, 可以 …).
+_CALL = (
+    r"(?:(?<!拨)打(?:给)?我(?:的)?(?:电话|手机)"
+    r"|(?:给|帮)我(?:回|打|来)(?:个|1个|一个|一下)?电话"
+    r"|(?:回|打)(?:个|1个|一个)?电话给我"
+    r"|(?:电话|客服|人工|专员|工作人员)(?:尽快|马上)?联系我)"
+)
+_CALL_CLAUSE = re.compile(
+    rf"(?:请|麻烦)?(?:你们)?(?:客服)?{_CALL}(?:吧|谢谢|好吗|可以吗)?"
+)
 _CALL_BACK = re.compile(
-    "|".join(
-        (
-            # 打我电话, 打我手机, 打给我电话
-            r"打(?:给)?我(?:的)?(?:电话|手机)",
-            # 给我回个电话, 给我回电话, 帮我打个电话, 给我来个电话
-            r"(?:给|帮)我(?:回(?:个|1个|一个|一下)?|(?:打|来)(?:个|1个|一个|一下))电话",
-            # 请给我打电话, 麻烦客服给我打电话
-            r"(?:请|麻烦|尽快|赶紧|马上)(?:你们)?(?:的)?(?:客服|人工|工作人员|专员)?"
-            r"(?:给|帮)我打电话",
-            # 回个电话给我
-            r"(?:回|打)(?:个|1个|一个)?电话给我",
-            # 请电话联系我, 让客服联系我, 客服回电
-            r"(?:电话|客服|人工|专员|工作人员)(?:尽快|马上)?(?:给我)?(?:联系我|回电|来电)",
-        )
-    )
+    r"(?:请(?!问)|麻烦|希望|让|叫|要求|务必|尽快|赶紧|马上|直接|可以|可|能否|能不能"
+    r"|可不可以)"
+    rf"(?:(?!不|别|勿|刚|已)[^,.!?;，。！？；]){{0,8}}?{_CALL}"
 )
 
 _CLAUSE_BREAK = re.compile(r"[\s,.!?;:~、，。！？；：…()\[\]【】<>《》\"'“”‘’@#]+")
@@ -101,9 +102,18 @@ _CLAUSE_BREAK = re.compile(r"[\s,.!?;:~、，。！？；：…()\[\]【】<>《
 _NEGATED = re.compile(
     r"(?:不|别|甭|勿|无需|无须|不必|没必要|用不着)[用要需想必帮给我再去转找接]{0,4}$"
 )
-#: A report of a promise or of what did not happen (答应给我回电话, 还没给我回电话).
+#: A report of a promise, of the past or of what did not happen (答应给我回电话,
+#: 还没给我回电话, 被转到客服, 好不容易转到人工, 刚和人工客服说了).
 _REPORTED = re.compile(
-    r"(?:答应|说好|说要|说会|承诺|说了|不是说)[^,.!?;，。！？；]{0,3}$|(?:没|没有)$"
+    r"(?:答应|说好|说要|说会|承诺|说了|不是说|好不容易|刚|刚才|刚刚|已|之前|上次|还得)"
+    r"[^,.!?;，。！？；]{0,8}$"
+    r"|(?:没|没有|无法|没法|(?<!能)不能|被|才)$"
+)
+#: What follows says the attempt failed (打10010转人工都没人接, 人工一直忙): a
+#: complaint about reaching a person, not a request for one.
+_FAILED = re.compile(
+    r"^[^,.!?;，。！？；]{0,4}?(?:没人|没有人|全忙|都忙|在忙|忙|打不通|接不通|难|"
+    r"不了|不上|才知道|也是|正常|显示|关机|无法)"
 )
 #: The clause goes on with a condition: the negation is a threat, not a refusal.
 _CONDITION = re.compile(r"^[^,.!?;，。！？；]{0,8}?(?:就|的话|否则|不然)")
@@ -137,14 +147,27 @@ def _clauses(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def _declined(clause: str, start: int, end: int) -> bool:
-    """Whether the request at ``clause[start:end]`` is negated or reported."""
-    before = clause[:start]
-    if _REPORTED.search(before):
+def _failed(text: str, end: int) -> bool:
+    """Whether what follows ``text[:end]`` (across spaces) says the attempt failed."""
+    return bool(_FAILED.search(text[end:].lstrip()))
+
+
+def _declined(text: str, clause: tuple[int, str], start: int, end: int) -> bool:
+    """Whether the request at ``clause[start:end]`` is negated, reported or failed.
+
+    Args:
+        text: The whole message.
+        clause: The clause's offset in ``text`` and its text.
+        start: Where the request starts in the clause.
+        end: Where it ends in the clause.
+    """
+    offset, words = clause
+    before = words[:start]
+    if _REPORTED.search(before) or _failed(text, offset + end):
         return True
     if not _NEGATED.search(before):
         return False
-    return not _CONDITION.search(clause[end:])
+    return not _CONDITION.search(words[end:])
 
 
 def find_person_request(text: str) -> PersonRequest | None:
@@ -157,14 +180,15 @@ def find_person_request(text: str) -> PersonRequest | None:
         The request, or ``None`` if the message asks for no person.
     """
     for offset, clause in _clauses(text):
-        if _WHOLE_CLAUSE.fullmatch(clause):
+        whole = _WHOLE_CLAUSE.fullmatch(clause) or _CALL_CLAUSE.fullmatch(clause)
+        if whole and not _failed(text, offset + len(clause)):
             return PersonRequest(offset, offset + len(clause), clause)
         patterns = [_INLINE, _CALL_BACK]
         if not _HOURS.search(clause):
             patterns.append(_AVAILABILITY)
         for pattern in patterns:
             for match in pattern.finditer(clause):
-                if not _declined(clause, match.start(), match.end()):
+                if not _declined(text, (offset, clause), match.start(), match.end()):
                     return PersonRequest(
                         offset + match.start(), offset + match.end(), match.group()
                     )

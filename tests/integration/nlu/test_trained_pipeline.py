@@ -111,3 +111,23 @@ async def test_faq_question_selects_a_faq_answer(agent):
 async def test_gibberish_does_not_start_a_flow(agent):
     parsed = await parse(agent, "asdfghjkl")
     assert parsed["intent"]["name"] in {"nlu_fallback", "out_of_scope"}
+
+
+async def test_an_explicit_request_for_a_person_wins_over_another_question(agent):
+    typed = "我要转人工 我的快递三天没动了"
+    parsed = await parse(agent, typed)
+    assert parsed["intent"] == {"name": "human_handoff", "confidence": 1.0}
+    assert parsed["person_request"]["phrase"] == "我要转人工"
+    assert parsed["text"] == typed  # the summary's last message keeps all of it
+    assert [r["name"] for r in parsed["intent_ranking"]].count("human_handoff") == 1
+
+
+async def test_a_request_in_traditional_characters_after_an_app_header(agent):
+    parsed = await parse(agent, "咨询订单号:XK202411090321 商品ID:100032145 轉人工")
+    assert parsed["intent"]["name"] == "human_handoff"
+
+
+async def test_a_declined_person_leaves_the_question(agent):
+    parsed = await parse(agent, "不用转人工，帮我查下快递到哪了")
+    assert parsed["intent"]["name"] == "track_delivery"
+    assert "person_request" not in parsed
