@@ -331,8 +331,9 @@ def generate_family(
     """Generate a family's examples.
 
     Templates are used in turn, so each contributes; each example gets one
-    style and, at their rates, the family's layers. Examples whose text is taken (elsewhere in the data, or earlier in
-    this run) or pruned are skipped; ``taken`` grows with what is kept.
+    style and, at their rates, the family's layers. Examples whose text is taken
+    (elsewhere in the data, or earlier in this run) or pruned are skipped;
+    ``taken`` grows with what is kept.
 
     Args:
         family: The family.
