@@ -31,7 +31,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup nlu-build model run chat wechat-sim test lint typecheck validate \
-        eval-overlap unit story-test nlu-regression eval-nlu nlu-data lock clean \
+        eval-overlap unit story-test nlu-regression eval-nlu nlu-data review-export lock clean \
         contract-venv contract-fuzz
 
 help:
@@ -60,6 +60,7 @@ help:
 	@echo "Quality:"
 	@echo "  make eval-nlu       score the NLU on ../shared/eval/dev.tsv (figures, confusion PNG, errors)"
 	@echo "  make nlu-data       regenerate data/nlu/generated/ from scripts/paraphrase_templates.yml"
+	@echo "  make review-export  write the console's reviewed messages to data/nlu/reviewed/ (masked)"
 	@echo "  make help           this list"
 
 # --- setup -----------------------------------------------------------------
@@ -175,6 +176,11 @@ eval-nlu: model
 # Generated training examples (read and prune them after a change: see the script).
 nlu-data: $(STAMP)
 	$(PY) scripts/nlu_paraphrase.py
+
+# The console's 待标注 verdicts as training data (masked), then the overlap check.
+review-export: $(STAMP)
+	$(PY) -m bot.console.review_export
+	python3 $(SHARED)/tools/check_eval_overlap.py data
 
 # Re-resolve every dependency together with Rasa's pins and write the lock file.
 lock: $(STAMP)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.console.app import create_app
 from bot.console.config import ConfigurationError, ConsoleSettings
+from bot.platform.settings import SettingError
 
 
 def main() -> int:
@@ -18,7 +19,8 @@ def main() -> int:
     )
     try:
         settings = ConsoleSettings.from_env()
-    except ConfigurationError as error:
+        app = create_app(settings)
+    except (ConfigurationError, SettingError) as error:
         print(f"console: {error}", file=sys.stderr)
         return 2
     logging.getLogger(__name__).info(
@@ -27,7 +29,7 @@ def main() -> int:
         settings.port,
     )
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         print=None,

@@ -19,7 +19,7 @@ from cryptography import fernet
 from actions.clients.crm import CrmClient
 from actions.clients.http import ClientSettings, close_session
 from actions.clients.orders import OrdersClient
-from bot.console.auth import API_TOKEN_KEY, access_middleware
+from bot.console.auth import API_TOKEN_KEY, ROLES_OF, access_middleware
 from bot.console.config import ConsoleSettings
 from bot.console.errors import error_middleware
 from bot.console.keys import (
@@ -28,6 +28,9 @@ from bot.console.keys import (
     CRM,
     LOGIN_THROTTLE,
     ORDERS,
+    REVIEW,
+    REVIEW_SCORE,
+    REVIEW_SETTINGS,
     SERVICE,
     SETTINGS,
     STOPPING,
@@ -35,6 +38,8 @@ from bot.console.keys import (
 from bot.console.migrate import migrate
 from bot.console.rasa import RasaClient
 from bot.console.repository import ConsoleRepository
+from bot.console.review import ReviewSettings
+from bot.console.review_repository import ReviewRepository
 from bot.console.routes import setup_routes
 from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
@@ -55,6 +60,8 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     engine = create_async_engine(settings.database_url)
     await migrate(engine)  # Alembic; stamps a database made by create_all
     repository = ConsoleRepository(engine)
+    app[REVIEW] = ReviewRepository(engine)
+    app[ROLES_OF] = app[REVIEW].roles
     http = aiohttp.ClientSession()
     wechat_settings = WeChatSettings.from_env(settings.environ)
     wechat = None
@@ -103,6 +110,8 @@ def create_app(settings: ConsoleSettings) -> web.Application:
     app[API_TOKEN_KEY] = settings.api_token
     app[STOPPING] = asyncio.Event()
     app[LOGIN_THROTTLE] = LoginThrottle()
+    app[REVIEW_SETTINGS] = ReviewSettings.from_env(settings.environ)
+    app[REVIEW_SCORE] = []
     app[CHAT_SESSION_LIMIT] = RateLimiter(settings.chat_sends_per_minute)
     app[CHAT_ADDRESS_LIMIT] = RateLimiter(settings.chat_sends_per_minute_per_address)
     storage = EncryptedCookieStorage(

@@ -15,12 +15,16 @@ from aiohttp import web
 from aiohttp_session import Session, get_session
 
 from bot.console.errors import ConsoleError
+from bot.console.models import TRAINER
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 API_TOKEN_KEY = web.AppKey("api_token", str)
+#: Looks up a staff member's roles (the console's review repository).
+RolesOf = Callable[[str], Awaitable[set[str]]]
+ROLES_OF: web.AppKey[RolesOf] = web.AppKey("roles_of")
 
 
 class Access(Enum):
@@ -29,12 +33,15 @@ class Access(Enum):
     PUBLIC = "public"  # static files, the login page, the shopper web chat
     INTERNAL = "internal"  # the action server, with the bearer token
     STAFF = "staff"  # a logged-in agent
+    TRAINER = "trainer"  # a logged-in staff member granted the trainer role
 
 
 def required_access(path: str) -> Access:
     """What ``path`` needs (the one place to add roles later)."""
     if path.startswith("/internal/"):
         return Access.INTERNAL
+    if path == "/review" or path.startswith("/review/"):
+        return Access.TRAINER
     if (
         path in ("/login", "/health", "/chat")
         or path.startswith("/static/")
@@ -100,7 +107,8 @@ async def access_middleware(
 
     Staff paths need a logged-in session (pages redirect to ``/login``, APIs
     answer 401); every non-GET with a session (login included) needs the
-    session's CSRF token; ``/internal/*`` needs ``Authorization: Bearer``.
+    session's CSRF token; ``/internal/*`` needs ``Authorization: Bearer``;
+    ``/review`` also needs the ``trainer`` role (403 otherwise).
     Refusals are :class:`ConsoleError` (JSON, by ``errors.error_middleware``).
     """
     access = required_access(request.path)
@@ -115,11 +123,15 @@ async def access_middleware(
     session = await get_session(request)
     if request.method not in SAFE_METHODS:
         await _check_csrf(request, session)
-    if access is Access.STAFF:
+    if access in (Access.STAFF, Access.TRAINER):
         user = session.get("user")
         if not isinstance(user, str):
             if _wants_json(request):
                 raise ConsoleError(401, "login", "login required")
             raise web.HTTPSeeOther("/login")
         request["user"] = user
+        if access is Access.TRAINER and TRAINER not in await request.app[ROLES_OF](
+            user
+        ):
+            raise ConsoleError(403, "role", "这个页面只对标注员（trainer）开放")
     return await handler(request)

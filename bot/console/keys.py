@@ -9,6 +9,8 @@ from aiohttp import web
 from actions.clients.crm import CrmClient
 from actions.clients.orders import OrdersClient
 from bot.console.config import ConsoleSettings
+from bot.console.review import ReviewSettings, Score
+from bot.console.review_repository import ReviewRepository
 from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
 
@@ -22,3 +24,7 @@ CRM = web.AppKey("crm", CrmClient)
 ORDERS = web.AppKey("orders", OrdersClient)
 #: Set at shutdown so live-update streams end instead of holding it up.
 STOPPING = web.AppKey("stopping", asyncio.Event)
+#: The NLU review queue: verdicts and roles, its settings, the last score.
+REVIEW = web.AppKey("review", ReviewRepository)
+REVIEW_SETTINGS = web.AppKey("review_settings", ReviewSettings)
+REVIEW_SCORE = web.AppKey("review_score", list[Score])

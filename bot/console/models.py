@@ -1,4 +1,4 @@
-"""Tables of the console: staff, the handoff queue and web-chat messages."""
+"""Tables of the console: staff, roles, the handoff queue, web chat, NLU review."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from sqlalchemy import (
     JSON,
     Column,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -64,4 +66,36 @@ web_messages = Table(
     Column("text", Text, nullable=False),
     Column("agent", String(64)),
     Column("created_at", DateTime, nullable=False),
+)
+
+#: Roles granted on top of being staff (every staff member is an agent).
+TRAINER = "trainer"
+ROLES = (TRAINER,)
+
+staff_roles = Table(
+    "console_staff_roles",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("role", String(32), primary_key=True),
+    Column("granted_at", DateTime, nullable=False),
+)
+
+#: A trainer's verdict on a shopper's message (the NLU review queue).
+NOISE = "__noise__"
+
+review_labels = Table(
+    "console_review_labels",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False),
+    # The user event's Unix timestamp: with sender_id, which message it was.
+    Column("event_timestamp", Float, nullable=False),
+    Column("text", Text, nullable=False),  # personal data masked
+    Column("predicted_intent", String(255)),
+    Column("confidence", Float, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("label", String(255), nullable=False),  # an intent or NOISE
+    Column("reviewer", String(64), nullable=False),
+    Column("reviewed_at", DateTime, nullable=False),
+    UniqueConstraint("sender_id", "event_timestamp", name="uq_console_review_message"),
 )

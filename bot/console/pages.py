@@ -8,7 +8,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
-from bot.console.auth import csrf_token
+from bot.console.auth import ROLES_OF, csrf_token
 
 
 def wants_json(request: web.Request) -> bool:
@@ -30,5 +30,8 @@ async def render_page(
     """Render ``template`` with the user and the session's CSRF token."""
     session = await get_session(request)
     context.setdefault("user", request.get("user"))
+    user = context["user"]
+    if isinstance(user, str) and "roles" not in context and ROLES_OF in request.app:
+        context["roles"] = await request.app[ROLES_OF](user)
     context["csrf_token"] = csrf_token(session)
     return aiohttp_jinja2.render_template(template, request, context)

@@ -70,6 +70,11 @@ class RasaClient:
         url = self._conversation(conversation_id, "/tracker/events")
         await self._call("POST", url, json=events)
 
+    async def parse(self, text: str) -> dict[str, Any]:
+        """What the loaded model makes of ``text`` (no conversation is touched)."""
+        url = f"{self._base_url}/model/parse"
+        return cast(dict[str, Any], await self._call("POST", url, json={"text": text}))
+
     async def send_web(self, chat_id: str, message: str) -> list[dict[str, Any]]:
         """Send a web-chat shopper's message (conversation ``web:<chat_id>``).
 

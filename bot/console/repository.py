@@ -16,6 +16,7 @@ from bot.console.models import (
     OPEN_STATES,
     WAITING,
     handoffs,
+    review_labels,
     staff,
     web_messages,
 )
@@ -248,6 +249,8 @@ class ConsoleRepository:
     async def erase_conversation(self, conversation_id: str) -> tuple[int, int]:
         """Delete the conversation's web-chat messages, empty its handoff records.
 
+        Trainers' verdicts on its messages (the review queue) are deleted too.
+
         Handoff rows stay (queue history, counts) without the shopper's data:
         the summary keeps only the reason and intents, the customer id goes.
 
@@ -279,6 +282,11 @@ class ConsoleRepository:
                     .values(summary=summary, customer_id=None)
                 )
                 emptied += 1
+            await connection.execute(
+                delete(review_labels).where(
+                    review_labels.c.sender_id == conversation_id
+                )
+            )
             return int(deleted.rowcount or 0), emptied
 
     # --- staff ------------------------------------------------------------

@@ -12,6 +12,7 @@ from bot.console import (
     internal_views,
     login_views,
     queue_views,
+    review_views,
     webchat,
 )
 
@@ -34,6 +35,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/handoffs/{handoff_id}/close", conversation_views.close)
     app.router.add_get("/analytics", analytics_views.analytics_page)
     app.router.add_get("/analytics/export.csv", analytics_views.analytics_export)
+    app.router.add_get("/review", review_views.review_page)
+    app.router.add_post("/review/label", review_views.label_message)
+    app.router.add_post("/review/score", review_views.score_model)
     app.router.add_get(
         "/conversations/{handoff_id}", conversation_views.conversation_page
     )

@@ -1,4 +1,8 @@
-"""Manage staff accounts: ``python -m bot.console.users add NAME --password …``."""
+"""Manage staff accounts: ``python -m bot.console.users add NAME --password …``.
+
+``python -m bot.console.users role NAME trainer`` grants a role (``--revoke``
+takes it away): a trainer may use the 待标注 review page.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ import sys
 
 from bot.console.config import DEFAULT_DATABASE_URL
 from bot.console.migrate import migrate
+from bot.console.models import ROLES
 from bot.console.passwords import hash_password
 from bot.console.repository import ConsoleRepository
+from bot.console.review_repository import ReviewRepository
 from bot.platform.db import create_async_engine
 
 
@@ -27,6 +33,39 @@ async def add_user(database_url: str, username: str, password: str) -> bool:
         await engine.dispose()
 
 
+async def set_role(
+    database_url: str, username: str, role: str, *, revoke: bool = False
+) -> bool:
+    """Grant (or revoke) ``role``; ``True`` when something changed.
+
+    Raises:
+        ValueError: No such account or role.
+    """
+    engine = create_async_engine(database_url)
+    try:
+        await migrate(engine)
+        repository = ReviewRepository(engine)
+        if revoke:
+            return await repository.revoke(username, role)
+        return await repository.grant(username, role)
+    finally:
+        await engine.dispose()
+
+
+def _role_command(args: argparse.Namespace) -> int:
+    try:
+        changed = asyncio.run(
+            set_role(args.database_url, args.username, args.role, revoke=args.revoke)
+        )
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    verb = "revoked from" if args.revoke else "granted to"
+    state = "" if changed else " (no change)"
+    print(f"role {args.role} {verb} {args.username}{state}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line."""
     parser = argparse.ArgumentParser(prog="python -m bot.console.users")
@@ -40,7 +79,17 @@ def main(argv: list[str] | None = None) -> int:
         "--database-url",
         default=os.environ.get("CONSOLE_DATABASE_URL") or DEFAULT_DATABASE_URL,
     )
+    role = commands.add_parser("role", help="grant or revoke a role (trainer)")
+    role.add_argument("username")
+    role.add_argument("role", choices=ROLES)
+    role.add_argument("--revoke", action="store_true", help="take the role away")
+    role.add_argument(
+        "--database-url",
+        default=os.environ.get("CONSOLE_DATABASE_URL") or DEFAULT_DATABASE_URL,
+    )
     args = parser.parse_args(argv)
+    if args.command == "role":
+        return _role_command(args)
     password = (
         args.password
         or os.environ.get("CONSOLE_PASSWORD")
