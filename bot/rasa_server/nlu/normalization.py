@@ -3,7 +3,8 @@
 Every step works on characters and records, for each character of the output,
 which span of the original text it came from. Most steps replace one character
 with one character (traditional → simplified, full-width → half-width, Latin
-lower case, emoji and control characters → space), so offsets stay the same;
+lower case, emoji and control characters → space, an app's pasted order header
+→ spaces), so offsets stay the same;
 Chinese numerals → digits is the one step that changes the length, and the map
 lets entity offsets found in the normalised text point back into the original.
 """
@@ -15,6 +16,8 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+
+from bot.rasa_server.nlu.order_details import blank_order_details
 
 Span = tuple[int, int]
 
@@ -253,6 +256,7 @@ class TextNormalizer:
         current = _map_chars(current, to_half_width)
         current = _map_chars(current, to_ascii_lower)
         current = _map_chars(current, blank_noise)
+        current = blank_order_details(current)  # same length: offsets kept
         spans = _identity_spans(text)
         if self._to_number is not None:
             current, spans = self._replace_numerals(current, spans)

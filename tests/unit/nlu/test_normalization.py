@@ -116,3 +116,38 @@ def test_unparseable_numeral_is_left_alone():
         raise ValueError(run)
 
     assert numeral_replacements("十几个", refuse) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept", "gone"),
+    [
+        (
+            "咨询订单号:123456789012 订单金额:199.00 "
+            "下单时间:2024-05-01 10:20:30 还没到",
+            ["123456789012", "还没到"],
+            ["咨询订单号", "订单金额", "199.00", "下单时间", "10:20:30"],
+        ),
+        # Full-width colons, masked values, header after the question.
+        (
+            "明天能到吗 咨询订单号：[订单x] 订单金额：[金额x] 下单时间：[日期x]",
+            ["明天能到吗", "[订单x]"],
+            ["咨询订单号", "订单金额", "[金额x]", "下单时间", "[日期x]"],
+        ),
+        # A shopper's own words about an amount are no header.
+        ("订单金额不对啊", ["订单金额不对啊"], []),
+    ],
+)
+def test_an_apps_order_header_is_blanked_but_the_order_number_stays(
+    normalizer, typed, kept, gone
+):
+    result = normalizer.normalize(typed)
+    assert len(result.text) == len(typed)  # offsets untouched
+    for text in kept:
+        assert text in result.text
+    for text in gone:
+        assert text not in result.text
+    start = result.text.index(kept[0])
+    assert result.to_original(start, start + len(kept[0])) == (
+        typed.index(kept[0]) if kept[0] in typed else start,
+        (typed.index(kept[0]) if kept[0] in typed else start) + len(kept[0]),
+    )
