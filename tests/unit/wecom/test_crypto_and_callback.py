@@ -33,7 +33,10 @@ def sealed(plaintext: str, corp_id: str = CORP_ID) -> tuple[dict[str, str], byte
         "timestamp": timestamp,
         "nonce": "nonce123",
     }
-    body = f"<xml><ToUserName>{corp_id}</ToUserName><Encrypt>{fields['Encrypt']}</Encrypt></xml>"
+    body = (
+        f"<xml><ToUserName>{corp_id}</ToUserName>"
+        f"<Encrypt>{fields['Encrypt']}</Encrypt></xml>"
+    )
     return params, body.encode()
 
 
