@@ -98,7 +98,7 @@ class WeComPlatform:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
-        self._delivered = asyncio.Event()
+        self._delivered: asyncio.Event | None = None
         self.api_url = ""
 
     # --- lifecycle -------------------------------------------------------
@@ -115,6 +115,8 @@ class WeComPlatform:
 
     async def start(self, port: int = 0) -> str:
         """Serve the API on 127.0.0.1; returns its base URL."""
+        # Made here, in the loop that serves: the state outlives a restart.
+        self._delivered = asyncio.Event()
         self._runner = web.AppRunner(self.app())
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", port).start()
@@ -240,6 +242,7 @@ class WeComPlatform:
                 raise TimeoutError(
                     f"{external_userid} read {self.texts_for(external_userid)}"
                 )
+            assert self._delivered is not None, "start() first"
             self._delivered.clear()
             try:
                 await asyncio.wait_for(self._delivered.wait(), min(left, 0.5))
@@ -358,7 +361,8 @@ class WeComPlatform:
 
     def _deliver(self, sent: Sent) -> web.Response:
         self.outbox.append(sent)
-        self._delivered.set()
+        if self._delivered is not None:
+            self._delivered.set()
         return web.json_response(
             {"errcode": 0, "errmsg": "ok", "msgid": f"out-{next(self._ids):06d}"}
         )
@@ -366,7 +370,8 @@ class WeComPlatform:
     def _refuse(self, sent: Sent, errcode: int, errmsg: str) -> web.Response:
         sent.errcode = errcode
         self.refused.append(sent)
-        self._delivered.set()
+        if self._delivered is not None:
+            self._delivered.set()
         return web.json_response({"errcode": errcode, "errmsg": errmsg})
 
     async def _send_msg(self, request: web.Request) -> web.Response:
