@@ -20,7 +20,8 @@ from rasa.core.channels.channel import (
     InputChannel,
     UserMessage,
 )
-from rasa.shared.core.events import ConversationResumed
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, ConversationResumed
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -76,7 +77,11 @@ class TrackerControl:
         return bool(tracker is not None and tracker.is_paused())
 
     async def resume(self, conversation_id: str) -> None:
-        """Append ``ConversationResumed`` so the bot answers again."""
+        """Resume the bot, then ``action_listen`` (as the console does).
+
+        The listen makes the shopper's next message a turn like any other, not a
+        follow-up of ``action_handoff``.
+        """
         agent = self._agent()
         if agent is None or agent.tracker_store is None:
             return
@@ -85,6 +90,7 @@ class TrackerControl:
             if tracker is None or not tracker.is_paused():
                 return
             tracker.update(ConversationResumed())
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
             await agent.tracker_store.save(tracker)
 
 

@@ -53,7 +53,11 @@ async def test_tracker_control_reads_and_clears_rasas_pause(agent):
     await control.resume(conversation)
     assert not await control.is_paused(conversation)
     saved = await agent.tracker_store.retrieve(conversation)
-    assert type(saved.events[-1]).__name__ == "ConversationResumed"
+    assert [type(event).__name__ for event in list(saved.events)[-2:]] == [
+        "ConversationResumed",
+        "ActionExecuted",
+    ]
+    assert saved.latest_action_name == "action_listen"
 
 
 async def test_tracker_control_without_an_agent_sees_no_pause():
