@@ -28,6 +28,7 @@ import asyncio
 import itertools
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -43,6 +44,7 @@ KF_SECRET = "simulator-kf-secret"  # noqa: S105 - the simulator's own
 OPEN_KFID = "wkXiaokeSim0001"
 QUOTA = 5  # messages per shopper message (within 48 h)
 BOT_STATES = (0, 1)
+Handler = Callable[[dict[str, Any]], web.Response]
 
 
 @dataclass
@@ -106,11 +108,14 @@ class WeComPlatform:
         """The kf API's aiohttp application."""
         app = web.Application()
         app.router.add_get("/cgi-bin/gettoken", self._gettoken)
-        app.router.add_post("/cgi-bin/kf/sync_msg", self._sync_msg)
-        app.router.add_post("/cgi-bin/kf/send_msg", self._send_msg)
-        app.router.add_post("/cgi-bin/kf/send_msg_on_event", self._send_on_event)
-        app.router.add_post("/cgi-bin/kf/service_state/get", self._state_get)
-        app.router.add_post("/cgi-bin/kf/service_state/trans", self._state_trans)
+        for path, handler in (
+            ("sync_msg", self._sync_msg),
+            ("send_msg", self._send_msg),
+            ("send_msg_on_event", self._send_on_event),
+            ("service_state/get", self._state_get),
+            ("service_state/trans", self._state_trans),
+        ):
+            app.router.add_post(f"/cgi-bin/kf/{path}", self._api(handler))
         return app
 
     async def start(self, port: int = 0) -> str:
@@ -313,116 +318,82 @@ class WeComPlatform:
             return answer.status, await answer.text(), echo
 
     # --- the API ---------------------------------------------------------
-    def _authorised(self, request: web.Request) -> bool:
-        return request.query.get("access_token", "") in self._access_tokens
-
     async def _gettoken(self, request: web.Request) -> web.Response:
         self.token_requests += 1
         if request.query.get("corpid") != self.corp_id:
-            return web.json_response({"errcode": 40013, "errmsg": "invalid corpid"})
+            return _answer(40013, "invalid corpid")
         if request.query.get("corpsecret") != self.kf_secret:
-            return web.json_response({"errcode": 40001, "errmsg": "invalid secret"})
+            return _answer(40001, "invalid secret")
         token = secrets.token_hex(16)
         self._access_tokens.add(token)
-        return web.json_response(
-            {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
-        )
+        return _answer(0, "ok", access_token=token, expires_in=7200)
 
-    async def _body(self, request: web.Request) -> dict[str, Any] | web.Response:
-        if not self._authorised(request):
-            return web.json_response({"errcode": 40014, "errmsg": "invalid token"})
-        body = await request.json()
-        if not isinstance(body, dict):
-            return web.json_response({"errcode": 47001, "errmsg": "data format error"})
-        return body
+    def _api(self, handler: Handler) -> Callable[[web.Request], Awaitable[Any]]:
+        """Wrap ``handler(body)``: access token checked, JSON body parsed."""
 
-    async def _sync_msg(self, request: web.Request) -> web.Response:
-        body = await self._body(request)
-        if isinstance(body, web.Response):
-            return body
+        async def endpoint(request: web.Request) -> web.Response:
+            if request.query.get("access_token", "") not in self._access_tokens:
+                return _answer(40014, "invalid access_token")
+            body = await request.json()
+            if not isinstance(body, dict):
+                return _answer(47001, "data format error")
+            return handler(body)
+
+        return endpoint
+
+    def _sync_msg(self, body: dict[str, Any]) -> web.Response:
         self.sync_calls.append(body)
         log = self._log.get(str(body.get("open_kfid", "")), [])
         cursor = str(body.get("cursor") or "0")
         if not cursor.isdigit():
-            return web.json_response({"errcode": 95000, "errmsg": "invalid cursor"})
+            return _answer(95000, "invalid cursor")
         start = int(cursor)
-        limit = min(int(body.get("limit") or 1000), self.page_size)
-        page = log[start : start + limit]
+        page = log[start : start + min(int(body.get("limit") or 1000), self.page_size)]
         end = start + len(page)
-        return web.json_response(
-            {
-                "errcode": 0,
-                "errmsg": "ok",
-                "next_cursor": str(end),
-                "has_more": int(end < len(log)),
-                "msg_list": page,
-            }
+        return _answer(
+            0, "ok", next_cursor=str(end), has_more=int(end < len(log)), msg_list=page
         )
 
-    def _deliver(self, sent: Sent) -> web.Response:
-        self.outbox.append(sent)
-        if self._delivered is not None:
-            self._delivered.set()
-        return web.json_response(
-            {"errcode": 0, "errmsg": "ok", "msgid": f"out-{next(self._ids):06d}"}
-        )
-
-    def _refuse(self, sent: Sent, errcode: int, errmsg: str) -> web.Response:
+    def _record(self, sent: Sent, errcode: int = 0, errmsg: str = "ok") -> web.Response:
         sent.errcode = errcode
-        self.refused.append(sent)
+        (self.refused if errcode else self.outbox).append(sent)
         if self._delivered is not None:
             self._delivered.set()
-        return web.json_response({"errcode": errcode, "errmsg": errmsg})
+        if errcode:
+            return _answer(errcode, errmsg)
+        return _answer(0, "ok", msgid=f"out-{next(self._ids):06d}")
 
-    async def _send_msg(self, request: web.Request) -> web.Response:
-        body = await self._body(request)
-        if isinstance(body, web.Response):
-            return body
+    def _send_msg(self, body: dict[str, Any]) -> web.Response:
         open_kfid, user = str(body.get("open_kfid")), str(body.get("touser"))
         text = str((body.get("text") or {}).get("content", ""))
         sent = Sent(open_kfid, user, text, "send_msg")
         session = self.sessions.get((open_kfid, user))
         if session is None:
-            return self._refuse(sent, 95000, "invalid touser")
+            return self._record(sent, 95000, "invalid touser")
         if session.state not in BOT_STATES:
-            return self._refuse(sent, 95018, "invalid session status")
+            return self._record(sent, 95018, "invalid session status")
         if session.quota_left <= 0:
-            return self._refuse(sent, 95001, "send msg count limit")
+            return self._record(sent, 95001, "send msg count limit")
         session.quota_left -= 1
         session.state = 1  # an API answer makes the bot the session's owner
-        return self._deliver(sent)
+        return self._record(sent)
 
-    async def _send_on_event(self, request: web.Request) -> web.Response:
-        body = await self._body(request)
-        if isinstance(body, web.Response):
-            return body
-        code = str(body.get("code", ""))
+    def _send_on_event(self, body: dict[str, Any]) -> web.Response:
         text = str((body.get("text") or {}).get("content", ""))
-        issued = self._welcome_codes.pop(code, None)
-        if issued is None or time.time() - issued[2] > 20:
-            return self._refuse(Sent("", "", text, "welcome"), 95000, "invalid code")
-        return self._deliver(Sent(issued[0], issued[1], text, "welcome"))
+        issued = self._welcome_codes.pop(str(body.get("code", "")), None)
+        if issued is None or time.time() - issued[2] > 20:  # once, within 20 s
+            return self._record(Sent("", "", text, "welcome"), 95000, "invalid code")
+        return self._record(Sent(issued[0], issued[1], text, "welcome"))
 
-    async def _state_get(self, request: web.Request) -> web.Response:
-        body = await self._body(request)
-        if isinstance(body, web.Response):
-            return body
+    def _state_get(self, body: dict[str, Any]) -> web.Response:
         session = self.session(
             str(body.get("open_kfid")), str(body.get("external_userid"))
         )
-        return web.json_response(
-            {
-                "errcode": 0,
-                "errmsg": "ok",
-                "service_state": session.state,
-                "servicer_userid": session.servicer,
-            }
+        return _answer(
+            0, "ok", service_state=session.state, servicer_userid=session.servicer
         )
 
-    async def _state_trans(self, request: web.Request) -> web.Response:
-        body = await self._body(request)
-        if isinstance(body, web.Response):
-            return body
+    def _state_trans(self, body: dict[str, Any]) -> web.Response:
         self.transfers.append(body)
         session = self.session(
             str(body.get("open_kfid")), str(body.get("external_userid"))
@@ -430,11 +401,15 @@ class WeComPlatform:
         target = int(body.get("service_state", -1))
         servicer = str(body.get("servicer_userid") or "")
         if target not in (0, 1, 2, 3, 4) or session.state == 4:
-            return web.json_response({"errcode": 95016, "errmsg": "invalid trans"})
+            return _answer(95016, "invalid service state transition")
         if target == 3 and not servicer:
-            return web.json_response({"errcode": 95014, "errmsg": "no servicer"})
+            return _answer(95014, "servicer_userid required")
         session.state, session.servicer = target, servicer
-        return web.json_response({"errcode": 0, "errmsg": "ok"})
+        return _answer(0, "ok")
+
+
+def _answer(errcode: int, errmsg: str, **fields: Any) -> web.Response:
+    return web.json_response({"errcode": errcode, "errmsg": errmsg, **fields})
 
 
 def _fields(root: Element) -> dict[str, str]:
