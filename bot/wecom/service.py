@@ -111,6 +111,8 @@ class KfService:
         self._max_age = max_age
         self._menu_ttl = menu_ttl
         self._locks: dict[str, asyncio.Lock] = {}
+        # shopper → [lock, users]; dropped when nobody uses it.
+        self._shoppers: dict[str, list[Any]] = {}
         self.refusals: deque[Refusal] = deque(maxlen=200)
 
     async def pull(self, callback: KfCallback) -> int:
@@ -122,9 +124,10 @@ class KfService:
         Returns:
             How many new messages were handled.
         """
-        lock = self._locks.setdefault(callback.open_kfid, asyncio.Lock())
-        handled = 0
-        async with lock:
+        claimed: dict[str, list[KfMessage]] = {}
+        # Only the pull itself is serialised per kf account (one cursor);
+        # the turns run afterwards, shoppers side by side.
+        async with self._locks.setdefault(callback.open_kfid, asyncio.Lock()):
             cursor = await self._cursors.get(callback.open_kfid)
             for _ in range(MAX_PAGES):
                 page = await self._client.sync_msg(
@@ -132,14 +135,30 @@ class KfService:
                 )
                 for message in page.messages:
                     if await self._claim(message):
-                        handled += 1
-                        await self._handle_safely(message)
+                        key = f"{message.open_kfid}:{message.external_userid}"
+                        claimed.setdefault(key, []).append(message)
                 if page.next_cursor and page.next_cursor != cursor:
                     cursor = page.next_cursor
                     await self._cursors.put(callback.open_kfid, cursor)
                 if not page.has_more:
                     break
-        return handled
+        await asyncio.gather(
+            *(self._in_order(key, messages) for key, messages in claimed.items())
+        )
+        return sum(len(messages) for messages in claimed.values())
+
+    async def _in_order(self, shopper: str, messages: list[KfMessage]) -> None:
+        """One shopper's messages, one after the other (also across pulls)."""
+        entry = self._shoppers.setdefault(shopper, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                for message in messages:
+                    await self._handle_safely(message)
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._shoppers[shopper]
 
     async def close(self) -> None:
         """Close the API client's HTTP session."""

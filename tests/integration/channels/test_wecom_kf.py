@@ -56,9 +56,11 @@ class KfBot:
     control: PausedSet
     calls: list[tuple[str, str]] = field(default_factory=list)
     script: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)
 
     async def __call__(self, message: Any) -> None:
         self.calls.append((message.sender_id, message.text))
+        await asyncio.sleep(self.delays.get(message.text, 0.0))
         if message.sender_id in self.control.paused:
             return  # Rasa records the message and says nothing
         if message.text == "转人工":
@@ -388,3 +390,23 @@ async def test_an_off_channel_answers_404_and_reaches_no_bot():
                 assert await answer.json() == {"status": "off"}
     finally:
         await shutdown(server)
+
+
+async def test_a_slow_turn_delays_no_other_shopper_and_keeps_its_own_order(
+    make_harness,
+):
+    h = await make_harness()
+    h.bot.delays["慢慢说"] = 1.5
+    h.platform.customer_says("wmSlow", "慢慢说")
+    h.platform.customer_says("wmSlow", "然后呢")
+    h.platform.customer_says("wmQuick", "快")
+    await h.platform.push_callback()
+    await h.platform.wait_for("wmQuick", 1, timeout=1.0)
+    assert h.platform.texts_for("wmSlow") == []
+    await h.channel.drain()
+    assert h.platform.texts_for("wmSlow") == ["收到：慢慢说", "收到：然后呢"]
+    assert [sent.external_userid for sent in h.platform.outbox] == [
+        "wmQuick",
+        "wmSlow",
+        "wmSlow",
+    ]
