@@ -43,7 +43,7 @@ from bot.devtools.processes import free_port
 from bot.devtools.wecom_simulator import CORP_ID, KF_SECRET, WeComPlatform
 
 TOKEN = "bench-wecom-token"
-AES_KEY = "BenchWeComKey0123456789abcdefghijklmnopqrs"  # 43 characters
+AES_KEY = "BenchWeComKey0123456789abcdefghijklmnopqrst"  # 43 characters
 
 
 @dataclass
