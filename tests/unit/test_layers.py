@@ -59,6 +59,7 @@ FLOORS = (
             "bot.backends",
             "bot.rasa_server.channels",
             "bot.wechat",
+            "bot.wecom",
             "bot.analytics",
             *UPSTAIRS,
         ),
@@ -69,6 +70,7 @@ FLOORS = (
             "actions",
             "bot.rasa_server.channels",
             "bot.wechat",
+            "bot.wecom",
             "bot.analytics",
             "bot.rasa_server.nlu",
             *UPSTAIRS,
@@ -84,6 +86,19 @@ FLOORS = (
         forbidden=("rasa", "sanic", "bot", "actions"),
         allowed=("bot.platform", "bot.wechat"),
     ),
+    # 微信客服 (WeCom kf): the same, borrowing only the Official Account's
+    # WeChat-family pieces (dedup store, numbered menu, rendering of bot messages).
+    Floor(
+        "bot.wecom",
+        forbidden=("rasa", "sanic", "bot", "actions"),
+        allowed=(
+            "bot.platform",
+            "bot.wecom",
+            "bot.wechat.dedup",
+            "bot.wechat.menu",
+            "bot.wechat.replies",
+        ),
+    ),
     Floor("bot.analytics", forbidden=("actions", "bot.backends", *UPSTAIRS)),
     Floor(
         "actions",
@@ -91,6 +106,7 @@ FLOORS = (
             "bot.backends",
             "bot.rasa_server.channels",
             "bot.wechat",
+            "bot.wecom",
             "bot.analytics",
             *UPSTAIRS,
         ),
@@ -192,6 +208,9 @@ def floor_of(package: str) -> Floor:
         ("bot.analytics", "from bot.console.config import ConsoleSettings"),
         ("bot.analytics", "from bot import console"),
         ("bot.wechat", "from bot.console import models"),
+        ("bot.wecom", "from bot.rasa_server.channels import wechat"),
+        ("bot.wecom", "from rasa.core.channels.channel import UserMessage"),
+        ("bot.wecom", "from bot.wechat.client import WeChatApiClient"),
         ("actions", "from bot.backends.orders import repository"),
         ("bot.console", "from bot.backends.common.db import create_async_engine"),
         ("bot.console", "import bot.backends"),

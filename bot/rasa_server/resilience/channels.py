@@ -1,7 +1,8 @@
-"""The REST, web chat and WeChat input channels, with guarded turns.
+"""The REST, web chat, WeChat and WeCom kf input channels, with guarded turns.
 
 Registered in ``credentials.yml`` (``/webhooks/rest/webhook``,
-``/webhooks/web/webhook``, ``/webhooks/wechat/webhook``); each is the channel of
+``/webhooks/web/webhook``, ``/webhooks/wechat/webhook``,
+``/webhooks/wecom/webhook``); each is the channel of
 :mod:`bot.rasa_server.channels` with :mod:`bot.rasa_server.resilience.guard`
 around its handler.
 """
@@ -18,6 +19,7 @@ from sanic import Blueprint, Sanic
 from bot.rasa_server.channels.doors import ScopedRestInput
 from bot.rasa_server.channels.doors import WebChatInput as PlainWebChatInput
 from bot.rasa_server.channels.wechat import WeChatInput as PlainWeChatInput
+from bot.rasa_server.channels.wecom_kf import WeComKfInput as PlainWeComKfInput
 from bot.rasa_server.resilience.guard import guard_turns
 
 
@@ -68,4 +70,14 @@ class WeChatInput(PlainWeChatInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """The WeChat routes around the guarded handler."""
+        return _guarded_blueprint(super().blueprint, on_new_message)
+
+
+class WeComKfInput(PlainWeComKfInput):
+    """The WeCom kf channel (``wecom``): a failed turn ends with a Chinese apology."""
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """The WeCom kf routes around the guarded handler."""
         return _guarded_blueprint(super().blueprint, on_new_message)

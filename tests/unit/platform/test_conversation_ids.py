@@ -43,3 +43,33 @@ def test_a_prefix_inside_the_local_id_stays_in_it():
 def test_unknown_channels_and_empty_ids_are_refused(channel, local_id):
     with pytest.raises(ValueError):
         conversation_id(channel, local_id)
+
+
+def test_wecom_ids_name_the_kf_account_and_bind_the_external_userid():
+    from bot.platform.conversation_ids import account_conversation_id
+
+    conversation = account_conversation_id("wecom", "wkAJ2GCAAASSm4", "wmAJ2GCAAAme1X")
+    assert conversation == "wecom:wkAJ2GCAAASSm4:wmAJ2GCAAAme1X"
+    identity = identity_of(conversation)
+    assert identity == ChannelIdentity("wecom", "wmAJ2GCAAAme1X", "wkAJ2GCAAASSm4")
+    assert identity.conversation_id == conversation
+
+
+@pytest.mark.parametrize(
+    "conversation", ["wecom:wk1", "wecom::wm1", "wecom:wk1:", "wecom:wk1:wm1:x"]
+)
+def test_an_incomplete_wecom_id_is_legacy(conversation):
+    assert identity_of(conversation) == ChannelIdentity(LEGACY, conversation)
+
+
+@pytest.mark.parametrize(
+    ("channel", "account", "local_id"),
+    [("wechat", "wk1", "wm1"), ("wecom", "", "wm1"), ("wecom", "wk1", "w:m")],
+)
+def test_bad_wecom_ids_are_refused(channel, account, local_id):
+    from bot.platform.conversation_ids import account_conversation_id
+
+    with pytest.raises(ValueError):
+        account_conversation_id(channel, account, local_id)
+    with pytest.raises(ValueError):
+        conversation_id("wecom", local_id or "x")
