@@ -1,4 +1,4 @@
-"""The end-to-end modules' shared fixtures: one stack per run, a browser per module."""
+"""Fixtures of the end-to-end modules: one shared stack, a browser per module."""
 
 from __future__ import annotations
 
@@ -12,11 +12,15 @@ from tests.support.console_processes import CHROMIUM_ARGS, ensure_chromium
 from tests.support.shared_stack import SharedStack, run_shared_stack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shared_stack(
     model_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SharedStack]:
-    """The stack the end-to-end modules share (started once, when first needed)."""
+    """The stack the end-to-end modules share.
+
+    Started when a module first needs it, stopped after the last test of
+    ``tests/e2e``, so it does not hold a Rasa server through the other suites.
+    """
     with run_shared_stack(model_path, tmp_path_factory.mktemp("e2e-shared")) as stack:
         yield stack
 
