@@ -13,12 +13,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.integration.console.test_analytics_page import known_history, write_history
-from tests.support.console_processes import (
-    CHROMIUM_ARGS,
-    console_port_and_token,
-    ensure_chromium,
-    run_console,
-)
+from tests.support.console_processes import console_port_and_token, run_console
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 TIMEOUT_MS = 30_000
@@ -45,19 +40,6 @@ def console(tmp_path_factory):
     env = {"ANALYTICS_DB_URL": events_url, "ANALYTICS_EVENTS_TABLE": "events"}
     with run_console(workdir, port, api_token, env) as running:
         yield running, workdir
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(executable), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 def _figure(page, name: str) -> str:

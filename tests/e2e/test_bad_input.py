@@ -1,9 +1,10 @@
 """A bad-input run through WeChat, REST and the agent console (issue 7).
 
-One stack for the module: order + CRM services, action server, Rasa server with
-the WeChat and REST channels, WeChat in safe (AES) mode, the console, and the
-WeChat simulator playing the platform (pushes, 5-second window, customer-service
-API). The REST half of the bad texts is
+The end-to-end modules' shared stack (``tests/support/shared_stack.py``): order
++ CRM services, action server, Rasa server with the WeChat and REST channels,
+WeChat in safe (AES) mode, the console; and the WeChat simulator playing the
+platform (pushes, 5-second window, customer-service API). Logs are read from
+this module's start on. The REST half of the bad texts is
 ``tests/integration/production/test_production_cluster.py``.
 
 Checked here:
@@ -51,23 +52,19 @@ from bot.devtools.wechat_simulator import (
 )
 from bot.platform.conversation_ids import conversation_id as channel_conversation_id
 from tests.conftest import ROOT
-from tests.support.backend_processes import run_backends
 from tests.support.bad_inputs import BAD_INPUTS
-from tests.support.console_processes import (
-    CHROMIUM_ARGS,
-    Console,
-    console_port_and_token,
-    ensure_chromium,
-    run_console,
+from tests.support.console_processes import Console
+from tests.support.processes import Assistant
+from tests.support.shared_stack import (
+    MAX_MESSAGE_CHARS,
+    WECHAT_TOKEN,
+    LogMark,
+    SharedStack,
 )
-from tests.support.processes import Assistant, run_assistant
 
 pytestmark = pytest.mark.model
 
-TOKEN = "e2e-bad-input-token"
-AES_KEY = "BadInputKey0123456789abcdefghijklmnopqrstuv"  # 43 characters
-APP_ID = "wxe2e0000000000007"
-SECRET = "e2e-bad-input-secret"
+TOKEN = WECHAT_TOKEN
 ARTIFACTS = ROOT / "tests" / "artifacts"
 TIMEOUT_MS = 30_000
 WINDOW = 5.0  # WeChat waits this long for each attempt
@@ -80,7 +77,7 @@ HTML = BAD_INPUTS["html"]
 SCRIPT = BAD_INPUTS["script"]
 ASK_PERSON = "转人工" + HTML  # the queue shows the handoff's last message
 AGENT_HTML = "<img src=x onerror=alert('agent')>请核对<b>订单</b>"
-CAP = 2000  # MAX_MESSAGE_CHARS of the stack
+CAP = MAX_MESSAGE_CHARS  # of the stack
 PROMPT = 5.0  # seconds within which a shopper is answered while a huge message runs
 
 T = TypeVar("T")
@@ -99,6 +96,8 @@ class Stack:
     console: Console
     api_port: int
     workdir: Path
+    shared: SharedStack
+    logs: LogMark
 
     def alive(self) -> bool:
         """The Rasa server still answers."""
@@ -131,50 +130,24 @@ class Stack:
         return [row[0] for row in rows]
 
     def rasa_log(self) -> str:
-        return (self.assistant.logs / "rasa.log").read_text(encoding="utf-8")
+        """What the Rasa server logged since this module started."""
+        return self.logs.since("rasa.log")
 
 
 @pytest.fixture(scope="module")
-def stack(model_path, tmp_path_factory) -> Iterator[Stack]:
-    workdir = tmp_path_factory.mktemp("bad-input-e2e")
-    api_port = free_port()
-    console_port, api_token = console_port_and_token()
-    console_url = f"http://127.0.0.1:{console_port}"
-    wechat = {
-        "WECHAT_TOKEN": TOKEN,
-        "WECHAT_AES_KEY": AES_KEY,
-        "WECHAT_APP_ID": APP_ID,
-        "WECHAT_APP_SECRET": SECRET,
-        "WECHAT_API_BASE_URL": f"http://127.0.0.1:{api_port}",
-    }
-    with run_backends(workdir) as backends:
-        env = {
-            **backends,
-            **wechat,
-            "CONSOLE_URL": console_url,
-            "CONSOLE_API_TOKEN": api_token,
-            "MAX_MESSAGE_CHARS": str(CAP),
-        }
-        with run_assistant(model_path, workdir, env) as assistant:
-            console_env = {
-                **backends,
-                **wechat,
-                "RASA_URL": assistant.url,
-                "RASA_TOKEN": assistant.token,
-            }
-            with run_console(workdir, console_port, api_token, console_env) as console:
-                yield Stack(assistant, console, api_port, workdir)
+def stack(shared_stack: SharedStack) -> Stack:
+    return Stack(
+        shared_stack.assistant,
+        shared_stack.console,
+        shared_stack.wechat_api_port,
+        shared_stack.workdir,
+        shared_stack,
+        shared_stack.log_mark(),
+    )
 
 
 def new_platform(stack: Stack) -> WeChatPlatform:
-    return WeChatPlatform(
-        token=TOKEN,
-        app_id=APP_ID,
-        app_secret=SECRET,
-        aes_key=AES_KEY,
-        mode="safe",
-        server_url=stack.assistant.url,
-    )
+    return stack.shared.wechat_platform()
 
 
 @pytest.fixture
@@ -653,19 +626,6 @@ class ThreadedPlatform:
             self._thread.join(10)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(executable), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
-
-
 def watch(page: Any, name: str, problems: list[str]) -> None:
     """Record dialogs (an injected ``alert``), failed loads, page and console errors."""
 
@@ -702,6 +662,7 @@ def assert_no_injected_elements(page: Any) -> None:
 
 def test_injected_markup_is_shown_as_text_in_console_and_chat(stack, browser):
     openid = new_openid("xss")
+    earlier = stack.shared.web_conversations()
     problems: list[str] = []
     shopper_context = browser.new_context()
     agent_context = browser.new_context()
@@ -731,6 +692,7 @@ def test_injected_markup_is_shown_as_text_in_console_and_chat(stack, browser):
             ).wait_for()
             mine = shopper.locator("#messages li.me .text").all_text_contents()
             assert mine[:2] == [HTML, SCRIPT]
+            (chat,) = stack.shared.web_conversations() - earlier  # this shopper's
 
             # the agent's queue lists both
             agent.goto(f"{stack.console.url}/queue")
@@ -740,7 +702,7 @@ def test_injected_markup_is_shown_as_text_in_console_and_chat(stack, browser):
             row = agent.locator("#queue tbody tr", has_text=openid)
             row.wait_for()
             assert row.locator(".last-message").text_content() == ASK_PERSON
-            agent.locator("#queue tbody tr", has_text="web:").first.wait_for()
+            agent.locator("#queue tbody tr", has_text=chat).wait_for()
             assert_no_injected_elements(agent)
 
             # the WeChat conversation, server-rendered then live
@@ -766,7 +728,7 @@ def test_injected_markup_is_shown_as_text_in_console_and_chat(stack, browser):
 
             # and the web shopper's conversation: the agent's markup in chat.js
             agent.goto(f"{stack.console.url}/queue")
-            agent.locator("#queue tbody tr", has_text="web:").first.locator(
+            agent.locator("#queue tbody tr", has_text=chat).locator(
                 "button.claim"
             ).click()
             agent.wait_for_url("**/conversations/*")
@@ -779,7 +741,7 @@ def test_injected_markup_is_shown_as_text_in_console_and_chat(stack, browser):
             assert_no_injected_elements(agent)
             shopper.screenshot(path=str(ARTIFACTS / "bad_input_chat.png"))
         assert problems == []
-        assert "Traceback" not in (stack.workdir / "console.log").read_text()
+        assert "Traceback" not in stack.logs.since("console.log")
         print(f"browser flow took {time.monotonic() - started:.1f}s")
     except Exception:
         for name, page in (("shopper", shopper), ("agent", agent)):
@@ -792,7 +754,7 @@ def test_injected_markup_is_shown_as_text_in_console_and_chat(stack, browser):
 
 
 def test_no_process_logged_a_traceback(stack):
-    # Last in the file: the whole run, WeChat and browser, left no crash behind.
+    # Last in the file: the module's run, WeChat and browser, left no crash behind.
     assert stack.alive()
-    for log in sorted(stack.workdir.glob("*.log")):
-        assert "Traceback" not in log.read_text(encoding="utf-8"), log.name
+    for name in stack.logs.names():
+        assert "Traceback" not in stack.logs.since(name), name

@@ -1,26 +1,20 @@
 """Browser end to end: a shopper asks for a person in the web chat, an agent answers.
 
-Real processes: order + CRM services, action server, Rasa server, console;
-headless Debian Chromium driven by Playwright.
+Real processes (the end-to-end modules' shared stack): order + CRM services,
+action server, Rasa server, console; headless Debian Chromium driven by
+Playwright. Other modules' handoffs may wait in the same queue: the agent takes
+the one of this shopper's web chat (found in the conversation store).
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
 from bot.console.service import HANDED_BACK
-from tests.conftest import ROOT, latest_model
-from tests.support.backend_processes import run_backends
-from tests.support.console_processes import (
-    CHROMIUM_ARGS,
-    console_port_and_token,
-    ensure_chromium,
-    run_console,
-)
-from tests.support.processes import run_assistant
+from tests.conftest import ROOT
+from tests.support.shared_stack import SharedStack
 
 pytestmark = pytest.mark.model
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -28,38 +22,11 @@ TIMEOUT_MS = 30_000
 REPLY = "您好，我是客服小王，马上帮您查"
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("console-e2e")
-    port, api_token = console_port_and_token()
-    console_url = f"http://127.0.0.1:{port}"
-    with run_backends(workdir) as backends:
-        env = {**backends, "CONSOLE_URL": console_url, "CONSOLE_API_TOKEN": api_token}
-        with run_assistant(latest_model(), workdir, env=env) as assistant:
-            console_env = {
-                **backends,
-                "RASA_URL": assistant.url,
-                "RASA_TOKEN": assistant.token,
-            }
-            with run_console(workdir, port, api_token, console_env) as console:
-                yield console, workdir
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(executable), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
-
-
-def test_shopper_gets_a_person_and_then_the_bot_back(stack, browser, request):
-    console, workdir = stack
+def test_shopper_gets_a_person_and_then_the_bot_back(
+    shared_stack: SharedStack, browser
+):
+    console, workdir = shared_stack.console, shared_stack.workdir
+    earlier = shared_stack.web_conversations()
     shopper_context = browser.new_context()
     agent_context = browser.new_context()
     shopper = shopper_context.new_page()
@@ -74,14 +41,16 @@ def test_shopper_gets_a_person_and_then_the_bot_back(stack, browser, request):
         shopper.fill("#chat-input", "转人工")
         shopper.press("#chat-input", "Enter")
         shopper.locator("#messages li.bot", has_text="已为您转接人工客服").wait_for()
+        (chat,) = shared_stack.web_conversations() - earlier  # this shopper's
 
         # the agent logs in and sees it in the queue
         agent.goto(f"{console.url}/queue")
         agent.fill("input[name=username]", console.username)
         agent.fill("input[name=password]", console.password)
         agent.click("#login")
-        agent.locator("#queue tbody tr", has_text="顾客要求转人工").wait_for()
-        agent.locator("#queue tbody tr").first.locator("button.claim").click()
+        row = agent.locator("#queue tbody tr", has_text=chat)
+        row.filter(has_text="顾客要求转人工").wait_for()
+        row.locator("button.claim").click()
         agent.wait_for_url("**/conversations/*")
         agent.locator("#transcript li.shopper", has_text="转人工").wait_for()
 
@@ -110,7 +79,7 @@ def test_shopper_gets_a_person_and_then_the_bot_back(stack, browser, request):
     except Exception:
         for name, page in (("shopper", shopper), ("agent", agent)):
             page.screenshot(path=str(ARTIFACTS / f"console_e2e_failure_{name}.png"))
-        print((Path(workdir) / "console.log").read_text()[-3000:])
+        print((workdir / "console.log").read_text()[-3000:])
         raise
     finally:
         shopper_context.close()

@@ -1,8 +1,9 @@
 """A shopper rates a resolved flow and has the conversation deleted, end to end.
 
-Real processes: the Rasa server (its SQLite conversation store, as `make run`
-has it), the action server, the order and CRM services and the console, which
-does the deletion. The stored events are then read back from that SQLite file.
+Real processes (the end-to-end modules' shared stack): the Rasa server (its
+SQLite conversation store, as `make run` has it), the action server, the order
+and CRM services and the console, which does the deletion. The stored events are
+then read back from that SQLite file.
 """
 
 from __future__ import annotations
@@ -10,16 +11,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
 from bot.platform.conversation_ids import REST, conversation_id
-from tests.support.backend_processes import run_backends
-from tests.support.console_processes import console_port_and_token, run_console
-from tests.support.processes import run_assistant
+from tests.support.shared_stack import SharedStack
 
 pytestmark = pytest.mark.model
 
@@ -55,23 +53,8 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(model_path, tmp_path_factory) -> Iterator[Stack]:
-    workdir = tmp_path_factory.mktemp("deletion-e2e")
-    port, api_token = console_port_and_token()
-    with run_backends(workdir) as backends:
-        env = {
-            **backends,
-            "CONSOLE_URL": f"http://127.0.0.1:{port}",
-            "CONSOLE_API_TOKEN": api_token,
-        }
-        with run_assistant(model_path, workdir, env=env) as assistant:
-            console_env = {
-                **backends,
-                "RASA_URL": assistant.url,
-                "RASA_TOKEN": assistant.token,
-            }
-            with run_console(workdir, port, api_token, console_env):
-                yield Stack(assistant.url, workdir / "tracker.db")
+def stack(shared_stack: SharedStack) -> Stack:
+    return Stack(shared_stack.assistant.url, shared_stack.tracker_db)
 
 
 def shopper() -> str:

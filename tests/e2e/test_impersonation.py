@@ -1,7 +1,8 @@
 """Impersonation attempts through every door, against the real processes.
 
-One stack: the order and CRM services, the Rasa server with the WeChat channel
-(the simulator plays WeChat), the action server and the console (web chat).
+The end-to-end modules' shared stack: the order and CRM services, the Rasa
+server with the WeChat channel (the simulator plays WeChat), the action server
+and the console (web chat).
 王芳 (C100001) is a WeChat shopper: her openid ``demo-openid-001`` is bound in
 the CRM. Each attempt below must get nothing of hers (or of 李强, C100002):
 a REST message naming her openid, a web chat naming it in the body or the
@@ -15,25 +16,19 @@ import asyncio
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
-from bot.devtools.processes import free_port
-from bot.devtools.wechat_simulator import WeChatPlatform
 from bot.platform.conversation_ids import REST, WECHAT, conversation_id
-from tests.support.backend_processes import run_backends
-from tests.support.console_processes import console_port_and_token, run_console
-from tests.support.processes import Assistant, run_assistant
+from tests.support.processes import Assistant
+from tests.support.shared_stack import SharedStack
 
 pytestmark = pytest.mark.model
 
-TOKEN = "e2e-impersonation-token"
-APP_ID = "wxe2e0000000000002"
-SECRET = "e2e-impersonation-secret"
 WANG_FANG_OPENID = "demo-openid-001"  # bound to 王芳 (C100001) in the demo data
 WANG_FANG_POINTS = "8799"
 ZHANG_WEI = ("13700001111", "XK202411110012")  # C100003, 1,700 points
@@ -46,7 +41,7 @@ class Stack:
     console_url: str
     backend_env: dict[str, str]
     crm_db: Path
-    api_port: int
+    shared: SharedStack
 
     def post(self, sender: str, text: str, **extra: str) -> requests.Response:
         """A REST message from ``sender``."""
@@ -82,46 +77,20 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(model_path, tmp_path_factory) -> Iterator[Stack]:
-    workdir = tmp_path_factory.mktemp("e2e-impersonation")
-    api_port = free_port()
-    console_port, console_token = console_port_and_token()
-    wechat = {
-        "WECHAT_TOKEN": TOKEN,
-        "WECHAT_APP_ID": APP_ID,
-        "WECHAT_APP_SECRET": SECRET,
-        "WECHAT_API_BASE_URL": f"http://127.0.0.1:{api_port}",
-        "CONSOLE_URL": f"http://127.0.0.1:{console_port}",
-        "CONSOLE_API_TOKEN": console_token,
-    }
-    with run_backends(workdir) as backend_env:
-        env = {**backend_env, **wechat}
-        with run_assistant(model_path, workdir, env) as assistant:
-            console_env = {
-                **backend_env,
-                "RASA_URL": assistant.url,
-                "RASA_TOKEN": assistant.token,
-            }
-            with run_console(workdir, console_port, console_token, console_env):
-                yield Stack(
-                    assistant,
-                    f"http://127.0.0.1:{console_port}",
-                    backend_env,
-                    workdir / "crm.db",
-                    api_port,
-                )
+def stack(shared_stack: SharedStack) -> Stack:
+    return Stack(
+        shared_stack.assistant,
+        shared_stack.console.url,
+        shared_stack.backend_env,
+        shared_stack.crm_db,
+        shared_stack,
+    )
 
 
 @pytest.fixture
 async def platform(stack):
-    simulator = WeChatPlatform(
-        token=TOKEN,
-        app_id=APP_ID,
-        app_secret=SECRET,
-        mode="plaintext",
-        server_url=stack.assistant.url,
-    )
-    await simulator.start(port=stack.api_port)
+    simulator = stack.shared.wechat_platform()
+    await simulator.start(port=stack.shared.wechat_api_port)
     yield simulator
     await simulator.stop()
 

@@ -1,7 +1,8 @@
 """Pre-sales questions over Rasa's REST channel, answered from the real catalogue.
 
 Real processes on free ports (the Rasa server with the trained model, the
-action server, the seeded order and CRM services). A shopper who never
+action server, the seeded order and CRM services: the end-to-end modules'
+shared stack). A shopper who never
 verified asks about a product's price, the stock of one variant, a spec, and
 follows up without naming the product again; the replies are checked against
 what the order service's catalogue holds.
@@ -11,14 +12,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.support.backend_processes import run_backends
-from tests.support.processes import run_assistant
+from tests.support.shared_stack import SharedStack
 
 pytestmark = pytest.mark.model
 
@@ -63,11 +62,8 @@ class Shop:
 
 
 @pytest.fixture(scope="module")
-def shop(model_path, tmp_path_factory) -> Iterator[Shop]:
-    workdir = tmp_path_factory.mktemp("e2e-presales")
-    with run_backends(workdir) as backend_env:
-        with run_assistant(model_path, workdir, env=backend_env) as running:
-            yield Shop(running.url, backend_env)
+def shop(shared_stack: SharedStack) -> Shop:
+    return Shop(shared_stack.assistant.url, shared_stack.backend_env)
 
 
 def new_shopper() -> str:

@@ -1,8 +1,10 @@
 """Membership over Rasa's REST channel: benefits, rewards, redemption, order points.
 
 Real processes on free ports, as ``make run`` starts them (the Rasa server with
-the trained model, the action server, the seeded order and CRM services). What
-the replies must say is read from the CRM during the test. A duplicated
+the trained model, the action server, the seeded order and CRM services: the
+end-to-end modules' shared stack). What the replies must say is read from the
+CRM during the test. The redemption spends 李强's points (C100002): other
+modules check 王芳's balance as seeded. A duplicated
 confirming turn is replayed the way Rasa would deliver it again: the tracker as
 it stood before ``action_redeem_points`` ran, posted once more to the action
 server.
@@ -12,22 +14,18 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.support.backend_processes import run_backends
-from tests.support.processes import (
-    ACTION_SERVER_TOKEN,
-    RestartableAssistant,
-    run_restartable_assistant,
-)
+from tests.support.processes import ACTION_SERVER_TOKEN, Assistant
+from tests.support.shared_stack import SharedStack
 
 pytestmark = pytest.mark.model
 
 WANG = ("13800138000", "XK202411110001")
+LI = ("13912345678", "XK202411110009")
 LIU = ("13600002222", "XK202411110015")
 COUPON_CODE = re.compile(r"券码：(\S+?)，")
 
@@ -35,10 +33,10 @@ COUPON_CODE = re.compile(r"券码：(\S+?)，")
 class Shop:
     """The running assistant, the CRM behind it, and its action server."""
 
-    def __init__(self, running: RestartableAssistant, env: dict[str, str]) -> None:
-        self.url = running.assistant.url
-        self.token = running.assistant.token
-        self.actions_url = running.actions.health_url.removesuffix("/health")
+    def __init__(self, running: Assistant, env: dict[str, str]) -> None:
+        self.url = running.url
+        self.token = running.token
+        self.actions_url = running.actions_url
         self.crm_url = env["CRM_URL"]
         self.auth = {"Authorization": f"Bearer {env['BACKEND_API_TOKEN']}"}
 
@@ -116,11 +114,8 @@ class Shop:
 
 
 @pytest.fixture(scope="module")
-def shop(model_path, tmp_path_factory) -> Iterator[Shop]:
-    workdir = tmp_path_factory.mktemp("e2e-membership")
-    with run_backends(workdir) as backend_env:
-        with run_restartable_assistant(model_path, workdir, env=backend_env) as running:
-            yield Shop(running, backend_env)
+def shop(shared_stack: SharedStack) -> Shop:
+    return Shop(shared_stack.assistant, shared_stack.backend_env)
 
 
 def new_shopper() -> str:
@@ -175,23 +170,24 @@ def test_rewards_offer_what_the_points_can_buy(shop):
 
 def test_a_replayed_confirming_turn_redeems_once(shop):
     sender = new_shopper()
-    before = shop.crm("/v1/customers/C100001/rewards")["balance"]
-    reply = verify(shop, sender, "用积分换20元券", WANG)
+    before = shop.crm("/v1/customers/C100002/rewards")["balance"]
+    assert shop.spends("C100002", "20元无门槛券") == []
+    reply = verify(shop, sender, "用积分换20元券", LI)
     assert "「20元无门槛券」" in reply and "2000 积分" in reply
     assert f"兑换后剩余 {before - 2000} 积分" in reply
     done = shop.say(sender, "确认")
     assert "兑换成功" in done
     code = COUPON_CODE.search(done)
     assert code is not None, done
-    assert len(shop.spends("C100001", "20元无门槛券")) == 1
+    assert len(shop.spends("C100002", "20元无门槛券")) == 1
     # The same confirming turn delivered to the action server once more.
     again = shop.replay(sender, "action_redeem_points")
     (redeemed,) = [
         r for r in again["responses"] if r.get("response") == "utter_points_redeemed"
     ]
     assert redeemed["code"] == code.group(1)
-    assert len(shop.spends("C100001", "20元无门槛券")) == 1
-    assert shop.crm("/v1/customers/C100001/rewards")["balance"] == before - 2000
+    assert len(shop.spends("C100002", "20元无门槛券")) == 1
+    assert shop.crm("/v1/customers/C100002/rewards")["balance"] == before - 2000
 
 
 def test_insufficient_points_are_explained_and_nothing_is_redeemed(shop):

@@ -1,8 +1,9 @@
 """A delivery conversation: WeChat simulator → real Rasa, action server and backends.
 
-The simulator plays WeChat in safe (AES) mode with the platform's real timings
-(5 s per attempt, 3 attempts); answers reach the shopper passively or through
-the customer-service API, whichever the 4-second budget allows. The shopper is
+The processes are the end-to-end modules' shared stack. The simulator plays
+WeChat in safe (AES) mode with the platform's real timings (5 s per attempt,
+3 attempts); answers reach the shopper passively or through the
+customer-service API, whichever the 4-second budget allows. The shopper is
 王芳 (C100001), whose openid ``demo-openid-001`` the CRM knows, so the bot lists
 her orders as a numbered menu and a digit picks one.
 """
@@ -11,54 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
-from bot.devtools.processes import free_port
-from bot.devtools.wechat_simulator import UNAVAILABLE, WeChatPlatform
-from tests.support.backend_processes import run_backends
-from tests.support.processes import Assistant, run_assistant
+from bot.devtools.wechat_simulator import UNAVAILABLE
+from tests.support.shared_stack import LogMark, SharedStack
 
 pytestmark = pytest.mark.model
 
-TOKEN = "e2e-wechat-token"
-AES_KEY = "E2eWeChatKey0123456789abcdefghijklmnopqrstx"  # 43 characters
-APP_ID = "wxe2e0000000000001"
-SECRET = "e2e-secret"
-
 
 @pytest.fixture(scope="module")
-def api_port() -> int:
-    return free_port()
-
-
-@pytest.fixture(scope="module")
-def assistant(model_path, tmp_path_factory, api_port) -> Iterator[Assistant]:
-    env = {
-        "WECHAT_TOKEN": TOKEN,
-        "WECHAT_AES_KEY": AES_KEY,
-        "WECHAT_APP_ID": APP_ID,
-        "WECHAT_APP_SECRET": SECRET,
-        "WECHAT_API_BASE_URL": f"http://127.0.0.1:{api_port}",
-    }
-    workdir = tmp_path_factory.mktemp("e2e-wechat")
-    with run_backends(workdir) as backend_env:
-        with run_assistant(model_path, workdir, {**backend_env, **env}) as running:
-            yield running
+def logs(shared_stack: SharedStack) -> LogMark:
+    """The shared processes' logs from this module's start on."""
+    return shared_stack.log_mark()
 
 
 @pytest.fixture
-async def platform(assistant, api_port):
-    simulator = WeChatPlatform(
-        token=TOKEN,
-        app_id=APP_ID,
-        app_secret=SECRET,
-        aes_key=AES_KEY,
-        mode="safe",
-        server_url=assistant.url,
-    )
-    await simulator.start(port=api_port)
+async def platform(shared_stack: SharedStack, logs: LogMark):
+    simulator = shared_stack.wechat_platform()
+    await simulator.start(port=shared_stack.wechat_api_port)
     yield simulator
     await simulator.stop()
 
@@ -76,7 +49,7 @@ async def test_server_url_verification_through_rasa(platform):
     assert (status, body) == (200, "e2e-echo")
 
 
-async def test_delivery_conversation_over_wechat(platform, assistant):
+async def test_delivery_conversation_over_wechat(platform, logs):
     openid = "demo-openid-001"  # bound to 王芳 (C100001) in the CRM demo data
     seen = len(platform.texts(openid))
     await platform.say(openid, "我的快递到哪了")
@@ -101,5 +74,4 @@ async def test_delivery_conversation_over_wechat(platform, assistant):
     assert UNAVAILABLE not in texts
     assert len(texts) == len(set(texts))
     assert all(attempt.status == 200 for attempt in platform.pushes)
-    log = (assistant.logs / "rasa.log").read_text(encoding="utf-8")
-    assert "Traceback" not in log
+    assert "Traceback" not in logs.since("rasa.log")

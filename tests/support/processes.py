@@ -1,7 +1,9 @@
 """Start the assistant's real processes (Rasa server, action server) on free ports.
 
-Shared by the end-to-end tests: each test module starts its own pair, with
-whatever extra environment it needs (e.g. the WeChat channel's settings).
+Used by the end-to-end tests: most modules share one stack
+(``tests.support.shared_stack``); a module that needs other settings (a log
+level, a timeout, processes to kill) starts its own pair with the environment
+it needs.
 """
 
 from __future__ import annotations
@@ -41,11 +43,13 @@ class Assistant:
         url: Base URL of the Rasa server.
         token: The Rasa HTTP API token.
         logs: Directory with one log file per process.
+        actions_url: Base URL of the action server (``/webhook``, ``/health``).
     """
 
     url: str
     token: str
     logs: Path
+    actions_url: str = ""
 
 
 def wait_for(
@@ -129,7 +133,12 @@ def run_assistant(
             f"http://127.0.0.1:{rasa_port}/status?token={token}", processes["rasa"]
         )
         print(f"assistant ready in {time.monotonic() - started:.1f}s")
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", token, logs)
+        yield Assistant(
+            f"http://127.0.0.1:{rasa_port}",
+            token,
+            logs,
+            f"http://127.0.0.1:{action_port}",
+        )
     finally:
         stop_all(processes.values())
 
@@ -299,7 +308,14 @@ def run_restartable_assistant(
         actions.wait_ready()
         rasa.wait_ready()
         yield RestartableAssistant(
-            Assistant(f"http://127.0.0.1:{rasa_port}", token, logs), actions, rasa
+            Assistant(
+                f"http://127.0.0.1:{rasa_port}",
+                token,
+                logs,
+                f"http://127.0.0.1:{action_port}",
+            ),
+            actions,
+            rasa,
         )
     finally:
         stop_all(p.process for p in (actions, rasa) if p.process is not None)
