@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, true, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -42,6 +42,9 @@ class Handoff:
         created_at: When it was queued (naive UTC).
         claimed_at: When it was claimed.
         ended_at: When it was handed back or closed.
+        team_id: The team whose queue it is in (``bot.console.routing``).
+        transfer_note: What the agent who transferred it wrote for the receiver.
+        transferred_by: Who transferred it.
     """
 
     id: int
@@ -55,6 +58,9 @@ class Handoff:
     created_at: datetime
     claimed_at: datetime | None
     ended_at: datetime | None
+    team_id: int | None = None
+    transfer_note: str | None = None
+    transferred_by: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> Handoff:
@@ -111,6 +117,7 @@ class ConsoleRepository:
         summary: dict[str, Any],
         customer_id: str | None,
         now: datetime | None = None,
+        team_id: int | None = None,
     ) -> Handoff:
         """Queue a conversation, or return its open entry if it has one."""
         async with self.engine.begin() as connection:
@@ -133,6 +140,7 @@ class ConsoleRepository:
                     customer_id=customer_id,
                     status=WAITING,
                     created_at=now or utcnow(),
+                    team_id=team_id,
                 )
             )
             new_id = result.inserted_primary_key[0]
@@ -144,7 +152,12 @@ class ConsoleRepository:
             return Handoff.from_row(row)
 
     async def position(self, handoff: Handoff) -> int:
-        """How many waiting conversations are ahead of ``handoff``."""
+        """How many waiting conversations are ahead of ``handoff`` in its team."""
+        same_team = (
+            handoffs.c.team_id == handoff.team_id
+            if handoff.team_id is not None
+            else true()
+        )
         async with self.engine.connect() as connection:
             ahead = await connection.scalar(
                 select(func.count())
@@ -152,6 +165,7 @@ class ConsoleRepository:
                 .where(
                     handoffs.c.status == WAITING,
                     handoffs.c.id < handoff.id,
+                    same_team,
                 )
             )
         return int(ahead or 0)
