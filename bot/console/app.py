@@ -19,18 +19,23 @@ from cryptography import fernet
 from actions.clients.crm import CrmClient
 from actions.clients.http import ClientSettings, close_session
 from actions.clients.orders import OrdersClient
-from bot.console.auth import API_TOKEN_KEY, access_middleware
+from bot.console.assignment import Dispatcher, dispatching
+from bot.console.auth import API_TOKEN_KEY, ROLE_OF, access_middleware
 from bot.console.config import ConsoleSettings
 from bot.console.errors import error_middleware
+from bot.console.floor import FloorRepository
 from bot.console.keys import (
     CHAT_ADDRESS_LIMIT,
     CHAT_SESSION_LIMIT,
     CRM,
+    DISPATCHER,
+    FLOOR,
     LOGIN_THROTTLE,
     ORDERS,
     SERVICE,
     SETTINGS,
     STOPPING,
+    WORKBENCH,
 )
 from bot.console.migrate import migrate
 from bot.console.rasa import RasaClient
@@ -38,6 +43,7 @@ from bot.console.repository import ConsoleRepository
 from bot.console.routes import setup_routes
 from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
+from bot.console.workbench import WorkbenchRepository
 from bot.platform.db import create_async_engine
 from bot.platform.logs import install_log_masking
 from bot.wechat.client import WeChatApiClient
@@ -68,15 +74,25 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     backend_settings = ClientSettings.from_env(settings.environ)
     app[CRM] = CrmClient(backend_settings)
     app[ORDERS] = OrdersClient(backend_settings)
+    floor = FloorRepository(engine)
+    dispatcher = Dispatcher(settings, floor)
+    app[FLOOR] = floor
+    app[DISPATCHER] = dispatcher
+    app[ROLE_OF] = floor.role
+    app[WORKBENCH] = WorkbenchRepository(engine)
     app[SERVICE] = ConsoleService(
         settings,
         repository,
         RasaClient(http, settings.rasa_url, settings.rasa_token),
         wechat,
+        dispatcher,
     )
+    background = dispatching(dispatcher)
+    await background.__anext__()
     try:
         yield
     finally:
+        await background.aclose()
         if wechat is not None:
             await wechat.close()
         await http.close()

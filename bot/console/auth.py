@@ -21,6 +21,9 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 API_TOKEN_KEY = web.AppKey("api_token", str)
+#: Looks up a user's role (``agent``/``supervisor``) in the staff table.
+RoleLookup = Callable[[str], Awaitable["str | None"]]
+ROLE_OF = web.AppKey("role_of", RoleLookup)
 
 
 class Access(Enum):
@@ -29,12 +32,15 @@ class Access(Enum):
     PUBLIC = "public"  # static files, the login page, the shopper web chat
     INTERNAL = "internal"  # the action server, with the bearer token
     STAFF = "staff"  # a logged-in agent
+    SUPERVISOR = "supervisor"  # a logged-in supervisor
 
 
 def required_access(path: str) -> Access:
-    """What ``path`` needs (the one place to add roles later)."""
+    """What ``path`` needs (the one place deciding roles)."""
     if path.startswith("/internal/"):
         return Access.INTERNAL
+    if path.startswith(("/supervisor", "/api/supervisor/")):
+        return Access.SUPERVISOR
     if (
         path in ("/login", "/health", "/chat")
         or path.startswith("/static/")
@@ -115,11 +121,15 @@ async def access_middleware(
     session = await get_session(request)
     if request.method not in SAFE_METHODS:
         await _check_csrf(request, session)
-    if access is Access.STAFF:
+    if access in (Access.STAFF, Access.SUPERVISOR):
         user = session.get("user")
         if not isinstance(user, str):
             if _wants_json(request):
                 raise ConsoleError(401, "login", "login required")
             raise web.HTTPSeeOther("/login")
         request["user"] = user
+        # Read per request: a role taken away counts at once.
+        request["role"] = await request.app[ROLE_OF](user)
+        if access is Access.SUPERVISOR and request["role"] != "supervisor":
+            raise ConsoleError(403, "forbidden", "只有主管可以使用这个页面")
     return await handler(request)

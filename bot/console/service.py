@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from bot.console.assignment import Dispatcher
 from bot.console.config import CHINA, ConsoleSettings
 from bot.console.erasure import Erasure, erase_shopper_data
 from bot.console.models import CLOSED, RETURNED
@@ -134,6 +135,7 @@ class ConsoleService:
         repository: The database.
         rasa: The Rasa HTTP API.
         wechat: The WeChat platform client, when the channel can send.
+        dispatcher: Routing and auto-assignment (``None``: manual claims only).
     """
 
     def __init__(
@@ -142,11 +144,13 @@ class ConsoleService:
         repository: ConsoleRepository,
         rasa: RasaClient,
         wechat: WeChatSender | None = None,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.settings = settings
         self.repository = repository
         self.rasa = rasa
         self.wechat = wechat
+        self.dispatcher = dispatcher
 
     async def authenticate(self, username: str, password: str) -> bool:
         """Whether ``password`` is ``username``'s (an unknown user takes as long)."""
@@ -187,14 +191,20 @@ class ConsoleService:
         customer_id: str | None,
         now: datetime | None = None,
     ) -> Ticket:
-        """Queue a conversation and say where it stands."""
+        """Queue a conversation in its team's queue, assign it, say where it stands."""
+        team_id = None
+        if self.dispatcher is not None:
+            team_id = await self.dispatcher.team_for(reason, summary)
         handoff = await self.repository.enqueue(
             conversation_id=conversation_id,
             channel=channel if channel in CHANNELS else "web",
             reason=reason,
             summary=summary,
             customer_id=customer_id,
+            team_id=team_id,
         )
+        if self.dispatcher is not None:
+            await self.dispatcher.assign_waiting()
         position = await self.repository.position(handoff)
         moment = now or datetime.now(timezone.utc)
         hours = self.settings.service_hours
@@ -276,6 +286,8 @@ class ConsoleService:
             ],
         )
         await self.repository.finish(handoff_id, agent, status)
+        if self.dispatcher is not None:  # a slot is free
+            await self.dispatcher.assign_waiting()
         try:
             await self.deliver(handoff, line, None)
         except DeliveryError as error:
