@@ -35,6 +35,7 @@ from bot.console.keys import (
     SERVICE,
     SETTINGS,
     STOPPING,
+    TRANSFERS,
     WORKBENCH,
 )
 from bot.console.migrate import migrate
@@ -43,6 +44,7 @@ from bot.console.repository import ConsoleRepository
 from bot.console.routes import setup_routes
 from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
+from bot.console.transfers import Transfers
 from bot.console.workbench import WorkbenchRepository
 from bot.platform.db import create_async_engine
 from bot.platform.logs import install_log_masking
@@ -79,14 +81,17 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     app[FLOOR] = floor
     app[DISPATCHER] = dispatcher
     app[ROLE_OF] = floor.role
-    app[WORKBENCH] = WorkbenchRepository(engine)
-    app[SERVICE] = ConsoleService(
+    workbench = WorkbenchRepository(engine)
+    app[WORKBENCH] = workbench
+    service = ConsoleService(
         settings,
         repository,
         RasaClient(http, settings.rasa_url, settings.rasa_token),
         wechat,
         dispatcher,
     )
+    app[SERVICE] = service
+    app[TRANSFERS] = Transfers(service, floor, workbench, dispatcher)
     background = dispatching(dispatcher)
     await background.__anext__()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import datetime, timedelta
 
 from bot.console.config import ConsoleSettings
@@ -144,7 +144,7 @@ def _eligible(team_id: int | None, teams: list[Team]) -> set[str]:
     return {member for team in teams for member in team.members}
 
 
-async def dispatching(dispatcher: Dispatcher) -> AsyncIterator[None]:
+async def dispatching(dispatcher: Dispatcher) -> AsyncGenerator[None, None]:
     """Run :meth:`Dispatcher.run` in the background while the app runs."""
     task = asyncio.create_task(dispatcher.run())
     try:

@@ -23,7 +23,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 API_TOKEN_KEY = web.AppKey("api_token", str)
 #: Looks up a user's role (``agent``/``supervisor``) in the staff table.
 RoleLookup = Callable[[str], Awaitable["str | None"]]
-ROLE_OF = web.AppKey("role_of", RoleLookup)
+ROLE_OF: web.AppKey[RoleLookup] = web.AppKey("role_of")
 
 
 class Access(Enum):

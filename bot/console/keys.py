@@ -13,6 +13,7 @@ from bot.console.config import ConsoleSettings
 from bot.console.floor import FloorRepository
 from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
+from bot.console.transfers import Transfers
 from bot.console.workbench import WorkbenchRepository
 
 SETTINGS = web.AppKey("settings", ConsoleSettings)
@@ -24,6 +25,7 @@ SERVICE = web.AppKey("service", ConsoleService)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 FLOOR = web.AppKey("floor", FloorRepository)
 WORKBENCH = web.AppKey("workbench", WorkbenchRepository)
+TRANSFERS = web.AppKey("transfers", Transfers)
 CRM = web.AppKey("crm", CrmClient)
 ORDERS = web.AppKey("orders", OrdersClient)
 #: Set at shutdown so live-update streams end instead of holding it up.

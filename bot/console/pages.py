@@ -8,7 +8,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
+from bot.console.assignment import PRESENCE_LABELS
 from bot.console.auth import csrf_token
+from bot.console.keys import FLOOR, SETTINGS
 
 
 def wants_json(request: web.Request) -> bool:
@@ -29,6 +31,17 @@ async def render_page(
 ) -> web.Response:
     """Render ``template`` with the user and the session's CSRF token."""
     session = await get_session(request)
-    context.setdefault("user", request.get("user"))
+    user = request.get("user")
+    context.setdefault("user", user)
     context["csrf_token"] = csrf_token(session)
+    context["role"] = request.get("role")
+    context["presence_labels"] = PRESENCE_LABELS
+    context["presence"] = None
+    if isinstance(user, str):
+        stored = await request.app[FLOOR].presence(user)
+        context["presence"] = stored.status if stored is not None else "away"
+        # The page sends heartbeats three times per timeout.
+        context["heartbeat_ms"] = int(
+            request.app[SETTINGS].heartbeat_timeout * 1000 / 3
+        )
     return aiohttp_jinja2.render_template(template, request, context)

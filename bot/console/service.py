@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from bot.console.assignment import Dispatcher
+from bot.console.canned import unfilled
 from bot.console.config import CHINA, ConsoleSettings
 from bot.console.erasure import Erasure, erase_shopper_data
 from bot.console.models import CLOSED, RETURNED
@@ -75,6 +76,7 @@ class TranscriptLine:
         text: What was said (or what happened).
         agent: The agent's username for ``agent`` lines.
         time: ``HH:MM`` China time.
+        stamp: The event's Unix time (to place internal notes among the lines).
     """
 
     index: int
@@ -82,6 +84,7 @@ class TranscriptLine:
     text: str
     agent: str | None
     time: str
+    stamp: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
         """JSON for the live updates."""
@@ -108,23 +111,32 @@ def transcript(events: list[dict[str, Any]], start: int = 0) -> list[TranscriptL
     for index, event in enumerate(events[start:], start=start):
         kind = event.get("event")
         when = _clock(event.get("timestamp"))
+        stamp = _stamp(event.get("timestamp"))
         if kind == "user":
-            lines.append(
-                TranscriptLine(
-                    index, "shopper", str(event.get("text") or ""), None, when
-                )
-            )
+            text = str(event.get("text") or "")
+            lines.append(TranscriptLine(index, "shopper", text, None, when, stamp))
         elif kind == "bot" and event.get("text"):
             agent = (event.get("metadata") or {}).get("agent")
             who = "agent" if agent else "bot"
-            lines.append(TranscriptLine(index, who, str(event["text"]), agent, when))
+            lines.append(
+                TranscriptLine(index, who, str(event["text"]), agent, when, stamp)
+            )
         elif kind == "pause":
             lines.append(
-                TranscriptLine(index, "system", "转人工，机器人暂停", None, when)
+                TranscriptLine(index, "system", "转人工，机器人暂停", None, when, stamp)
             )
         elif kind == "resume":
-            lines.append(TranscriptLine(index, "system", "机器人恢复服务", None, when))
+            lines.append(
+                TranscriptLine(index, "system", "机器人恢复服务", None, when, stamp)
+            )
     return lines
+
+
+def _stamp(timestamp: Any) -> float:
+    try:
+        return float(timestamp)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 class ConsoleService:
@@ -258,6 +270,12 @@ class ConsoleService:
         text = text.strip()
         if not text:
             raise ConsoleActionError("回复不能为空")
+        missing = unfilled(text)
+        if missing:  # a canned reply's variable the agent has not filled in
+            names = "、".join(f"{{{name}}}" for name in missing)
+            raise ConsoleActionError(
+                f"回复里还有未填写的变量{names}，请改成实际内容再发送"
+            )
         handoff = await self._owned(handoff_id, agent)
         await self.deliver(handoff, text, agent)
         await self.rasa.append_events(

@@ -9,20 +9,34 @@ import os
 import sys
 
 from bot.console.config import DEFAULT_DATABASE_URL
+from bot.console.floor import FloorRepository
 from bot.console.migrate import migrate
+from bot.console.models import AGENT, SUPERVISOR
 from bot.console.passwords import hash_password
 from bot.console.repository import ConsoleRepository
 from bot.platform.db import create_async_engine
 
 
-async def add_user(database_url: str, username: str, password: str) -> bool:
-    """Create a staff account or reset its password; ``True`` when created."""
+async def add_user(
+    database_url: str, username: str, password: str, role: str | None = None
+) -> bool:
+    """Create a staff account or reset its password; ``True`` when created.
+
+    Args:
+        database_url: The console's database.
+        username: The account.
+        password: Its password.
+        role: ``agent`` or ``supervisor``; ``None`` keeps it (new: ``agent``).
+    """
     engine = create_async_engine(database_url)
     try:
         await migrate(engine)
-        return await ConsoleRepository(engine).save_user(
+        created = await ConsoleRepository(engine).save_user(
             username, hash_password(password)
         )
+        if role is not None:
+            await FloorRepository(engine).set_role(username, role)
+        return created
     finally:
         await engine.dispose()
 
@@ -37,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         "--password", help="the password (default: $CONSOLE_PASSWORD or a prompt)"
     )
     add.add_argument(
+        "--role",
+        choices=(AGENT, SUPERVISOR),
+        help="agent (default for a new account) or supervisor",
+    )
+    add.add_argument(
         "--database-url",
         default=os.environ.get("CONSOLE_DATABASE_URL") or DEFAULT_DATABASE_URL,
     )
@@ -47,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         or getpass.getpass(f"password for {args.username}: ")
     )
     try:
-        created = asyncio.run(add_user(args.database_url, args.username, password))
+        created = asyncio.run(
+            add_user(args.database_url, args.username, password, args.role)
+        )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -63,7 +63,7 @@ async def enqueue(repository, dispatcher, number: int, reason: str, intents=()):
 
 
 async def test_default_teams_route_by_reason_then_intent(floor):
-    repository, floor = floor
+    _, floor = floor
     dispatcher = Dispatcher(settings(), floor)
     teams = await team_ids(floor)
     assert set(teams) == {"售前", "售后", "投诉"}

@@ -55,7 +55,15 @@ async def test_agent_reply_and_hand_back_reach_the_wechat_shopper(
             headers={"X-CSRF-Token": token, "Accept": "application/json"},
         )
         assert reply.status == 200, await reply.text()
+        note = await console.post(
+            f"/handoffs/{ticket['handoff_id']}/notes",
+            json={"text": "内部：顾客是老客户，可酌情补偿"},
+            headers={"X-CSRF-Token": token, "Accept": "application/json"},
+        )
+        assert note.status == 200, await note.text()
+        # The internal note reaches neither WeChat nor the Rasa transcript.
         assert platform.texts(OPENID) == ["您好，我是人工客服小王"]
+        assert "酌情补偿" not in str(fake_rasa.events[OPENID])
         assert fake_rasa.events[OPENID][0] == {
             "event": "bot",
             "text": "您好，我是人工客服小王",
