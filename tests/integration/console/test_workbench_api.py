@@ -1,4 +1,4 @@
-"""The workbench over HTTP: presence, auto-assignment, notes, tags, transfers, canned."""
+"""The workbench over HTTP: presence, assignment, notes, tags, transfers, canned."""
 
 from __future__ import annotations
 
