@@ -31,12 +31,21 @@ async def render_page(
 ) -> web.Response:
     """Render ``template`` with the user and the session's CSRF token."""
     session = await get_session(request)
-    user = request.get("user")
-    context.setdefault("user", user)
+    context.setdefault("user", request.get("user"))
     context["csrf_token"] = csrf_token(session)
-    context["role"] = request.get("role")
-    context["presence_labels"] = PRESENCE_LABELS
-    context["presence"] = None
+    context.update(await header_context(request))
+    return aiohttp_jinja2.render_template(template, request, context)
+
+
+async def header_context(request: web.Request) -> dict[str, Any]:
+    """What the header of every staff page shows: role and status."""
+    user = request.get("user")
+    context: dict[str, Any] = {
+        "role": request.get("role"),
+        "presence_labels": PRESENCE_LABELS,
+        "presence": None,
+        "heartbeat_ms": 20000,
+    }
     if isinstance(user, str):
         stored = await request.app[FLOOR].presence(user)
         context["presence"] = stored.status if stored is not None else "away"
@@ -44,4 +53,4 @@ async def render_page(
         context["heartbeat_ms"] = int(
             request.app[SETTINGS].heartbeat_timeout * 1000 / 3
         )
-    return aiohttp_jinja2.render_template(template, request, context)
+    return context

@@ -115,3 +115,107 @@ def test_shopper_gets_a_person_and_then_the_bot_back(stack, browser, request):
     finally:
         shopper_context.close()
         agent_context.close()
+
+
+CANNED = "{客服名}在这里为您处理，订单{订单号}我马上帮您核实"
+NOTE = "内部备注：顾客第二次来问，先安抚"
+
+
+def test_workbench_presence_auto_assignment_note_and_canned_reply(
+    stack, browser, request
+):
+    """Two staff (a supervisor, an agent of 售后) and a shopper in three browsers."""
+    import asyncio
+
+    from bot.console.users import add_user
+
+    console, workdir = stack
+    database_url = f"sqlite+aiosqlite:///{Path(workdir) / 'console.db'}"
+    asyncio.run(add_user(database_url, "sup-e2e", "sup-e2e-password", "supervisor"))
+    asyncio.run(add_user(database_url, "agent2-e2e", "agent2-e2e-password"))
+    contexts = [browser.new_context() for _ in range(3)]
+    supervisor, agent, shopper = (context.new_page() for context in contexts)
+    for page in (supervisor, agent, shopper):
+        page.set_default_timeout(TIMEOUT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def log_in(page, user: str) -> None:
+        page.goto(f"{console.url}/login")
+        page.fill("input[name=username]", user)
+        page.fill("input[name=password]", f"{user}-password")
+        page.click("#login")
+        page.wait_for_url("**/queue")
+
+    try:
+        # the supervisor puts agent2 in 售后 (the default team) and adds a reply
+        log_in(supervisor, "sup-e2e")
+        supervisor.click("#nav-supervisor")
+        team = supervisor.locator('form.team-form[data-team="售后"]')
+        team.locator("input[name=members]").fill("agent2-e2e")
+        team.locator("button[type=submit]").click()
+        supervisor.locator("p.notice", has_text="组已保存").wait_for()
+        supervisor.goto(f"{console.url}/canned")
+        supervisor.fill("#canned-title", "核实订单")
+        supervisor.fill("#canned-text", CANNED)
+        supervisor.select_option("#canned-scope", "team")
+        supervisor.click("#add-canned")
+        supervisor.locator("#team-canned li", has_text="核实订单").wait_for()
+
+        # the agent logs in (在线), goes 忙碌 and back to 在线 in the header
+        log_in(agent, "agent2-e2e")
+        assert agent.locator("#presence").input_value() == "online"
+        agent.select_option("#presence", "busy")
+        agent.wait_for_function(
+            "document.getElementById('presence').className === 'presence-busy'"
+        )
+        agent.select_option("#presence", "online")
+        agent.wait_for_function(
+            "document.getElementById('presence').className === 'presence-online'"
+        )
+
+        # a shopper asks for a person: it is assigned to the agent, unclaimed
+        shopper.goto(f"{console.url}/chat")
+        shopper.fill("#chat-input", "转人工")
+        shopper.press("#chat-input", "Enter")
+        shopper.locator("#messages li.bot", has_text="已为您转接人工客服").wait_for()
+        agent.locator("#mine li a").first.wait_for()
+        agent.locator("#mine li a").first.click()
+        agent.wait_for_url("**/conversations/*")
+        agent.locator("#transcript li.shopper", has_text="转人工").wait_for()
+
+        # an internal note shows in the transcript, marked as a note
+        agent.fill("#note-text", NOTE)
+        agent.click("#add-note")
+        agent.locator("#transcript li.note", has_text=NOTE).wait_for()
+
+        # "/" finds the canned reply; the missing order number blocks sending
+        agent.fill("#reply-text", "/核实")
+        agent.locator("#canned-menu li", has_text="核实订单").click()
+        agent.locator("#canned-missing", has_text="{订单号}").wait_for()
+        assert agent.locator("#reply-text").input_value().startswith("agent2-e2e在这里")
+        assert agent.locator("#send-reply").is_disabled()
+        filled = agent.locator("#reply-text").input_value()
+        agent.fill("#reply-text", filled.replace("{订单号}", "XK202401010001"))
+        assert agent.locator("#send-reply").is_enabled()
+        agent.click("#send-reply")
+        sent = "agent2-e2e在这里为您处理，订单XK202401010001我马上帮您核实"
+        shopper.locator("#messages li.agent", has_text=sent).wait_for()
+        agent.locator("#transcript li.agent", has_text=sent).wait_for()
+        agent.screenshot(path=str(ARTIFACTS / "console_workbench.png"), full_page=True)
+        # the note never reached the shopper
+        assert NOTE not in shopper.content()
+
+        # the supervisor sees the conversation live, with its agent
+        supervisor.goto(f"{console.url}/supervisor")
+        supervisor.locator("#live td.agent", has_text="agent2-e2e").wait_for()
+        supervisor.screenshot(
+            path=str(ARTIFACTS / "console_supervisor.png"), full_page=True
+        )
+    except Exception:
+        for name, page in (("supervisor", supervisor), ("agent", agent)):
+            page.screenshot(path=str(ARTIFACTS / f"workbench_failure_{name}.png"))
+        print((Path(workdir) / "console.log").read_text()[-3000:])
+        raise
+    finally:
+        for context in contexts:
+            context.close()
