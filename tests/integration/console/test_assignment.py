@@ -217,3 +217,29 @@ async def test_two_dispatchers_assign_each_handoff_once_within_caps(fresh_url):
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_many_assignments_to_one_agent_at_once_respect_the_cap(fresh_url):
+    """Twelve different handoffs offered to one agent at once, cap 2."""
+    engines = [create_engine(fresh_url) for _ in range(3)]
+    try:
+        repository = ConsoleRepository(engines[0])
+        await repository.create_tables()
+        floors = [FloorRepository(engine) for engine in engines]
+        await floors[0].set_presence("alice", "online")
+        dispatcher = Dispatcher(settings(), floors[0])
+        ids = [
+            (await enqueue(repository, dispatcher, n, "complaint")).id
+            for n in range(12)
+        ]
+        results = await asyncio.gather(
+            *(
+                floors[n % 3].try_assign(handoff_id, "alice", cap=2)
+                for n, handoff_id in enumerate(ids)
+            )
+        )
+        assert results.count(True) == 2
+        assert await floors[0].open_counts() == {"alice": 2}
+    finally:
+        for engine in engines:
+            await engine.dispose()
