@@ -6,6 +6,9 @@ headless Debian Chromium driven by Playwright.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -125,14 +128,23 @@ def test_workbench_presence_auto_assignment_note_and_canned_reply(
     stack, browser, request
 ):
     """Two staff (a supervisor, an agent of 售后) and a shopper in three browsers."""
-    import asyncio
-
-    from bot.console.users import add_user
-
     console, workdir = stack
     database_url = f"sqlite+aiosqlite:///{Path(workdir) / 'console.db'}"
-    asyncio.run(add_user(database_url, "sup-e2e", "sup-e2e-password", "supervisor"))
-    asyncio.run(add_user(database_url, "agent2-e2e", "agent2-e2e-password"))
+    # The CLI, as staff would (Playwright's loop runs in this thread).
+    for user, role in (("sup-e2e", "supervisor"), ("agent2-e2e", "agent")):
+        subprocess.run(
+            [sys.executable, "-m", "bot.console.users", "add", user, "--role", role],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "PYTHONPATH": str(ROOT),
+                "CONSOLE_DATABASE_URL": database_url,
+                "CONSOLE_PASSWORD": f"{user}-password",
+            },
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     contexts = [browser.new_context() for _ in range(3)]
     supervisor, agent, shopper = (context.new_page() for context in contexts)
     for page in (supervisor, agent, shopper):
