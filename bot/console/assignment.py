@@ -42,6 +42,11 @@ class Dispatcher:
     def _seen_since(self, now: datetime) -> datetime:
         return now - timedelta(seconds=self.settings.heartbeat_timeout)
 
+    async def online_in_team(self, team_id: int | None) -> int:
+        """How many agents could take a conversation of this team now."""
+        online = set(await self.floor.online_agents(self._seen_since(utcnow())))
+        return len(online & _eligible(team_id, await self.floor.teams()))
+
     async def set_status(self, agent: str, status: str) -> None:
         """The agent chose a status; 在线 may bring them waiting conversations.
 

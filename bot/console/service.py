@@ -220,12 +220,16 @@ class ConsoleService:
         position = await self.repository.position(handoff)
         moment = now or datetime.now(timezone.utc)
         hours = self.settings.service_hours
+        # The team's agents online share its queue (one when nobody is: the
+        # estimate then says how long once someone is back).
+        agents = 1
+        if self.dispatcher is not None:
+            agents = max(1, await self.dispatcher.online_in_team(handoff.team_id))
+        minutes = (position + 1) * self.settings.minutes_per_conversation / agents
         return Ticket(
             handoff=handoff,
             position=position,
-            estimated_wait_minutes=max(
-                1, math.ceil((position + 1) * self.settings.minutes_per_conversation)
-            ),
+            estimated_wait_minutes=max(1, math.ceil(minutes)),
             service_open=hours.is_open(moment),
             opens_at=hours.opens_at(moment),
             service_hours=str(hours),

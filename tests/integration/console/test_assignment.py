@@ -243,3 +243,34 @@ async def test_many_assignments_to_one_agent_at_once_respect_the_cap(fresh_url):
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_the_wait_estimate_counts_the_teams_agents_online(floor):
+    from bot.console.service import ConsoleService
+
+    repository, floor = floor
+    config = settings(max_chats=1, minutes_per_conversation=6)
+    service = ConsoleService(
+        config, repository, rasa=None, dispatcher=Dispatcher(config, floor)
+    )
+    await put_in_team(floor, "投诉", "alice", "bob")
+
+    async def ticket(number: int):
+        return await service.request_handoff(
+            conversation_id=f"web:wait-{number}",
+            channel="web",
+            reason="complaint",
+            summary={},
+            customer_id=None,
+        )
+
+    await floor.set_presence("alice", "online")
+    first = await ticket(1)
+    assert first.handoff.team_id is not None
+    assert (await repository.get(first.handoff.id)).agent == "alice"
+    alone = await ticket(2)  # alice is at the cap; nobody else online
+    assert (alone.position, alone.estimated_wait_minutes) == (0, 6)
+    await floor.set_presence("bob", "online")  # bob takes the waiting one
+    await service.dispatcher.assign_waiting()
+    shared = await ticket(3)
+    assert (shared.position, shared.estimated_wait_minutes) == (0, 3)

@@ -253,9 +253,7 @@ async def test_canned_reply_fills_variables_and_a_placeholder_is_never_sent(
         finally:
             await sue.close()
         token = await login(floor, "alice")
-        refused = await form(
-            floor, "/canned", token, title="x", text="y", scope="team"
-        )
+        refused = await form(floor, "/canned", token, title="x", text="y", scope="team")
         assert refused.status == 403
         await form(floor, "/canned", token, title="问候", text="您好{姓名}")
         found = await (await floor.get("/api/canned?q=物流", headers=JSON)).json()
