@@ -281,3 +281,43 @@ async def test_canned_reply_fills_variables_and_a_placeholder_is_never_sent(
         assert [m["text"] for m in polled["messages"]] == [done]
     finally:
         await shopper.close()
+
+
+async def test_the_supervisor_reassigns_and_agents_cannot(floor, fake_rasa):
+    shopper, conversation = await web_shopper(floor, fake_rasa)
+    alice, alice_token = await as_user(floor, "alice")
+    try:
+        handoff_id = await handoff(floor, conversation, "complaint")
+        await form(alice, f"/handoffs/{handoff_id}/claim", alice_token)
+        url = f"/supervisor/handoffs/{handoff_id}/transfer"
+        refused = await post(alice, url, alice_token, agent="bob", note="给你")
+        assert refused.status == 403
+        token = await login(floor, "sue")
+        # to the complaint team, where bob is the online member: assigned to him
+        await set_members(floor, token, "投诉", "bob")
+        bob, _ = await as_user(floor, "bob")
+        try:
+            page = await (await floor.get("/supervisor")).text()
+            team_id = re.search(r'<option value="(\d+)">投诉</option>', page).group(1)
+            moved = await form(
+                floor, url, token, agent="", team_id=team_id, note="投诉升级处理"
+            )
+            assert moved.status == 303, await moved.text()
+            queue = await (await bob.get("/api/queue")).json()
+            assert [item["id"] for item in queue["mine"]] == [handoff_id]
+            mine = await (await alice.get("/api/queue")).json()
+            assert mine["mine"] == []
+        finally:
+            await bob.close()
+        polled = await (await shopper.get("/chat/api/messages?after=0")).json()
+        assert [m["text"] for m in polled["messages"]] == [TRANSFERRED]
+        # roles: bob becomes a supervisor; sue cannot change her own role
+        role = await form(floor, "/supervisor/staff/bob/role", token, role="supervisor")
+        assert role.status == 303
+        page = await (await floor.get("/supervisor")).text()
+        assert re.search(r'data-agent="bob"><td>bob</td><td>主管</td>', page)
+        own = await form(floor, "/supervisor/staff/sue/role", token, role="agent")
+        assert own.status == 409
+    finally:
+        await shopper.close()
+        await alice.close()
