@@ -82,7 +82,38 @@ async def conversation_page(request: web.Request) -> web.Response:
         teams=await floor.teams(),
         staff=[name for name, _ in await floor.staff()],
         transfer_note=_shown(request, handoff, handoff.transfer_note or "", names),
+        earlier=await _earlier(request, handoff),
     )
+
+
+#: How earlier conversations ended, in Chinese.
+OUTCOMES = {
+    "waiting": "排队中",
+    "claimed": "处理中",
+    "returned": "已交还机器人",
+    "closed": "已关闭",
+}
+
+
+async def _earlier(request: web.Request, handoff: Handoff) -> list[dict[str, Any]]:
+    """The customer's earlier conversations with their tags and outcome."""
+    workbench = request.app[WORKBENCH]
+    found = await workbench.earlier(handoff)
+    tags = await workbench.tags_of([h.id for h in found])
+    return [
+        {
+            "id": h.id,
+            "date": h.created_at.replace(tzinfo=timezone.utc)
+            .astimezone(CHINA)
+            .strftime("%m-%d %H:%M"),
+            "channel": queue_item(h, now())["channel"],
+            "reason": queue_item(h, now())["reason"],
+            "outcome": OUTCOMES.get(h.status, h.status),
+            "agent": h.agent,
+            "tags": tags.get(h.id, []),
+        }
+        for h in found
+    ]
 
 
 def merged(lines: list[TranscriptLine], notes: list[Note]) -> list[dict[str, Any]]:

@@ -9,8 +9,8 @@ from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.console.models import canned_replies, notes, tags
-from bot.console.repository import utcnow
+from bot.console.models import canned_replies, handoffs, notes, tags
+from bot.console.repository import Handoff, utcnow
 
 #: The longest tag, and the most tags a conversation keeps.
 MAX_TAG = 32
@@ -117,6 +117,21 @@ class WorkbenchRepository:
             for row in rows:
                 found.setdefault(row.handoff_id, []).append(row.tag)
             return found
+
+    # --- the customer's earlier conversations -----------------------------
+    async def earlier(self, handoff: Handoff, limit: int = 10) -> list[Handoff]:
+        """Earlier handoffs of the same customer (any channel) or conversation."""
+        same = handoffs.c.conversation_id == handoff.conversation_id
+        if handoff.customer_id:
+            same = or_(same, handoffs.c.customer_id == handoff.customer_id)
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(
+                select(handoffs)
+                .where(same, handoffs.c.id < handoff.id)
+                .order_by(handoffs.c.id.desc())
+                .limit(limit)
+            )
+            return [Handoff.from_row(row) for row in rows]
 
     # --- canned replies ---------------------------------------------------
     async def canned_for(self, agent: str, search: str = "") -> list[CannedReply]:

@@ -321,3 +321,34 @@ async def test_the_supervisor_reassigns_and_agents_cannot(floor, fake_rasa):
     finally:
         await shopper.close()
         await alice.close()
+
+
+async def test_earlier_conversations_of_the_customer_across_channels(floor):
+    async def queued(conversation: str, channel: str) -> int:
+        response = await floor.post(
+            "/internal/handoffs",
+            json={
+                "conversation_id": conversation,
+                "channel": channel,
+                "reason": "complaint",
+                "summary": {"intents": []},
+                "customer_id": "C0001",
+            },
+            headers={"Authorization": f"Bearer {API_TOKEN}"},
+        )
+        return (await response.json())["handoff_id"]
+
+    other = await handoff(floor, "web:someone-else", "complaint")
+    first = await queued("web:first-visit", "web")
+    token = await login(floor, "alice")
+    await form(floor, f"/handoffs/{first}/claim", token)
+    await post(floor, f"/handoffs/{first}/tags", token, tag="物流慢")
+    await post(floor, f"/handoffs/{first}/close", token)
+    second = await queued("wechat:openid-0001", "wechat")
+    page = await (await floor.get(f"/conversations/{second}")).text()
+    earlier = page[page.index('id="earlier"') :]
+    assert f'href="/conversations/{first}"' in earlier
+    assert re.search(
+        r"网页 · 顾客投诉 · 已关闭（alice）</a> <span class=\"tag\">物流慢", earlier
+    )
+    assert f'href="/conversations/{other}"' not in earlier
