@@ -191,6 +191,8 @@ def test_workbench_presence_auto_assignment_note_and_canned_reply(
         shopper.press("#chat-input", "Enter")
         shopper.locator("#messages li.bot", has_text="已为您转接人工客服").wait_for()
         agent.locator("#mine li a").first.wait_for()
+        # a title badge says so (and a browser notification, when allowed)
+        agent.wait_for_function("document.title.startsWith('(1) 新分配给您')")
         agent.locator("#mine li a").first.click()
         agent.wait_for_url("**/conversations/*")
         agent.locator("#transcript li.shopper", has_text="转人工").wait_for()

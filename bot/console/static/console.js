@@ -17,6 +17,7 @@
     const source = new EventSource(queue.dataset.live);
     source.addEventListener("queue", (event) => {
       const state = JSON.parse(event.data);
+      window.dispatchEvent(new CustomEvent("queue-state", { detail: state }));
       const body = queue.querySelector("tbody");
       body.replaceChildren();
       if (!state.waiting.length) {
@@ -76,7 +77,12 @@
       }
       transcript.scrollTop = transcript.scrollHeight;
     };
-    source.addEventListener("lines", show);
+    source.addEventListener("lines", (event) => {
+      show(event);
+      if (JSON.parse(event.data).some((line) => line.who === "shopper")) {
+        window.dispatchEvent(new CustomEvent("shopper-message"));
+      }
+    });
     source.addEventListener("notes", show);
     source.addEventListener("status", (event) => {
       document.getElementById("status").textContent = JSON.parse(event.data).status;

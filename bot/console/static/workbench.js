@@ -36,6 +36,52 @@
     setInterval(beat, every);
   }
 
+  // --- notifications: a title badge and a browser notification -------------
+  // on a new assignment (any staff page) or a shopper's message in one of mine
+  if (document.getElementById("current-user")) {
+    const title = document.title;
+    let badge = 0;
+    let known = null;
+    const notify = (text) => {
+      badge += 1;
+      document.title = `(${badge}) ${text} · ${title}`;
+      if ("Notification" in window && Notification.permission === "granted") {
+        new Notification("小客 · 人工客服台", { body: text });
+      }
+    };
+    const clear = () => {
+      if (document.visibilityState === "visible" && document.hasFocus()) {
+        badge = 0;
+        document.title = title;
+      }
+    };
+    window.addEventListener("queue-state", (event) => {
+      const ids = event.detail.mine.map((item) => item.id);
+      const added = known === null ? [] : ids.filter((id) => !known.includes(id));
+      known = ids;
+      if (added.length) notify(`新分配给您 ${added.length} 个会话`);
+    });
+    window.addEventListener("shopper-message", () => {
+      if (document.visibilityState !== "visible") notify("顾客发来新消息");
+    });
+    window.addEventListener("focus", clear);
+    document.addEventListener("visibilitychange", clear);
+    window.addEventListener("click", () => {
+      if ("Notification" in window && Notification.permission === "default") {
+        Notification.requestPermission();
+      }
+    }, { once: true });
+    if (!document.getElementById("queue")) {
+      // Pages without the queue listen to it too (pushed, not polled).
+      const source = new EventSource("/api/queue/stream");
+      source.addEventListener("queue", (event) => {
+        window.dispatchEvent(new CustomEvent("queue-state",
+                                             { detail: JSON.parse(event.data) }));
+      });
+      window.addEventListener("beforeunload", () => source.close());
+    }
+  }
+
   // --- canned replies: "/" searches them, variables are filled in -----------
   const form = document.getElementById("reply-form");
   const text = document.getElementById("reply-text");
