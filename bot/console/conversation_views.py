@@ -15,6 +15,7 @@ from bot.console.config import CHINA
 from bot.console.customer import customer_panel
 from bot.console.errors import ConsoleError
 from bot.console.keys import FLOOR, SERVICE, WORKBENCH
+from bot.console.labels import OUTCOME_LABELS
 from bot.console.pages import handoff_id, render_page, wants_json
 from bot.console.queue_views import now, queue_item
 from bot.console.rasa import RasaError
@@ -86,15 +87,6 @@ async def conversation_page(request: web.Request) -> web.Response:
     )
 
 
-#: How earlier conversations ended, in Chinese.
-OUTCOMES = {
-    "waiting": "排队中",
-    "claimed": "处理中",
-    "returned": "已交还机器人",
-    "closed": "已关闭",
-}
-
-
 async def _earlier(request: web.Request, handoff: Handoff) -> list[dict[str, Any]]:
     """The customer's earlier conversations with their tags and outcome."""
     workbench = request.app[WORKBENCH]
@@ -108,7 +100,7 @@ async def _earlier(request: web.Request, handoff: Handoff) -> list[dict[str, Any
             .strftime("%m-%d %H:%M"),
             "channel": queue_item(h, now())["channel"],
             "reason": queue_item(h, now())["reason"],
-            "outcome": OUTCOMES.get(h.status, h.status),
+            "outcome": OUTCOME_LABELS.get(h.status, h.status),
             "agent": h.agent,
             "tags": tags.get(h.id, []),
         }

@@ -14,6 +14,7 @@ from bot.console import (
     login_views,
     presence_views,
     queue_views,
+    search_views,
     supervisor_views,
     webchat,
     workbench_views,
@@ -48,6 +49,7 @@ def setup_routes(app: web.Application) -> None:
     )
     app.router.add_post("/api/presence", presence_views.set_status)
     app.router.add_post("/api/presence/heartbeat", presence_views.heartbeat)
+    app.router.add_get("/search", search_views.search_page)
     app.router.add_get("/canned", canned_views.canned_page)
     app.router.add_post("/canned", canned_views.add_canned)
     app.router.add_post("/canned/{reply_id}/delete", canned_views.delete_canned)

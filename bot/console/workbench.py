@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import Text, cast, delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -130,6 +130,50 @@ class WorkbenchRepository:
                 .where(same, handoffs.c.id < handoff.id)
                 .order_by(handoffs.c.id.desc())
                 .limit(limit)
+            )
+            return [Handoff.from_row(row) for row in rows]
+
+    # --- search -----------------------------------------------------------
+    async def search(
+        self,
+        *,
+        order_number: str = "",
+        tag: str = "",
+        agent: str = "",
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[Handoff]:
+        """Conversations matching every filter given, newest first.
+
+        Args:
+            order_number: Part of an order number in the handoff summary.
+            tag: A tag the conversation has.
+            agent: The agent who handled it.
+            start: Queued at or after (naive UTC).
+            end: Queued before (naive UTC).
+            limit: Page size.
+            offset: Rows skipped (paging).
+        """
+        query = select(handoffs)
+        if order_number:
+            query = query.where(
+                cast(handoffs.c.summary, Text).like(f"%{order_number}%")
+            )
+        if tag:
+            query = query.where(
+                handoffs.c.id.in_(select(tags.c.handoff_id).where(tags.c.tag == tag))
+            )
+        if agent:
+            query = query.where(handoffs.c.agent == agent)
+        if start is not None:
+            query = query.where(handoffs.c.created_at >= start)
+        if end is not None:
+            query = query.where(handoffs.c.created_at < end)
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(
+                query.order_by(handoffs.c.id.desc()).limit(limit).offset(offset)
             )
             return [Handoff.from_row(row) for row in rows]
 
