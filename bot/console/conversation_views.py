@@ -187,6 +187,7 @@ async def _agent_action(request: web.Request, what: str) -> web.StreamResponse:
     service = request.app[SERVICE]
     wanted = handoff_id(request)
     user = current_user(request)
+    text = ""
     try:
         if what == "reply":
             text = await _reply_text(request)
@@ -198,6 +199,10 @@ async def _agent_action(request: web.Request, what: str) -> web.StreamResponse:
     except ConsoleActionError as error:
         raise ConsoleError(409, "not_possible", str(error)) from None
     except DeliveryError as error:
+        if what == "reply":  # kept in the transcript, marked as not delivered
+            await request.app[WORKBENCH].add_note(
+                wanted, user, f"【未送达】{text[:MAX_TEXT]}——{error}"
+            )
         raise ConsoleError(502, "delivery_failed", str(error)) from None
     except RasaError:
         raise ConsoleError(

@@ -17,6 +17,10 @@ from bot.console.passwords import verify_password
 from bot.console.rasa import RasaClient, RasaError
 from bot.console.repository import ConsoleRepository, Handoff, WebMessage
 from bot.platform.conversation_ids import identity_of
+from bot.wechat.errors import (
+    CustomerServiceQuotaExceeded,
+    CustomerServiceWindowClosed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +261,16 @@ class ConsoleService:
             try:
                 openid = identity_of(handoff.conversation_id).local_id
                 await self.wechat.send_text(openid, text)
+            except CustomerServiceWindowClosed as error:
+                raise DeliveryError(
+                    "顾客超过48小时没有发消息，微信客服消息窗口已关闭（45015），"
+                    "消息未送达；等顾客再发消息后才能回复"
+                ) from error
+            except CustomerServiceQuotaExceeded as error:
+                raise DeliveryError(
+                    "顾客回复之前能发的客服消息已达微信上限（45047），消息未送达；"
+                    "等顾客回复后再发"
+                ) from error
             except Exception as error:
                 logger.warning("WeChat delivery failed: %r", error)
                 raise DeliveryError(f"微信消息发送失败：{error}") from error
