@@ -16,6 +16,7 @@ from bot.console.models import (
     OPEN_STATES,
     WAITING,
     handoffs,
+    notes,
     staff,
     web_messages,
 )
@@ -278,19 +279,30 @@ class ConsoleRepository:
             rows = (
                 await connection.execute(
                     select(
-                        handoffs.c.id, handoffs.c.summary, handoffs.c.customer_id
+                        handoffs.c.id,
+                        handoffs.c.summary,
+                        handoffs.c.customer_id,
+                        handoffs.c.transfer_note,
                     ).where(handoffs.c.conversation_id == conversation_id)
                 )
             ).all()
+            # Staff notes may quote the shopper: they go too (tags stay).
+            await connection.execute(
+                delete(notes).where(notes.c.handoff_id.in_([row.id for row in rows]))
+            )
             emptied = 0
             for row in rows:
                 summary = emptied_summary(row.summary)
-                if row.summary == summary and row.customer_id is None:
+                if (
+                    row.summary == summary
+                    and row.customer_id is None
+                    and row.transfer_note is None
+                ):
                     continue
                 await connection.execute(
                     update(handoffs)
                     .where(handoffs.c.id == row.id)
-                    .values(summary=summary, customer_id=None)
+                    .values(summary=summary, customer_id=None, transfer_note=None)
                 )
                 emptied += 1
             return int(deleted.rowcount or 0), emptied
