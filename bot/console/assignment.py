@@ -132,14 +132,19 @@ class Dispatcher:
                 return agent
         return None
 
-    async def run(self) -> None:
-        """Sweep every ``assign_interval`` seconds until cancelled."""
-        while True:
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Sweep every ``assign_interval`` seconds until ``stopping`` is set."""
+        while not stopping.is_set():
             try:
                 await self.sweep()
             except Exception:  # a database hiccup must not end the loop
                 logger.exception("assignment sweep failed")
-            await asyncio.sleep(self.settings.assign_interval)
+            try:
+                await asyncio.wait_for(
+                    stopping.wait(), timeout=self.settings.assign_interval
+                )
+            except asyncio.TimeoutError:
+                pass
 
 
 def _eligible(team_id: int | None, teams: list[Team]) -> set[str]:
@@ -150,13 +155,18 @@ def _eligible(team_id: int | None, teams: list[Team]) -> set[str]:
 
 
 async def dispatching(dispatcher: Dispatcher) -> AsyncGenerator[None, None]:
-    """Run :meth:`Dispatcher.run` in the background while the app runs."""
-    task = asyncio.create_task(dispatcher.run())
+    """Run :meth:`Dispatcher.run` in the background while the app runs.
+
+    At exit the loop is asked to stop and its sweep is let finish: cancelling
+    it inside a database call can leave an aiosqlite connection hanging.
+    """
+    stopping = asyncio.Event()
+    task = asyncio.create_task(dispatcher.run(stopping))
     try:
         yield
     finally:
-        task.cancel()
+        stopping.set()
         try:
-            await task
-        except asyncio.CancelledError:
-            pass
+            await asyncio.wait_for(asyncio.shield(task), timeout=10)
+        except asyncio.TimeoutError:
+            task.cancel()
