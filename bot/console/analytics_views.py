@@ -23,6 +23,7 @@ from bot.console.auth import csrf_token
 from bot.console.config import CHINA
 from bot.console.keys import SETTINGS
 from bot.console.labels import REASON_LABELS as QUEUE_REASON_LABELS
+from bot.console.pages import header_context
 from bot.platform.masking import mask_text
 
 logger = logging.getLogger(__name__)
@@ -265,6 +266,7 @@ async def _render(
     session = await get_session(request)
     context["user"] = request.get("user")
     context["csrf_token"] = csrf_token(session)
+    context.update(await header_context(request))
     response = aiohttp_jinja2.render_template("analytics.html", request, context)
     response.set_status(status)
     return response

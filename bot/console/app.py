@@ -19,13 +19,17 @@ from cryptography import fernet
 from actions.clients.crm import CrmClient
 from actions.clients.http import ClientSettings, close_session
 from actions.clients.orders import OrdersClient
-from bot.console.auth import API_TOKEN_KEY, ROLES_OF, access_middleware
+from bot.console.assignment import Dispatcher, dispatching
+from bot.console.auth import API_TOKEN_KEY, ROLE_OF, ROLES_OF, access_middleware
 from bot.console.config import ConsoleSettings
 from bot.console.errors import error_middleware
+from bot.console.floor import FloorRepository
 from bot.console.keys import (
     CHAT_ADDRESS_LIMIT,
     CHAT_SESSION_LIMIT,
     CRM,
+    DISPATCHER,
+    FLOOR,
     LOGIN_THROTTLE,
     ORDERS,
     REVIEW,
@@ -34,6 +38,8 @@ from bot.console.keys import (
     SERVICE,
     SETTINGS,
     STOPPING,
+    TRANSFERS,
+    WORKBENCH,
 )
 from bot.console.migrate import migrate
 from bot.console.rasa import RasaClient
@@ -43,6 +49,8 @@ from bot.console.review_repository import ReviewRepository
 from bot.console.routes import setup_routes
 from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
+from bot.console.transfers import Transfers
+from bot.console.workbench import WorkbenchRepository
 from bot.platform.db import create_async_engine
 from bot.platform.logs import install_log_masking
 from bot.wechat.client import WeChatApiClient
@@ -75,15 +83,28 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     backend_settings = ClientSettings.from_env(settings.environ)
     app[CRM] = CrmClient(backend_settings)
     app[ORDERS] = OrdersClient(backend_settings)
-    app[SERVICE] = ConsoleService(
+    floor = FloorRepository(engine)
+    dispatcher = Dispatcher(settings, floor)
+    app[FLOOR] = floor
+    app[DISPATCHER] = dispatcher
+    app[ROLE_OF] = floor.role
+    workbench = WorkbenchRepository(engine)
+    app[WORKBENCH] = workbench
+    service = ConsoleService(
         settings,
         repository,
         RasaClient(http, settings.rasa_url, settings.rasa_token),
         wechat,
+        dispatcher,
     )
+    app[SERVICE] = service
+    app[TRANSFERS] = Transfers(service, floor, workbench, dispatcher)
+    background = dispatching(dispatcher)
+    await background.__anext__()
     try:
         yield
     finally:
+        await background.aclose()
         if wechat is not None:
             await wechat.close()
         await http.close()

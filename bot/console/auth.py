@@ -15,16 +15,19 @@ from aiohttp import web
 from aiohttp_session import Session, get_session
 
 from bot.console.errors import ConsoleError
-from bot.console.models import TRAINER
+from bot.console.models import SUPERVISOR, TRAINER
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 API_TOKEN_KEY = web.AppKey("api_token", str)
-#: Looks up a staff member's roles (the console's review repository).
+#: Looks up the permissions granted on top of the role (``trainer``).
 RolesOf = Callable[[str], Awaitable[set[str]]]
 ROLES_OF: web.AppKey[RolesOf] = web.AppKey("roles_of")
+#: Looks up a user's role (``agent``/``supervisor``) in the staff table.
+RoleLookup = Callable[[str], Awaitable["str | None"]]
+ROLE_OF: web.AppKey[RoleLookup] = web.AppKey("role_of")
 
 
 class Access(Enum):
@@ -33,15 +36,18 @@ class Access(Enum):
     PUBLIC = "public"  # static files, the login page, the shopper web chat
     INTERNAL = "internal"  # the action server, with the bearer token
     STAFF = "staff"  # a logged-in agent
-    TRAINER = "trainer"  # a logged-in staff member granted the trainer role
+    TRAINER = "trainer"  # a trainer (the 待标注 page) or a supervisor
+    SUPERVISOR = "supervisor"  # a logged-in supervisor
 
 
 def required_access(path: str) -> Access:
-    """What ``path`` needs (the one place to add roles later)."""
+    """What ``path`` needs (the one place deciding roles)."""
     if path.startswith("/internal/"):
         return Access.INTERNAL
     if path == "/review" or path.startswith("/review/"):
         return Access.TRAINER
+    if path.startswith(("/supervisor", "/api/supervisor/")):
+        return Access.SUPERVISOR
     if (
         path in ("/login", "/health", "/chat")
         or path.startswith("/static/")
@@ -108,7 +114,8 @@ async def access_middleware(
     Staff paths need a logged-in session (pages redirect to ``/login``, APIs
     answer 401); every non-GET with a session (login included) needs the
     session's CSRF token; ``/internal/*`` needs ``Authorization: Bearer``;
-    ``/review`` also needs the ``trainer`` role (403 otherwise).
+    ``/review`` needs the ``trainer`` grant or the supervisor role, ``/supervisor``
+    the supervisor role (403 otherwise).
     Refusals are :class:`ConsoleError` (JSON, by ``errors.error_middleware``).
     """
     access = required_access(request.path)
@@ -123,15 +130,21 @@ async def access_middleware(
     session = await get_session(request)
     if request.method not in SAFE_METHODS:
         await _check_csrf(request, session)
-    if access in (Access.STAFF, Access.TRAINER):
+    if access in (Access.STAFF, Access.TRAINER, Access.SUPERVISOR):
         user = session.get("user")
         if not isinstance(user, str):
             if _wants_json(request):
                 raise ConsoleError(401, "login", "login required")
             raise web.HTTPSeeOther("/login")
         request["user"] = user
-        if access is Access.TRAINER and TRAINER not in await request.app[ROLES_OF](
-            user
+        # Read per request: a role taken away counts at once.
+        request["role"] = await request.app[ROLE_OF](user)
+        if access is Access.SUPERVISOR and request["role"] != SUPERVISOR:
+            raise ConsoleError(403, "forbidden", "只有主管可以使用这个页面")
+        if (
+            access is Access.TRAINER
+            and request["role"] != SUPERVISOR
+            and TRAINER not in await request.app[ROLES_OF](user)
         ):
-            raise ConsoleError(403, "role", "这个页面只对标注员（trainer）开放")
+            raise ConsoleError(403, "role", "这个页面只对标注员（trainer）和主管开放")
     return await handler(request)

@@ -91,6 +91,13 @@ def _secret_key(raw: str, development: bool) -> bytes:
     return key
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = int(env.get(name) or default)
+    if value < 1:
+        raise ConfigurationError(f"{name} must be at least 1, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class ConsoleSettings:
     """Everything the console needs, validated once.
@@ -123,6 +130,15 @@ class ConsoleSettings:
         chat_sends_per_minute_per_address: ``CHAT_SENDS_PER_MINUTE_PER_ADDRESS``
             (default 300): the same per client address, so dropping the cookie
             does not lift the limit (high: shoppers behind one NAT share it).
+        max_chats: ``CONSOLE_MAX_CHATS`` (default 5): open conversations an
+            agent gets by auto-assignment at most (manual claims may exceed it).
+        heartbeat_timeout: ``CONSOLE_HEARTBEAT_TIMEOUT`` (default 60 s): an
+            agent whose pages sent no heartbeat for this long (tab closed) is
+            离开 and gets nothing assigned.
+        away_after: ``CONSOLE_AWAY_AFTER`` (default 600 s): an agent idle (no
+            key or click on a console page) this long goes 离开.
+        assign_interval: ``CONSOLE_ASSIGN_INTERVAL`` (default 5 s): how often
+            each console process marks idle agents away and assigns what waits.
         environ: The environment the settings came from (WeChat, backends).
     """
 
@@ -142,6 +158,10 @@ class ConsoleSettings:
     analytics_table: str = "events"
     chat_sends_per_minute: int = 20
     chat_sends_per_minute_per_address: int = 300
+    max_chats: int = 5
+    heartbeat_timeout: float = 60.0
+    away_after: float = 600.0
+    assign_interval: float = 5.0
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -199,6 +219,10 @@ class ConsoleSettings:
                 chat_sends_per_minute_per_address=int(
                     env.get("CHAT_SENDS_PER_MINUTE_PER_ADDRESS") or 300
                 ),
+                max_chats=_positive(env, "CONSOLE_MAX_CHATS", 5),
+                heartbeat_timeout=_positive(env, "CONSOLE_HEARTBEAT_TIMEOUT", 60),
+                away_after=_positive(env, "CONSOLE_AWAY_AFTER", 600),
+                assign_interval=_positive(env, "CONSOLE_ASSIGN_INTERVAL", 5),
                 environ=env,
             )
         except ValueError as error:

@@ -5,20 +5,29 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import timezone
 from typing import Any
 
 from aiohttp import web
 
-from actions.clients.errors import BackendError
 from bot.console.auth import current_user, sees_personal_data
+from bot.console.config import CHINA
+from bot.console.customer import customer_panel
 from bot.console.errors import ConsoleError
-from bot.console.keys import CRM, ORDERS, SERVICE
+from bot.console.keys import FLOOR, SERVICE, WORKBENCH
+from bot.console.labels import OUTCOME_LABELS
 from bot.console.pages import handoff_id, render_page, wants_json
 from bot.console.queue_views import now, queue_item
 from bot.console.rasa import RasaError
 from bot.console.repository import Handoff
-from bot.console.service import MAX_TEXT, ConsoleActionError, DeliveryError
+from bot.console.service import (
+    MAX_TEXT,
+    ConsoleActionError,
+    DeliveryError,
+    TranscriptLine,
+)
 from bot.console.streams import open_stream, pause, send_event
+from bot.console.workbench import Note
 from bot.platform.masking import mask_data
 
 logger = logging.getLogger(__name__)
@@ -38,21 +47,6 @@ def _customer_names(customer: dict[str, Any]) -> tuple[str, ...]:
     return (str(name),) if name else ()
 
 
-async def _customer(request: web.Request, customer_id: str | None) -> dict[str, Any]:
-    if not customer_id:
-        return {"note": "顾客尚未核实身份"}
-    try:
-        customer, loyalty, orders = await asyncio.gather(
-            request.app[CRM].get_customer(customer_id),
-            request.app[CRM].loyalty_summary(customer_id),
-            request.app[ORDERS].list_orders(customer_id, limit=5),
-        )
-    except BackendError as error:
-        logger.warning("customer %s not loaded: %s", customer_id, error)
-        return {"note": "客户资料暂时查不到（后台系统无响应）"}
-    return {"customer": customer, "loyalty": loyalty, "orders": orders}
-
-
 async def conversation_page(request: web.Request) -> web.Response:
     """Transcript, summary, customer profile, orders, reply box."""
     service = request.app[SERVICE]
@@ -65,23 +59,80 @@ async def conversation_page(request: web.Request) -> web.Response:
     except RasaError as error:
         logger.warning("transcript of %s: %s", handoff.conversation_id, error)
         lines, count, transcript_error = [], 0, "对话记录暂时读取不到（Rasa 无响应）"
-    customer = await _customer(request, handoff.customer_id)
+    customer = await customer_panel(request, handoff.customer_id)
     names = _customer_names(customer)
+    workbench = request.app[WORKBENCH]
+    notes = await workbench.notes(handoff.id)
+    floor = request.app[FLOOR]
+    shown = [
+        replace(line, text=_shown(request, handoff, line.text, names)) for line in lines
+    ]
     return await render_page(
         request,
         "conversation.html",
         handoff=handoff,
         item=queue_item(handoff, now()),
-        lines=[
-            replace(line, text=_shown(request, handoff, line.text, names))
-            for line in lines
-        ],
+        entries=merged(shown, notes),
+        last_note=notes[-1].id if notes else 0,
         event_count=count,
         transcript_error=transcript_error,
         summary=_shown(request, handoff, handoff.summary, names),
         customer=_shown(request, handoff, customer, names),
         mine=handoff.status == "claimed" and handoff.agent == request.get("user"),
+        tags=(await workbench.tags_of([handoff.id])).get(handoff.id, []),
+        teams=await floor.teams(),
+        staff=[name for name, _ in await floor.staff()],
+        transfer_note=_shown(request, handoff, handoff.transfer_note or "", names),
+        earlier=await _earlier(request, handoff),
     )
+
+
+async def _earlier(request: web.Request, handoff: Handoff) -> list[dict[str, Any]]:
+    """The customer's earlier conversations with their tags and outcome."""
+    workbench = request.app[WORKBENCH]
+    found = await workbench.earlier(handoff)
+    tags = await workbench.tags_of([h.id for h in found])
+    return [
+        {
+            "id": h.id,
+            "date": h.created_at.replace(tzinfo=timezone.utc)
+            .astimezone(CHINA)
+            .strftime("%m-%d %H:%M"),
+            "channel": queue_item(h, now())["channel"],
+            "reason": queue_item(h, now())["reason"],
+            "outcome": OUTCOME_LABELS.get(h.status, h.status),
+            "agent": h.agent,
+            "tags": tags.get(h.id, []),
+        }
+        for h in found
+    ]
+
+
+def merged(lines: list[TranscriptLine], notes: list[Note]) -> list[dict[str, Any]]:
+    """Transcript lines and internal notes in time order (notes marked ``note``)."""
+    entries = [(line.stamp, 0, {**line.as_json(), "note": False}) for line in lines] + [
+        (
+            note.created_at.replace(tzinfo=timezone.utc).timestamp(),
+            1,
+            note_json(note),
+        )
+        for note in notes
+    ]
+    return [entry for _, _, entry in sorted(entries, key=lambda e: (e[0], e[1]))]
+
+
+def note_json(note: Note) -> dict[str, Any]:
+    """An internal note as a transcript entry."""
+    return {
+        "id": note.id,
+        "who": "note",
+        "note": True,
+        "agent": note.author,
+        "text": note.text,
+        "time": note.created_at.replace(tzinfo=timezone.utc)
+        .astimezone(CHINA)
+        .strftime("%H:%M"),
+    }
 
 
 async def conversation_stream(request: web.Request) -> web.StreamResponse:
@@ -89,6 +140,7 @@ async def conversation_stream(request: web.Request) -> web.StreamResponse:
     service = request.app[SERVICE]
     wanted = handoff_id(request)
     start = int(request.query.get("from", "0") or 0)
+    last_note = int(request.query.get("note", "0") or 0)
     response = await open_stream(request)
     status = None
     try:
@@ -110,6 +162,14 @@ async def conversation_stream(request: web.Request) -> web.StreamResponse:
                     [_shown(request, handoff, line.as_json()) for line in lines],
                 )
             start = max(start, count)
+            notes = await request.app[WORKBENCH].notes(handoff.id, last_note)
+            if notes:  # staff only: this stream is behind the login
+                last_note = notes[-1].id
+                await send_event(
+                    response,
+                    "notes",
+                    [_shown(request, handoff, note_json(n)) for n in notes],
+                )
             if not await pause(request):
                 break
     except (ConnectionResetError, asyncio.CancelledError):
@@ -127,6 +187,7 @@ async def _agent_action(request: web.Request, what: str) -> web.StreamResponse:
     service = request.app[SERVICE]
     wanted = handoff_id(request)
     user = current_user(request)
+    text = ""
     try:
         if what == "reply":
             text = await _reply_text(request)
@@ -138,6 +199,10 @@ async def _agent_action(request: web.Request, what: str) -> web.StreamResponse:
     except ConsoleActionError as error:
         raise ConsoleError(409, "not_possible", str(error)) from None
     except DeliveryError as error:
+        if what == "reply":  # kept in the transcript, marked as not delivered
+            await request.app[WORKBENCH].add_note(
+                wanted, user, f"【未送达】{text[:MAX_TEXT]}——{error}"
+            )
         raise ConsoleError(502, "delivery_failed", str(error)) from None
     except RasaError:
         raise ConsoleError(

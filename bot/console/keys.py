@@ -8,11 +8,15 @@ from aiohttp import web
 
 from actions.clients.crm import CrmClient
 from actions.clients.orders import OrdersClient
+from bot.console.assignment import Dispatcher
 from bot.console.config import ConsoleSettings
+from bot.console.floor import FloorRepository
 from bot.console.review import ReviewSettings, Score
 from bot.console.review_repository import ReviewRepository
 from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
+from bot.console.transfers import Transfers
+from bot.console.workbench import WorkbenchRepository
 
 SETTINGS = web.AppKey("settings", ConsoleSettings)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
@@ -20,6 +24,10 @@ LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 CHAT_SESSION_LIMIT = web.AppKey("chat_session_limit", RateLimiter)
 CHAT_ADDRESS_LIMIT = web.AppKey("chat_address_limit", RateLimiter)
 SERVICE = web.AppKey("service", ConsoleService)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+FLOOR = web.AppKey("floor", FloorRepository)
+WORKBENCH = web.AppKey("workbench", WorkbenchRepository)
+TRANSFERS = web.AppKey("transfers", Transfers)
 CRM = web.AppKey("crm", CrmClient)
 ORDERS = web.AppKey("orders", OrdersClient)
 #: Set at shutdown so live-update streams end instead of holding it up.

@@ -15,3 +15,10 @@ REASON_LABELS = {
 }
 #: The console's channels → Chinese (the queue).
 CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "rest": "接口"}
+#: How a conversation ended (or where it stands) → Chinese.
+OUTCOME_LABELS = {
+    "waiting": "排队中",
+    "claimed": "处理中",
+    "returned": "已交还机器人",
+    "closed": "已关闭",
+}

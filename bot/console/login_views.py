@@ -6,7 +6,7 @@ from aiohttp import web
 from aiohttp_session import get_session, new_session
 
 from bot.console.auth import csrf_token
-from bot.console.keys import LOGIN_THROTTLE, SERVICE
+from bot.console.keys import DISPATCHER, LOGIN_THROTTLE, SERVICE
 from bot.console.pages import render_page
 
 
@@ -42,11 +42,15 @@ async def login(request: web.Request) -> web.StreamResponse:
     session = await new_session(request)
     session["user"] = username
     csrf_token(session)
+    await request.app[DISPATCHER].set_status(username, "online")  # 上线
     raise web.HTTPSeeOther("/queue")
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
     """End the session."""
     session = await get_session(request)
+    user = session.get("user")
+    if isinstance(user, str):
+        await request.app[DISPATCHER].set_status(user, "away")
     session.invalidate()
     raise web.HTTPSeeOther("/login")

@@ -1,12 +1,14 @@
-"""Tables of the console: staff, roles, the handoff queue, web chat, NLU review."""
+"""Console tables: staff, queue, web chat, presence, teams, notes, tags, review."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -29,6 +31,11 @@ metadata = MetaData(
 #: Handoff states: waiting → claimed → returned (to the bot) or closed.
 WAITING, CLAIMED, RETURNED, CLOSED = "waiting", "claimed", "returned", "closed"
 OPEN_STATES = (WAITING, CLAIMED)
+#: Staff roles: agents work conversations; supervisors also manage the floor.
+AGENT, SUPERVISOR = "agent", "supervisor"
+#: Agent presence: only ``online`` agents get conversations assigned.
+ONLINE, BUSY, AWAY = "online", "busy", "away"
+PRESENCE_STATES = (ONLINE, BUSY, AWAY)
 
 staff = Table(
     "console_staff",
@@ -37,6 +44,7 @@ staff = Table(
     Column("username", String(64), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),
     Column("created_at", DateTime, nullable=False),
+    Column("role", String(16), nullable=False, server_default=AGENT),
 )
 
 handoffs = Table(
@@ -54,6 +62,11 @@ handoffs = Table(
     Column("created_at", DateTime, nullable=False),
     Column("claimed_at", DateTime),
     Column("ended_at", DateTime),
+    # The team whose queue it waits in (routing); NULL before routing existed.
+    Column("team_id", Integer),
+    # A transfer's note for the receiver, and who wrote it.
+    Column("transfer_note", Text),
+    Column("transferred_by", String(64)),
     Index("ix_console_handoffs_status_created", "status", "created_at"),
     Index("ix_console_handoffs_conversation", "conversation_id"),
 )
@@ -68,9 +81,9 @@ web_messages = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
-#: Roles granted on top of being staff (every staff member is an agent).
+#: Permissions granted on top of the role (agent or supervisor): the 待标注 page.
 TRAINER = "trainer"
-ROLES = (TRAINER,)
+GRANTS = (TRAINER,)
 
 staff_roles = Table(
     "console_staff_roles",
@@ -98,4 +111,69 @@ review_labels = Table(
     Column("reviewer", String(64), nullable=False),
     Column("reviewed_at", DateTime, nullable=False),
     UniqueConstraint("sender_id", "event_timestamp", name="uq_console_review_message"),
+)
+
+presence = Table(
+    "console_presence",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),
+    # The page's last heartbeat, and the agent's last keystroke or click.
+    Column("last_seen", DateTime, nullable=False),
+    Column("last_active", DateTime, nullable=False),
+)
+
+teams = Table(
+    "console_teams",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(32), nullable=False, unique=True),
+    # Routing: handoff reason codes and shopper intents that go to this team.
+    Column("reasons", JSON, nullable=False),
+    Column("intents", JSON, nullable=False),
+    # Handoffs no team's rule matches go to the default team.
+    Column("is_default", Boolean, nullable=False),
+)
+
+team_members = Table(
+    "console_team_members",
+    metadata,
+    Column(
+        "team_id",
+        Integer,
+        ForeignKey("console_teams.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("username", String(64), primary_key=True),
+)
+
+notes = Table(
+    "console_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("handoff_id", Integer, nullable=False, index=True),
+    Column("author", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+tags = Table(
+    "console_tags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("handoff_id", Integer, nullable=False),
+    Column("tag", String(32), nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("handoff_id", "tag", name="uq_console_tags_handoff_tag"),
+)
+
+canned_replies = Table(
+    "console_canned_replies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    # NULL: team-wide (everyone sees it); else the one agent it belongs to.
+    Column("owner", String(64), index=True),
+    Column("created_at", DateTime, nullable=False),
 )

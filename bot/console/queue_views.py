@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.console.auth import current_user
-from bot.console.keys import SERVICE
+from bot.console.keys import FLOOR, SERVICE, WORKBENCH
 from bot.console.labels import CHANNEL_LABELS, REASON_LABELS
 from bot.console.pages import handoff_id, render_page, wants_json
 from bot.console.repository import Handoff
@@ -51,19 +51,33 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def _queue_state(request: web.Request) -> dict[str, Any]:
+    """The queue, each line with its team and tags; ``?tag=`` keeps only those."""
     moment = now()
     waiting, mine = await request.app[SERVICE].queue(current_user(request))
-    return {
-        "waiting": [queue_item(handoff, moment) for handoff in waiting],
-        "mine": [queue_item(handoff, moment) for handoff in mine],
-    }
+    teams = {team.id: team.name for team in await request.app[FLOOR].teams()}
+    tags = await request.app[WORKBENCH].tags_of([h.id for h in waiting + mine])
+    wanted = request.query.get("tag", "").strip()
+
+    def items(handoffs: list[Handoff]) -> list[dict[str, Any]]:
+        return [
+            {
+                **queue_item(handoff, moment),
+                "team": teams.get(handoff.team_id or 0, "未分组"),
+                "tags": tags.get(handoff.id, []),
+            }
+            for handoff in handoffs
+            if not wanted or wanted in tags.get(handoff.id, [])
+        ]
+
+    return {"waiting": items(waiting), "mine": items(mine)}
 
 
 async def queue_page(request: web.Request) -> web.Response:
     """Waiting conversations, oldest first, and the agent's own."""
     state = await _queue_state(request)
     notice = "这个会话已被其他客服接入" if request.query.get("taken") else None
-    return await render_page(request, "queue.html", notice=notice, **state)
+    tag = request.query.get("tag", "").strip()
+    return await render_page(request, "queue.html", notice=notice, tag=tag, **state)
 
 
 async def queue_json(request: web.Request) -> web.Response:

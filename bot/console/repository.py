@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, true, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,6 +16,7 @@ from bot.console.models import (
     OPEN_STATES,
     WAITING,
     handoffs,
+    notes,
     review_labels,
     staff,
     web_messages,
@@ -43,6 +44,9 @@ class Handoff:
         created_at: When it was queued (naive UTC).
         claimed_at: When it was claimed.
         ended_at: When it was handed back or closed.
+        team_id: The team whose queue it is in (``bot.console.routing``).
+        transfer_note: What the agent who transferred it wrote for the receiver.
+        transferred_by: Who transferred it.
     """
 
     id: int
@@ -56,6 +60,9 @@ class Handoff:
     created_at: datetime
     claimed_at: datetime | None
     ended_at: datetime | None
+    team_id: int | None = None
+    transfer_note: str | None = None
+    transferred_by: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> Handoff:
@@ -112,6 +119,7 @@ class ConsoleRepository:
         summary: dict[str, Any],
         customer_id: str | None,
         now: datetime | None = None,
+        team_id: int | None = None,
     ) -> Handoff:
         """Queue a conversation, or return its open entry if it has one."""
         async with self.engine.begin() as connection:
@@ -134,6 +142,7 @@ class ConsoleRepository:
                     customer_id=customer_id,
                     status=WAITING,
                     created_at=now or utcnow(),
+                    team_id=team_id,
                 )
             )
             new_id = result.inserted_primary_key[0]
@@ -145,7 +154,12 @@ class ConsoleRepository:
             return Handoff.from_row(row)
 
     async def position(self, handoff: Handoff) -> int:
-        """How many waiting conversations are ahead of ``handoff``."""
+        """How many waiting conversations are ahead of ``handoff`` in its team."""
+        same_team = (
+            handoffs.c.team_id == handoff.team_id
+            if handoff.team_id is not None
+            else true()
+        )
         async with self.engine.connect() as connection:
             ahead = await connection.scalar(
                 select(func.count())
@@ -153,6 +167,7 @@ class ConsoleRepository:
                 .where(
                     handoffs.c.status == WAITING,
                     handoffs.c.id < handoff.id,
+                    same_team,
                 )
             )
         return int(ahead or 0)
@@ -267,19 +282,30 @@ class ConsoleRepository:
             rows = (
                 await connection.execute(
                     select(
-                        handoffs.c.id, handoffs.c.summary, handoffs.c.customer_id
+                        handoffs.c.id,
+                        handoffs.c.summary,
+                        handoffs.c.customer_id,
+                        handoffs.c.transfer_note,
                     ).where(handoffs.c.conversation_id == conversation_id)
                 )
             ).all()
+            # Staff notes may quote the shopper: they go too (tags stay).
+            await connection.execute(
+                delete(notes).where(notes.c.handoff_id.in_([row.id for row in rows]))
+            )
             emptied = 0
             for row in rows:
                 summary = emptied_summary(row.summary)
-                if row.summary == summary and row.customer_id is None:
+                if (
+                    row.summary == summary
+                    and row.customer_id is None
+                    and row.transfer_note is None
+                ):
                     continue
                 await connection.execute(
                     update(handoffs)
                     .where(handoffs.c.id == row.id)
-                    .values(summary=summary, customer_id=None)
+                    .values(summary=summary, customer_id=None, transfer_note=None)
                 )
                 emptied += 1
             await connection.execute(

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from bot.console.models import handoffs, web_messages
+from bot.console.models import handoffs, notes, web_messages
 from bot.platform.db import create_async_engine, create_sync_engine
 from bot.platform.events import analytics_events_url, tracker_store_url
 from bot.platform.logs import install_log_masking
@@ -60,7 +60,11 @@ class RetentionReport:
 async def clean_console(
     database_url: str, cutoff: datetime, *, dry_run: bool = False
 ) -> tuple[int, int]:
-    """Delete old web-chat messages, mask old handoff summaries; the counts."""
+    """Delete old web-chat messages and notes, mask old summaries; the counts.
+
+    Old internal notes are deleted and old transfer notes emptied too (not
+    counted: the counts are of web-chat messages and handoff summaries).
+    """
     engine = create_async_engine(database_url)
     try:
         async with engine.begin() as connection:
@@ -91,6 +95,18 @@ async def clean_console(
             ]
             if not dry_run:
                 await connection.execute(sa.delete(web_messages).where(old_messages))
+                # Internal notes and transfer notes may quote the shopper.
+                await connection.execute(
+                    sa.delete(notes).where(notes.c.created_at < cutoff)
+                )
+                await connection.execute(
+                    sa.update(handoffs)
+                    .where(
+                        handoffs.c.created_at < cutoff,
+                        handoffs.c.transfer_note.is_not(None),
+                    )
+                    .values(transfer_note=None)
+                )
                 for handoff_id, summary in masked:
                     await connection.execute(
                         sa.update(handoffs)

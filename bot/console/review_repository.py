@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.console.models import ROLES, review_labels, staff, staff_roles
+from bot.console.models import GRANTS, review_labels, staff, staff_roles
 from bot.console.repository import utcnow
 
 
@@ -67,8 +67,8 @@ class ReviewRepository:
         Raises:
             ValueError: No such staff account, or no such role.
         """
-        if role not in ROLES:
-            raise ValueError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+        if role not in GRANTS:
+            raise ValueError(f"unknown role {role!r} (roles: {', '.join(GRANTS)})")
         async with self._engine.begin() as connection:
             known = await connection.scalar(
                 select(staff.c.id).where(staff.c.username == username)

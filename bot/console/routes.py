@@ -8,12 +8,17 @@ from aiohttp import web
 
 from bot.console import (
     analytics_views,
+    canned_views,
     conversation_views,
     internal_views,
     login_views,
+    presence_views,
     queue_views,
     review_views,
+    search_views,
+    supervisor_views,
     webchat,
+    workbench_views,
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,6 +38,31 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/handoffs/{handoff_id}/reply", conversation_views.reply)
     app.router.add_post("/handoffs/{handoff_id}/handback", conversation_views.hand_back)
     app.router.add_post("/handoffs/{handoff_id}/close", conversation_views.close)
+    app.router.add_post("/handoffs/{handoff_id}/notes", workbench_views.add_note)
+    app.router.add_post("/handoffs/{handoff_id}/tags", workbench_views.add_tag)
+    app.router.add_post(
+        "/handoffs/{handoff_id}/tags/delete", workbench_views.remove_tag
+    )
+    app.router.add_post("/handoffs/{handoff_id}/transfer", workbench_views.transfer)
+    app.router.add_get("/api/canned", workbench_views.canned_search)
+    app.router.add_get(
+        "/api/handoffs/{handoff_id}/canned/{reply_id}", workbench_views.canned_filled
+    )
+    app.router.add_post("/api/presence", presence_views.set_status)
+    app.router.add_post("/api/presence/heartbeat", presence_views.heartbeat)
+    app.router.add_get("/search", search_views.search_page)
+    app.router.add_get("/canned", canned_views.canned_page)
+    app.router.add_post("/canned", canned_views.add_canned)
+    app.router.add_post("/canned/{reply_id}/delete", canned_views.delete_canned)
+    app.router.add_get("/supervisor", supervisor_views.supervisor_page)
+    app.router.add_post("/supervisor/teams", supervisor_views.save_team)
+    app.router.add_post(
+        "/supervisor/teams/{team_id}/delete", supervisor_views.delete_team
+    )
+    app.router.add_post("/supervisor/staff/{username}/role", supervisor_views.set_role)
+    app.router.add_post(
+        "/supervisor/handoffs/{handoff_id}/transfer", workbench_views.transfer
+    )
     app.router.add_get("/analytics", analytics_views.analytics_page)
     app.router.add_get("/analytics/export.csv", analytics_views.analytics_export)
     app.router.add_get("/review", review_views.review_page)

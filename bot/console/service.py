@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from bot.console.assignment import Dispatcher
+from bot.console.canned import unfilled
 from bot.console.config import CHINA, ConsoleSettings
 from bot.console.erasure import Erasure, erase_shopper_data
 from bot.console.models import CLOSED, RETURNED
@@ -15,6 +17,10 @@ from bot.console.passwords import verify_password
 from bot.console.rasa import RasaClient, RasaError
 from bot.console.repository import ConsoleRepository, Handoff, WebMessage
 from bot.platform.conversation_ids import identity_of
+from bot.wechat.errors import (
+    CustomerServiceQuotaExceeded,
+    CustomerServiceWindowClosed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +80,7 @@ class TranscriptLine:
         text: What was said (or what happened).
         agent: The agent's username for ``agent`` lines.
         time: ``HH:MM`` China time.
+        stamp: The event's Unix time (to place internal notes among the lines).
     """
 
     index: int
@@ -81,6 +88,7 @@ class TranscriptLine:
     text: str
     agent: str | None
     time: str
+    stamp: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
         """JSON for the live updates."""
@@ -107,23 +115,32 @@ def transcript(events: list[dict[str, Any]], start: int = 0) -> list[TranscriptL
     for index, event in enumerate(events[start:], start=start):
         kind = event.get("event")
         when = _clock(event.get("timestamp"))
+        stamp = _stamp(event.get("timestamp"))
         if kind == "user":
-            lines.append(
-                TranscriptLine(
-                    index, "shopper", str(event.get("text") or ""), None, when
-                )
-            )
+            text = str(event.get("text") or "")
+            lines.append(TranscriptLine(index, "shopper", text, None, when, stamp))
         elif kind == "bot" and event.get("text"):
             agent = (event.get("metadata") or {}).get("agent")
             who = "agent" if agent else "bot"
-            lines.append(TranscriptLine(index, who, str(event["text"]), agent, when))
+            lines.append(
+                TranscriptLine(index, who, str(event["text"]), agent, when, stamp)
+            )
         elif kind == "pause":
             lines.append(
-                TranscriptLine(index, "system", "转人工，机器人暂停", None, when)
+                TranscriptLine(index, "system", "转人工，机器人暂停", None, when, stamp)
             )
         elif kind == "resume":
-            lines.append(TranscriptLine(index, "system", "机器人恢复服务", None, when))
+            lines.append(
+                TranscriptLine(index, "system", "机器人恢复服务", None, when, stamp)
+            )
     return lines
+
+
+def _stamp(timestamp: Any) -> float:
+    try:
+        return float(timestamp)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 class ConsoleService:
@@ -134,6 +151,7 @@ class ConsoleService:
         repository: The database.
         rasa: The Rasa HTTP API.
         wechat: The WeChat platform client, when the channel can send.
+        dispatcher: Routing and auto-assignment (``None``: manual claims only).
     """
 
     def __init__(
@@ -142,11 +160,13 @@ class ConsoleService:
         repository: ConsoleRepository,
         rasa: RasaClient,
         wechat: WeChatSender | None = None,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.settings = settings
         self.repository = repository
         self.rasa = rasa
         self.wechat = wechat
+        self.dispatcher = dispatcher
 
     async def authenticate(self, username: str, password: str) -> bool:
         """Whether ``password`` is ``username``'s (an unknown user takes as long)."""
@@ -187,23 +207,33 @@ class ConsoleService:
         customer_id: str | None,
         now: datetime | None = None,
     ) -> Ticket:
-        """Queue a conversation and say where it stands."""
+        """Queue a conversation in its team's queue, assign it, say where it stands."""
+        team_id = None
+        if self.dispatcher is not None:
+            team_id = await self.dispatcher.team_for(reason, summary)
         handoff = await self.repository.enqueue(
             conversation_id=conversation_id,
             channel=channel if channel in CHANNELS else "web",
             reason=reason,
             summary=summary,
             customer_id=customer_id,
+            team_id=team_id,
         )
+        if self.dispatcher is not None:
+            await self.dispatcher.assign_waiting()
         position = await self.repository.position(handoff)
         moment = now or datetime.now(timezone.utc)
         hours = self.settings.service_hours
+        # The team's agents online share its queue (one when nobody is: the
+        # estimate then says how long once someone is back).
+        agents = 1
+        if self.dispatcher is not None:
+            agents = max(1, await self.dispatcher.online_in_team(handoff.team_id))
+        minutes = (position + 1) * self.settings.minutes_per_conversation / agents
         return Ticket(
             handoff=handoff,
             position=position,
-            estimated_wait_minutes=max(
-                1, math.ceil((position + 1) * self.settings.minutes_per_conversation)
-            ),
+            estimated_wait_minutes=max(1, math.ceil(minutes)),
             service_open=hours.is_open(moment),
             opens_at=hours.opens_at(moment),
             service_hours=str(hours),
@@ -231,6 +261,16 @@ class ConsoleService:
             try:
                 openid = identity_of(handoff.conversation_id).local_id
                 await self.wechat.send_text(openid, text)
+            except CustomerServiceWindowClosed as error:
+                raise DeliveryError(
+                    "顾客超过48小时没有发消息，微信客服消息窗口已关闭（45015），"
+                    "消息未送达；等顾客再发消息后才能回复"
+                ) from error
+            except CustomerServiceQuotaExceeded as error:
+                raise DeliveryError(
+                    "顾客回复之前能发的客服消息已达微信上限（45047），消息未送达；"
+                    "等顾客回复后再发"
+                ) from error
             except Exception as error:
                 logger.warning("WeChat delivery failed: %r", error)
                 raise DeliveryError(f"微信消息发送失败：{error}") from error
@@ -248,6 +288,12 @@ class ConsoleService:
         text = text.strip()
         if not text:
             raise ConsoleActionError("回复不能为空")
+        missing = unfilled(text)
+        if missing:  # a canned reply's variable the agent has not filled in
+            names = "、".join(f"{{{name}}}" for name in missing)
+            raise ConsoleActionError(
+                f"回复里还有未填写的变量{names}，请改成实际内容再发送"
+            )
         handoff = await self._owned(handoff_id, agent)
         await self.deliver(handoff, text, agent)
         await self.rasa.append_events(
@@ -276,6 +322,8 @@ class ConsoleService:
             ],
         )
         await self.repository.finish(handoff_id, agent, status)
+        if self.dispatcher is not None:  # a slot is free
+            await self.dispatcher.assign_waiting()
         try:
             await self.deliver(handoff, line, None)
         except DeliveryError as error:

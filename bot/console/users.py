@@ -1,7 +1,7 @@
 """Manage staff accounts: ``python -m bot.console.users add NAME --password …``.
 
-``python -m bot.console.users role NAME trainer`` grants a role (``--revoke``
-takes it away): a trainer may use the 待标注 review page.
+``python -m bot.console.users grant NAME trainer`` grants the trainer
+permission (``--revoke`` takes it away): a trainer may use the 待标注 page.
 """
 
 from __future__ import annotations
@@ -13,27 +13,40 @@ import os
 import sys
 
 from bot.console.config import DEFAULT_DATABASE_URL
+from bot.console.floor import FloorRepository
 from bot.console.migrate import migrate
-from bot.console.models import ROLES
+from bot.console.models import AGENT, GRANTS, SUPERVISOR
 from bot.console.passwords import hash_password
 from bot.console.repository import ConsoleRepository
 from bot.console.review_repository import ReviewRepository
 from bot.platform.db import create_async_engine
 
 
-async def add_user(database_url: str, username: str, password: str) -> bool:
-    """Create a staff account or reset its password; ``True`` when created."""
+async def add_user(
+    database_url: str, username: str, password: str, role: str | None = None
+) -> bool:
+    """Create a staff account or reset its password; ``True`` when created.
+
+    Args:
+        database_url: The console's database.
+        username: The account.
+        password: Its password.
+        role: ``agent`` or ``supervisor``; ``None`` keeps it (new: ``agent``).
+    """
     engine = create_async_engine(database_url)
     try:
         await migrate(engine)
-        return await ConsoleRepository(engine).save_user(
+        created = await ConsoleRepository(engine).save_user(
             username, hash_password(password)
         )
+        if role is not None:
+            await FloorRepository(engine).set_role(username, role)
+        return created
     finally:
         await engine.dispose()
 
 
-async def set_role(
+async def set_grant(
     database_url: str, username: str, role: str, *, revoke: bool = False
 ) -> bool:
     """Grant (or revoke) ``role``; ``True`` when something changed.
@@ -52,10 +65,10 @@ async def set_role(
         await engine.dispose()
 
 
-def _role_command(args: argparse.Namespace) -> int:
+def _grant_command(args: argparse.Namespace) -> int:
     try:
         changed = asyncio.run(
-            set_role(args.database_url, args.username, args.role, revoke=args.revoke)
+            set_grant(args.database_url, args.username, args.role, revoke=args.revoke)
         )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -76,27 +89,36 @@ def main(argv: list[str] | None = None) -> int:
         "--password", help="the password (default: $CONSOLE_PASSWORD or a prompt)"
     )
     add.add_argument(
+        "--role",
+        choices=(AGENT, SUPERVISOR),
+        help="agent (default for a new account) or supervisor",
+    )
+    add.add_argument(
         "--database-url",
         default=os.environ.get("CONSOLE_DATABASE_URL") or DEFAULT_DATABASE_URL,
     )
-    role = commands.add_parser("role", help="grant or revoke a role (trainer)")
-    role.add_argument("username")
-    role.add_argument("role", choices=ROLES)
-    role.add_argument("--revoke", action="store_true", help="take the role away")
-    role.add_argument(
+    grant = commands.add_parser(
+        "grant", help="grant or revoke a permission (trainer: the 待标注 page)"
+    )
+    grant.add_argument("username")
+    grant.add_argument("role", choices=GRANTS)
+    grant.add_argument("--revoke", action="store_true", help="take it away")
+    grant.add_argument(
         "--database-url",
         default=os.environ.get("CONSOLE_DATABASE_URL") or DEFAULT_DATABASE_URL,
     )
     args = parser.parse_args(argv)
-    if args.command == "role":
-        return _role_command(args)
+    if args.command == "grant":
+        return _grant_command(args)
     password = (
         args.password
         or os.environ.get("CONSOLE_PASSWORD")
         or getpass.getpass(f"password for {args.username}: ")
     )
     try:
-        created = asyncio.run(add_user(args.database_url, args.username, password))
+        created = asyncio.run(
+            add_user(args.database_url, args.username, password, args.role)
+        )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -3,7 +3,7 @@
 (function () {
   const csrf = document.querySelector('meta[name="csrf-token"]');
   const token = csrf ? csrf.content : "";
-  const WHO = { shopper: "顾客", bot: "小客", agent: "客服", system: "系统" };
+  const WHO = { shopper: "顾客", bot: "小客", agent: "客服", system: "系统", note: "内部备注" };
 
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -17,20 +17,24 @@
     const source = new EventSource(queue.dataset.live);
     source.addEventListener("queue", (event) => {
       const state = JSON.parse(event.data);
+      window.dispatchEvent(new CustomEvent("queue-state", { detail: state }));
       const body = queue.querySelector("tbody");
       body.replaceChildren();
       if (!state.waiting.length) {
         const row = el("tr", "empty");
         const cell = el("td", "", "暂无等待中的会话");
-        cell.colSpan = 6;
+        cell.colSpan = 8;
         row.append(cell);
         body.append(row);
       }
       for (const item of state.waiting) {
         const row = el("tr");
         row.dataset.id = item.id;
-        row.append(el("td", "", item.channel), el("td", "", item.waited),
-                   el("td", "", item.reason), el("td", "last-message", item.last_message),
+        const tags = el("td", "tags");
+        for (const tag of item.tags) tags.append(el("span", "tag", tag));
+        row.append(el("td", "", item.channel), el("td", "team", item.team),
+                   el("td", "", item.waited), el("td", "", item.reason), tags,
+                   el("td", "last-message", item.last_message),
                    el("td", "mono", item.conversation_id));
         const form = el("form");
         form.method = "post";
@@ -52,6 +56,7 @@
         const link = el("a", "", `${item.channel} · ${item.conversation_id} · ${item.reason}`);
         link.href = `/conversations/${item.id}`;
         li.append(link);
+        for (const tag of item.tags) li.append(" ", el("span", "tag", tag));
         mine.append(li);
       }
       if (!state.mine.length) mine.append(el("li", "empty", "无"));
@@ -61,16 +66,24 @@
   const transcript = document.getElementById("transcript");
   if (transcript) {
     const source = new EventSource(transcript.dataset.live);
-    source.addEventListener("lines", (event) => {
+    const show = (event) => {
       for (const line of JSON.parse(event.data)) {
         const li = el("li", line.who);
-        const who = line.who === "agent" ? `客服 ${line.agent}` : WHO[line.who];
+        const who = line.who === "agent" ? `客服 ${line.agent}`
+          : line.who === "note" ? `内部备注 · ${line.agent}` : WHO[line.who];
         li.append(el("span", "who", who), el("span", "time", line.time), " ",
                   el("span", "text", line.text));
         transcript.append(li);
       }
       transcript.scrollTop = transcript.scrollHeight;
+    };
+    source.addEventListener("lines", (event) => {
+      show(event);
+      if (JSON.parse(event.data).some((line) => line.who === "shopper")) {
+        window.dispatchEvent(new CustomEvent("shopper-message"));
+      }
     });
+    source.addEventListener("notes", show);
     source.addEventListener("status", (event) => {
       document.getElementById("status").textContent = JSON.parse(event.data).status;
     });
@@ -92,6 +105,7 @@
       });
       if (response.ok) {
         text.value = "";
+        text.dispatchEvent(new Event("input"));
       } else {
         const body = await response.json().catch(() => ({}));
         error.textContent = (body.error && body.error.message) || "发送失败";

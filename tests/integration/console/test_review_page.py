@@ -18,7 +18,7 @@ from bot.analytics.events import row_values
 from bot.console.repository import ConsoleRepository
 from bot.console.review_export import main as export_main
 from bot.console.review_repository import ReviewRepository
-from bot.console.users import add_user, set_role
+from bot.console.users import add_user, set_grant
 from bot.platform.db import create_async_engine, dispose_engines
 from bot.platform.events import events_table
 from tests.integration.console.conftest import (
@@ -99,7 +99,7 @@ async def review_console(tmp_path, events_url):
     database = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
     await add_user(database, "alice", "alice-password")
     await add_user(database, "bob", "bob-password")
-    assert await set_role(database, "alice", "trainer")
+    assert await set_grant(database, "alice", "trainer")
     rasa = ParsingRasa({})
     app = web.Application()
     app.router.add_post("/model/parse", rasa.parse)
@@ -264,11 +264,11 @@ async def test_export_score_and_erasure(review_console, tmp_path):
 async def test_roles_need_an_account_and_can_be_revoked(tmp_path):
     database = f"sqlite+aiosqlite:///{tmp_path / 'roles.db'}"
     with pytest.raises(ValueError, match="no staff account"):
-        await set_role(database, "ghost", "trainer")
+        await set_grant(database, "ghost", "trainer")
     await add_user(database, "carol", "carol-password")
-    assert await set_role(database, "carol", "trainer")
-    assert not await set_role(database, "carol", "trainer")
-    assert await set_role(database, "carol", "trainer", revoke=True)
+    assert await set_grant(database, "carol", "trainer")
+    assert not await set_grant(database, "carol", "trainer")
+    assert await set_grant(database, "carol", "trainer", revoke=True)
     engine = create_async_engine(database)
     try:
         assert await ReviewRepository(engine).roles("carol") == set()

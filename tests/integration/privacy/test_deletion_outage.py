@@ -26,6 +26,7 @@ from actions.clients.console import ConsoleClient
 from actions.clients.console import ConsoleSettings as ClientSettings
 from actions.clients.http import close_session
 from actions.privacy import KEPT_LABELS, ActionDeleteMyData
+from bot.console.models import metadata as console_metadata
 from bot.platform.db import dispose_engines
 from bot.platform.events import events_table
 from tests.conftest import ROOT
@@ -197,9 +198,7 @@ async def stores(database, outages, fake_rasa):
         for table in (
             "events",
             "analytics_events",
-            "console_handoffs",
-            "console_web_messages",
-            "console_staff",
+            *console_metadata.tables,
             "alembic_version_console",
         ):
             connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))

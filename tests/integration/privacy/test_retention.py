@@ -139,8 +139,9 @@ async def test_console_messages_and_summaries_follow_the_period(
     tracker_store, tmp_path: Path
 ):
     from bot.backends.common.db import create_engine
-    from bot.console.models import web_messages
+    from bot.console.models import handoffs, notes, web_messages
     from bot.console.repository import ConsoleRepository
+    from bot.console.workbench import WorkbenchRepository
 
     console_url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
     engine = create_engine(console_url)
@@ -156,9 +157,14 @@ async def test_console_messages_and_summaries_follow_the_period(
         now=old,
     )
     await repository.add_web_message("old-shopper", "王芳您好", "alice")
+    workbench = WorkbenchRepository(engine)
+    await workbench.add_note(1, "alice", "顾客王芳，手机13800138000")
     async with engine.begin() as connection:
         await connection.execute(sa.update(web_messages).values(created_at=old))
+        await connection.execute(sa.update(notes).values(created_at=old))
+        await connection.execute(sa.update(handoffs).values(transfer_note="王芳"))
     await repository.add_web_message("new-shopper", "您好", "alice")
+    await workbench.add_note(2, "bob", "新备注")
     await engine.dispose()
 
     env = {
@@ -174,9 +180,14 @@ async def test_console_messages_and_summaries_follow_the_period(
     assert await repository.web_messages_after("old-shopper", 0) == []
     assert len(await repository.web_messages_after("new-shopper", 0)) == 1
     handoff = await repository.get(1)
+    workbench = WorkbenchRepository(engine)
+    old_notes, new_notes = await workbench.notes(1), await workbench.notes(2)
     await engine.dispose()
     assert handoff is not None
     assert handoff.summary == {"last_message": "我的手机138****8000"}
+    assert handoff.transfer_note is None
+    assert old_notes == []
+    assert [note.text for note in new_notes] == ["新备注"]
 
 
 def test_the_command_reads_days_from_the_environment(tracker_store, capsys):

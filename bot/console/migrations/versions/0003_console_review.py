@@ -1,15 +1,15 @@
 """Console: staff roles (trainer) and the NLU review labels.
 
-Revision ID: console_0002
-Revises: console_0001
+Revision ID: console_0003
+Revises: console_0002
 Create Date: 2026-12-03 12:10:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "console_0002"
-down_revision = "console_0001"
+revision = "console_0003"
+down_revision = "console_0002"
 branch_labels = None
 depends_on = None
 
