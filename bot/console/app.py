@@ -55,6 +55,7 @@ from bot.platform.db import create_async_engine
 from bot.platform.logs import install_log_masking
 from bot.wechat.client import WeChatApiClient
 from bot.wechat.config import WeChatSettings
+from bot.wecom.relay import AgentRelay
 
 logger = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -90,12 +91,14 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     app[ROLE_OF] = floor.role
     workbench = WorkbenchRepository(engine)
     app[WORKBENCH] = workbench
+    kf_relay = AgentRelay.from_env(settings.environ)  # 微信客服, console mode
     service = ConsoleService(
         settings,
         repository,
         RasaClient(http, settings.rasa_url, settings.rasa_token),
         wechat,
         dispatcher,
+        kf_relay,
     )
     app[SERVICE] = service
     app[TRANSFERS] = Transfers(service, floor, workbench, dispatcher)
@@ -107,6 +110,8 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
         await background.aclose()
         if wechat is not None:
             await wechat.close()
+        if kf_relay is not None:
+            await kf_relay.close()
         await http.close()
         await close_session()
         await engine.dispose()

@@ -14,7 +14,7 @@ REASON_LABELS = {
     "presales_question": "售前问题没写到",
 }
 #: The console's channels → Chinese (the queue).
-CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "rest": "接口"}
+CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "wecom": "微信客服", "rest": "接口"}
 #: How a conversation ended (or where it stands) → Chinese.
 OUTCOME_LABELS = {
     "waiting": "排队中",

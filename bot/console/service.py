@@ -21,13 +21,14 @@ from bot.wechat.errors import (
     CustomerServiceQuotaExceeded,
     CustomerServiceWindowClosed,
 )
+from bot.wecom.errors import SendQuotaExceeded, SessionStateRefused
 
 logger = logging.getLogger(__name__)
 
 #: Shopper-facing lines when people hand the conversation back.
 HANDED_BACK = "人工客服已结束服务，接下来由小客继续为您服务～有问题随时问我哦。"
 CLOSED_LINE = "本次人工服务已结束，感谢您的耐心！之后有问题随时找小客哦～"
-CHANNELS = ("web", "wechat", "rest")
+CHANNELS = ("web", "wechat", "wecom", "rest")
 #: The longest message an agent or a web-chat shopper can send (characters).
 MAX_TEXT = 2000
 
@@ -45,6 +46,13 @@ class WeChatSender(Protocol):
 
     async def send_text(self, openid: str, content: str) -> None:
         """Send a customer-service text message."""
+
+
+class KfSender(Protocol):
+    """What the console needs of the 微信客服 relay (``bot.wecom.relay``)."""
+
+    async def send(self, conversation_id: str, text: str) -> str:
+        """Send an agent's text to the kf conversation's shopper."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,7 @@ class ConsoleService:
         rasa: The Rasa HTTP API.
         wechat: The WeChat platform client, when the channel can send.
         dispatcher: Routing and auto-assignment (``None``: manual claims only).
+        kf: The 微信客服 relay, when that channel is configured.
     """
 
     def __init__(
@@ -161,12 +170,14 @@ class ConsoleService:
         rasa: RasaClient,
         wechat: WeChatSender | None = None,
         dispatcher: Dispatcher | None = None,
+        kf: KfSender | None = None,
     ) -> None:
         self.settings = settings
         self.repository = repository
         self.rasa = rasa
         self.wechat = wechat
         self.dispatcher = dispatcher
+        self.kf = kf
 
     async def authenticate(self, username: str, password: str) -> bool:
         """Whether ``password`` is ``username``'s (an unknown user takes as long)."""
@@ -274,8 +285,29 @@ class ConsoleService:
             except Exception as error:
                 logger.warning("WeChat delivery failed: %r", error)
                 raise DeliveryError(f"微信消息发送失败：{error}") from error
+        elif handoff.channel == "wecom":
+            await self._deliver_kf(handoff, text)
         else:
             await self.repository.add_web_message(handoff.conversation_id, text, agent)
+
+    async def _deliver_kf(self, handoff: Handoff, text: str) -> None:
+        if self.kf is None:
+            raise DeliveryError("微信客服通道未配置（WECOM_*），消息未送达")
+        try:
+            await self.kf.send(handoff.conversation_id, text)
+        except SessionStateRefused as error:
+            raise DeliveryError(
+                "微信客服会话已不在智能助手状态（95018，可能已转企业微信接待或已结束），"
+                "消息未送达"
+            ) from error
+        except SendQuotaExceeded as error:
+            raise DeliveryError(
+                "顾客回复之前能发的微信客服消息已达上限（95001），消息未送达；"
+                "等顾客回复后再发"
+            ) from error
+        except Exception as error:
+            logger.warning("WeCom kf delivery failed: %r", error)
+            raise DeliveryError(f"微信客服消息发送失败：{error}") from error
 
     async def reply(self, handoff_id: int, agent: str, text: str) -> None:
         """Deliver the agent's reply and record it in the transcript.
