@@ -4,7 +4,9 @@ The kf simulator plays WeCom (signed, encrypted callbacks; sync_msg; send_msg
 with its session-state and quota checks); the Rasa server runs the channel from
 ``credentials.yml`` with the trained model, the action server, the seeded order
 and CRM services, and the agent console (which queues handoffs, so the bot
-pauses). One stack per handoff mode, ``console`` and ``wecom``.
+pauses). The ``console`` handoff mode's tests run on the shared stack
+(``tests/e2e/conftest.py``) as kf shoppers of their own, reading 王芳's points
+without changing them; the ``wecom`` mode's test starts a stack of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.wecom.relay import AgentRelay
 from tests.support.backend_processes import run_backends
 from tests.support.console_processes import console_port_and_token, run_console
 from tests.support.processes import run_assistant
+from tests.support.shared_stack import LogMark, SharedStack
 
 pytestmark = pytest.mark.model
 
@@ -34,13 +37,19 @@ WANG = ("13800138000", "XK202411110001")
 
 @dataclass
 class Stack:
-    """A running assistant, its kf settings and the simulator (state kept)."""
+    """A running assistant, its kf settings and the simulator (state kept).
+
+    Attributes:
+        shared: The shared stack's: other modules wrote its logs before, so a
+            test reads only what came after it started serving.
+    """
 
     url: str
     env: dict[str, str]
     platform: WeComPlatform
     api_port: int
     logs: Path
+    shared: bool = False
 
 
 def start_stack(model_path: Path, workdir: Path, mode: str) -> Iterator[Stack]:
@@ -74,9 +83,16 @@ def start_stack(model_path: Path, workdir: Path, mode: str) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="module")
-def console_stack(model_path, tmp_path_factory) -> Iterator[Stack]:
-    workdir = tmp_path_factory.mktemp("e2e-wecom-console")
-    yield from start_stack(model_path, workdir, "console")
+def console_stack(shared_stack: SharedStack) -> Stack:
+    assert shared_stack.wecom_env["WECOM_HANDOFF_MODE"] == "console"
+    return Stack(
+        shared_stack.assistant.url,
+        shared_stack.wecom_env,
+        shared_stack.wecom,
+        shared_stack.wecom_api_port,
+        shared_stack.workdir,
+        shared=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -86,13 +102,13 @@ def wecom_stack(model_path, tmp_path_factory) -> Iterator[Stack]:
 
 
 async def serving(stack: Stack) -> AsyncIterator[WeComPlatform]:
+    mark = LogMark.now(stack.logs) if stack.shared else LogMark(stack.logs)
     await stack.platform.start(port=stack.api_port)
     try:
         yield stack.platform
     finally:
         await stack.platform.stop()
-        log = (stack.logs / "rasa.log").read_text(encoding="utf-8")
-        assert "Traceback" not in log
+        assert "Traceback" not in mark.since("rasa.log")
 
 
 @pytest.fixture

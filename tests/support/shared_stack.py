@@ -3,15 +3,18 @@
 Loading the trained model into a Rasa server is the slow part of an end-to-end
 test, so the modules under ``tests/e2e`` share one stack per test run
 (``tests/e2e/conftest.py``): the order and CRM services on SQLite, the action
-server, the Rasa server with the REST, WeChat (safe mode) and web chat channels,
-and the agent console. A module that needs other settings (a log level, a hung
-call's timeout, processes it kills) starts its own.
+server, the Rasa server with the REST, WeChat (safe mode), WeCom kf (console
+handoff mode) and web chat channels, and the agent console. A module that needs
+other settings (a log level, a hung call's timeout, processes it kills, the kf
+``wecom`` handoff mode) starts its own.
 
 What the modules share is state: the backends' data, the conversation store and
 the console's queue. So a test talks as senders of its own, reads the figures it
 checks from the backends when another module may change them, finds its own web
 chat conversation (:meth:`SharedStack.web_conversations`) and reads only the log
-lines written while it ran (:class:`LogMark`).
+lines written while it ran (:class:`LogMark`). The WeCom kf simulator is one
+for the whole run (:attr:`SharedStack.wecom`), since the Rasa server keeps its
+sync cursor: a module serves it only while its tests run.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 
 from bot.devtools.processes import free_port
 from bot.devtools.wechat_simulator import WeChatPlatform
+from bot.devtools.wecom_simulator import CORP_ID, KF_SECRET, WeComPlatform
 from tests.support.backend_processes import run_backends
 from tests.support.console_processes import (
     Console,
@@ -37,6 +41,11 @@ WECHAT_TOKEN = "e2e-shared-wechat-token"
 WECHAT_AES_KEY = "SharedE2eKey0123456789abcdefghijklmnopqrstu"  # 43 characters
 WECHAT_APP_ID = "wxe2e0000000000042"
 WECHAT_APP_SECRET = "e2e-shared-wechat-secret"
+#: The WeCom kf account (微信客服) the shared Rasa server serves; agents answer
+#: a handed-over shopper in the console (``WECOM_HANDOFF_MODE=console``).
+WECOM_TOKEN = "e2e-shared-wecom-token"
+WECOM_AES_KEY = "SharedE2eWeComKey0123456789abcdefghijklmnop"  # 43 characters
+WECOM_HANDOFF_MODE = "console"
 #: Characters of a message the shared Rasa server reads (``MAX_MESSAGE_CHARS``).
 MAX_MESSAGE_CHARS = 2000
 
@@ -80,6 +89,11 @@ class SharedStack:
         backend_env: ``BACKEND_API_TOKEN``, ``ORDERS_URL`` and ``CRM_URL``.
         wechat_api_port: Where the Rasa server expects the WeChat platform's API
             (a module's simulator listens there while its tests run).
+        wecom: The WeCom kf simulator, one for the run (its message log and the
+            Rasa server's sync cursor go together); a module serves it on
+            ``wecom_env["WECOM_API_BASE_URL"]``'s port while its tests run.
+        wecom_env: The Rasa server's ``WECOM_*`` settings.
+        wecom_api_port: Where the Rasa server expects the kf API.
         workdir: The databases (``orders.db``, ``crm.db``, ``tracker.db``,
             ``console.db``) and the processes' logs.
     """
@@ -89,6 +103,9 @@ class SharedStack:
     backend_env: dict[str, str]
     wechat_api_port: int
     workdir: Path
+    wecom: WeComPlatform
+    wecom_env: dict[str, str]
+    wecom_api_port: int
 
     @property
     def tracker_db(self) -> Path:
@@ -132,6 +149,8 @@ class SharedStack:
 def run_shared_stack(model_path: Path, workdir: Path) -> Iterator[SharedStack]:
     """Start the backends, action server, Rasa server and console; stop them after.
 
+    The kf simulator is made here but not served: a module starts it.
+
     Args:
         model_path: The trained model archive.
         workdir: Where the databases and the logs go.
@@ -140,6 +159,7 @@ def run_shared_stack(model_path: Path, workdir: Path) -> Iterator[SharedStack]:
         The running stack.
     """
     api_port = free_port()
+    wecom_api_port = free_port()
     console_port, console_token = console_port_and_token()
     wechat = {
         "WECHAT_TOKEN": WECHAT_TOKEN,
@@ -148,10 +168,20 @@ def run_shared_stack(model_path: Path, workdir: Path) -> Iterator[SharedStack]:
         "WECHAT_APP_SECRET": WECHAT_APP_SECRET,
         "WECHAT_API_BASE_URL": f"http://127.0.0.1:{api_port}",
     }
+    wecom = {
+        "WECOM_TOKEN": WECOM_TOKEN,
+        "WECOM_AES_KEY": WECOM_AES_KEY,
+        "WECOM_CORP_ID": CORP_ID,
+        "WECOM_KF_SECRET": KF_SECRET,
+        "WECOM_API_BASE_URL": f"http://127.0.0.1:{wecom_api_port}",
+        "WECOM_HANDOFF_MODE": WECOM_HANDOFF_MODE,
+        "WECOM_STATE_DIR": str(workdir / "wecom"),
+    }
     with run_backends(workdir) as backends:
         env = {
             **backends,
             **wechat,
+            **wecom,
             "CONSOLE_URL": f"http://127.0.0.1:{console_port}",
             "CONSOLE_API_TOKEN": console_token,
             "MAX_MESSAGE_CHARS": str(MAX_MESSAGE_CHARS),
@@ -166,4 +196,16 @@ def run_shared_stack(model_path: Path, workdir: Path) -> Iterator[SharedStack]:
             with run_console(
                 workdir, console_port, console_token, console_env
             ) as console:
-                yield SharedStack(assistant, console, backends, api_port, workdir)
+                platform = WeComPlatform(
+                    WECOM_TOKEN, WECOM_AES_KEY, server_url=assistant.url
+                )
+                yield SharedStack(
+                    assistant,
+                    console,
+                    backends,
+                    api_port,
+                    workdir,
+                    platform,
+                    wecom,
+                    wecom_api_port,
+                )
