@@ -7,7 +7,7 @@ It plays both roles the real platform plays towards our server:
   (the independent peer: our channel's code is never used here). Like WeChat, it
   waits ``attempt_timeout`` seconds (5 by default) for an answer and tries up to
   ``attempts`` times (3) in all, then shows the shopper an error. It checks and
-  decrypts passive replies as WeChat would.
+  decrypts passive replies as WeChat would (a text over 2048 bytes is an error).
 * the **API**: ``/cgi-bin/token`` and ``/cgi-bin/message/custom/send``, with
   token expiry and the 45015/45047 refusals on demand.
 
@@ -36,10 +36,14 @@ from aiohttp import web
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 
+from bot.devtools.wechat_platform_api import PlatformApi
+
 Mode = Literal["plaintext", "compatible", "safe"]
 WEBHOOK_PATH = "/webhooks/wechat/webhook"
 UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试"
 ACCOUNT = "gh_xiaoke0001"
+#: Largest passive text reply WeChat shows, in UTF-8 bytes.
+PASSIVE_LIMIT = 2048
 
 
 def wechat_signature(*values: str) -> str:
@@ -104,7 +108,15 @@ class WeChatPlatform:
     refuse: dict[str, int] = field(default_factory=dict)  # openid → errcode
 
     def __post_init__(self) -> None:
-        self._tokens: dict[str, float] = {}  # token → expiry (epoch seconds)
+        self.api = PlatformApi(
+            self.app_id,
+            self.app_secret,
+            self.token_lifetime,
+            lambda openid, text: self._see(Delivery(openid, text, "custom")),
+            token_requests=self.token_requests,
+            custom_calls=self.custom_calls,
+            refuse=self.refuse,
+        )
         self._seen = asyncio.Event()
         self._ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000)
         self._runner: web.AppRunner | None = None
@@ -119,10 +131,7 @@ class WeChatPlatform:
     # --- lifecycle -------------------------------------------------------
     def app(self) -> web.Application:
         """The platform API's aiohttp application (token and customer service)."""
-        app = web.Application()
-        app.router.add_get("/cgi-bin/token", self._token_endpoint)
-        app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
-        return app
+        return self.api.app()
 
     async def start(self, port: int = 0) -> str:
         """Serve the API on 127.0.0.1; returns its base URL."""
@@ -144,54 +153,7 @@ class WeChatPlatform:
     # --- the API side ----------------------------------------------------
     def expire_tokens(self) -> None:
         """Every issued access token expires now (next use: 42001)."""
-        self._tokens = dict.fromkeys(self._tokens, 0.0)
-
-    async def _token_endpoint(self, request: web.Request) -> web.Response:
-        query = dict(request.query)
-        self.token_requests.append(query)
-        if query.get("grant_type") != "client_credential":
-            return web.json_response({"errcode": 40002, "errmsg": "invalid grant_type"})
-        if query.get("appid") != self.app_id:
-            return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
-        if query.get("secret") != self.app_secret:
-            return web.json_response({"errcode": 40125, "errmsg": "invalid appsecret"})
-        token = secrets.token_urlsafe(24)
-        self._tokens[token] = time.time() + self.token_lifetime
-        return web.json_response(
-            {"access_token": token, "expires_in": self.token_lifetime}
-        )
-
-    async def _custom_send(self, request: web.Request) -> web.Response:
-        token = request.query.get("access_token", "")
-        raw = await request.read()
-        call: dict[str, Any] = {"token": token, "raw": raw}
-        self.custom_calls.append(call)
-        if token not in self._tokens:
-            call["errcode"] = 40001
-            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
-        if self._tokens[token] <= time.time():
-            call["errcode"] = 42001
-            return web.json_response(
-                {"errcode": 42001, "errmsg": "access_token expired"}
-            )
-        try:
-            body = await request.json()
-        except ValueError:
-            call["errcode"] = 47001
-            return web.json_response({"errcode": 47001, "errmsg": "data format error"})
-        call["body"] = body
-        openid = body.get("touser", "")
-        if openid in self.refuse:
-            call["errcode"] = self.refuse[openid]
-            return web.json_response(
-                {"errcode": self.refuse[openid], "errmsg": "refused"}
-            )
-        if body.get("msgtype") != "text" or not body.get("text", {}).get("content"):
-            call["errcode"] = 44003
-            return web.json_response({"errcode": 44003, "errmsg": "empty content"})
-        call["errcode"] = 0
-        self._see(Delivery(openid, body["text"]["content"], "custom"))
-        return web.json_response({"errcode": 0, "errmsg": "ok"})
+        self.api.expire_tokens()
 
     # --- the pushing side ------------------------------------------------
     def _see(self, delivery: Delivery) -> None:
@@ -326,6 +288,7 @@ class WeChatPlatform:
                 reply.type == "text"
                 and reply.target == message.source
                 and reply.source == message.target
+                and len(str(reply.content).encode("utf-8")) <= PASSIVE_LIMIT
             )
             return str(reply.content) if ok else UNAVAILABLE
         except Exception:

@@ -41,12 +41,40 @@ class OutgoingText:
     """One bot message as WeChat text.
 
     Attributes:
-        text: What the shopper reads (a numbered menu appended for buttons).
-        payloads: Button payloads in menu order (empty without buttons).
+        body: The message text without its menu.
+        titles: Button titles in menu order (empty without buttons).
+        payloads: Button payloads in the same order.
     """
 
-    text: str
+    body: str
+    titles: tuple[str, ...] = field(default_factory=tuple)
     payloads: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def text(self) -> str:
+        """What the shopper reads: the body, then the numbered menu."""
+        return with_menu(self.body, self.titles)
+
+
+def menu_block(titles: Sequence[str], first: int = 1) -> str:
+    """The numbered menu (``回复数字选择：`` then ``1. …``), empty without titles.
+
+    Args:
+        titles: Button titles in order.
+        first: The number of the first title.
+    """
+    if not titles:
+        return ""
+    lines = [f"{number}. {title}" for number, title in enumerate(titles, first)]
+    return MENU_HEADER + "\n" + "\n".join(lines)
+
+
+def with_menu(body: str, titles: Sequence[str]) -> str:
+    """``body`` with the numbered menu of ``titles`` under it, after a blank line."""
+    menu = menu_block(titles)
+    if not menu:
+        return body
+    return f"{body.strip()}\n\n{menu}" if body.strip() else menu
 
 
 def numbered_menu(text: str, buttons: Sequence[Mapping[str, Any]]) -> OutgoingText:
@@ -57,7 +85,8 @@ def numbered_menu(text: str, buttons: Sequence[Mapping[str, Any]]) -> OutgoingTe
         buttons: Rasa buttons (``title`` and ``payload``).
 
     Returns:
-        The text with the menu, and the payloads in the same order.
+        The message; its ``text`` has the menu under the text and its
+        ``payloads`` are in the same order.
     """
     titles: list[str] = []
     payloads: list[str] = []
@@ -69,11 +98,8 @@ def numbered_menu(text: str, buttons: Sequence[Mapping[str, Any]]) -> OutgoingTe
         titles.append(title)
         payloads.append(payload)
     if not titles:
-        return OutgoingText(text=text)
-    lines = [f"{number}. {title}" for number, title in enumerate(titles, start=1)]
-    menu = MENU_HEADER + "\n" + "\n".join(lines)
-    body = f"{text.strip()}\n\n{menu}" if text.strip() else menu
-    return OutgoingText(text=body, payloads=tuple(payloads))
+        return OutgoingText(text)
+    return OutgoingText(text.strip(), tuple(titles), tuple(payloads))
 
 
 def render_bot_message(message: Mapping[str, Any]) -> OutgoingText | None:
@@ -98,7 +124,7 @@ def render_bot_message(message: Mapping[str, Any]) -> OutgoingText | None:
     if not text and isinstance(custom, Mapping) and custom.get("text"):
         text = str(custom["text"])
     text = text.strip()
-    return OutgoingText(text=text) if text else None
+    return OutgoingText(text) if text else None
 
 
 def text_reply_xml(content: str, openid: str, account: str) -> str:

@@ -2,13 +2,15 @@
 
 How an answer reaches the shopper:
 
-* Exactly one bot message ready within ``reply_budget`` → passive reply in the
-  HTTP response (free, no API quota).
-* Several bot messages, or not ready in time → the HTTP response is
-  ``success`` and *all* messages go through the customer-service API, in
-  order. A passive reply cannot carry more than one message, and mixing it
-  with API messages would not keep the order: WeChat shows the passive reply
-  whenever it processes our HTTP response, which API calls can overtake.
+* Ready within ``reply_budget`` → the turn's messages joined into one text
+  (``bot.wechat.compose``) go back as the passive reply in the HTTP response
+  (free, no API quota). Only when the joined text exceeds WeChat's passive
+  limit is it split: the first part is the passive reply, the rest follow
+  through the customer-service API ``follow_up_delay`` seconds later, so they
+  do not overtake the HTTP response WeChat is still turning into a message.
+* Not ready in time → the HTTP response is ``success`` and the answer goes
+  through the customer-service API, joined the same way (fewer messages, less
+  of the per-shopper quota the agents need during a handoff).
 
 A retry of a message being processed (same MsgId) waits for the first
 request's outcome and returns the same passive reply, or ``success`` when the
@@ -25,6 +27,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from bot.wechat.client import WeChatApiClient
+from bot.wechat.compose import PASSIVE_LIMIT, ComposedAnswer, compose
 from bot.wechat.dedup import StateStore
 from bot.wechat.errors import (
     CustomerServiceQuotaExceeded,
@@ -66,6 +69,9 @@ class ReplyService:
             timestamp window, so a replayed request is recognised too).
         menu_ttl: Seconds a numbered menu stays answerable.
         poll_interval: Seconds between state checks of a waiting retry.
+        passive_limit: Largest passive reply (and API text) in UTF-8 bytes.
+        follow_up_delay: Seconds between a split answer's passive reply and
+            its remaining parts.
     """
 
     def __init__(
@@ -79,6 +85,8 @@ class ReplyService:
         state_ttl: int = 600,
         menu_ttl: int = 86400,
         poll_interval: float = 0.05,
+        passive_limit: int = PASSIVE_LIMIT,
+        follow_up_delay: float = 0.5,
     ) -> None:
         self._bot = bot
         self._store = store
@@ -88,6 +96,8 @@ class ReplyService:
         self._state_ttl = state_ttl
         self._menu_ttl = menu_ttl
         self._poll = poll_interval
+        self._limit = passive_limit
+        self._follow_up_delay = follow_up_delay
         self._background: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: IncomingMessage) -> str | None:
@@ -130,7 +140,7 @@ class ReplyService:
         task = asyncio.create_task(self._ask_bot(message.openid, text))
         try:
             await asyncio.wait({task}, timeout=self._budget)
-            if task.done() and len(task.result()) <= 1:
+            if task.done():
                 return await self._answer_passively(message.openid, key, task.result())
         except asyncio.CancelledError:
             # WeChat hung up (its own timeout): the answer goes through the API.
@@ -143,12 +153,32 @@ class ReplyService:
     async def _answer_passively(
         self, openid: str, key: str, messages: list[OutgoingText]
     ) -> str | None:
-        await self._remember_menu(openid, messages)
-        if not messages:
+        answer = self._compose(messages)
+        await self._remember_menu(openid, answer)
+        if not answer.parts:
             await self._store.put(key, SILENT, self._state_ttl)
             return None
-        await self._store.put(key, PASSIVE + messages[0].text, self._state_ttl)
-        return messages[0].text
+        passive, *rest = answer.parts
+        await self._store.put(key, PASSIVE + passive, self._state_ttl)
+        if rest:
+            logger.info(
+                "WeChat answer to %s over %d bytes: %d part(s) follow via the API",
+                openid,
+                self._limit,
+                len(rest),
+            )
+            self._spawn(self._follow_up(openid, rest))
+        return passive
+
+    def _compose(self, messages: list[OutgoingText]) -> ComposedAnswer:
+        return compose(messages, self._limit)
+
+    async def _follow_up(self, openid: str, texts: Sequence[str]) -> None:
+        try:
+            await asyncio.sleep(self._follow_up_delay)
+            await self.send_texts(openid, texts)
+        except Exception:
+            logger.exception("WeChat follow-up delivery to %s failed", openid)
 
     async def _outcome_of(self, key: str) -> str | None:
         deadline = time.monotonic() + self._budget
@@ -179,13 +209,12 @@ class ReplyService:
             return []
         return [str(item) for item in payloads] if isinstance(payloads, list) else []
 
-    async def _remember_menu(self, openid: str, messages: list[OutgoingText]) -> None:
-        menus = [item.payloads for item in messages if item.payloads]
-        if menus:
-            # The last menu shown is the one its numbers refer to.
+    async def _remember_menu(self, openid: str, answer: ComposedAnswer) -> None:
+        if answer.payloads:
+            # The menu at the end of the answer is the one its numbers refer to.
             await self._store.put(
                 f"menu:{openid}",
-                json.dumps(list(menus[-1]), ensure_ascii=False),
+                json.dumps(list(answer.payloads), ensure_ascii=False),
                 self._menu_ttl,
             )
 
@@ -199,9 +228,9 @@ class ReplyService:
     ) -> None:
         try:
             await self._store.put(key, LATE, self._state_ttl)
-            messages = await answer
-            await self._remember_menu(openid, messages)
-            await self.send_texts(openid, [item.text for item in messages])
+            composed = self._compose(await answer)
+            await self._remember_menu(openid, composed)
+            await self.send_texts(openid, composed.parts)
         except Exception:
             logger.exception("late WeChat delivery to %s failed", openid)
 

@@ -1,8 +1,9 @@
 """A delivery conversation: WeChat simulator → real Rasa, action server and backends.
 
 The simulator plays WeChat in safe (AES) mode with the platform's real timings
-(5 s per attempt, 3 attempts); answers reach the shopper passively or through
-the customer-service API, whichever the 4-second budget allows. The shopper is
+(5 s per attempt, 3 attempts); each turn's answer reaches the shopper as one
+text, passively or through the customer-service API, whichever the 4-second
+budget allows. The shopper is
 王芳 (C100001), whose openid ``demo-openid-001`` the CRM knows, so the bot lists
 her orders as a numbered menu and a digit picks one.
 """
@@ -100,6 +101,9 @@ async def test_delivery_conversation_over_wechat(platform, assistant):
         print(f"[{delivery.via}] {delivery.text}")
     assert UNAVAILABLE not in texts
     assert len(texts) == len(set(texts))
+    # One text per turn: a turn's messages are joined (passive or, if late, via
+    # the API), never one customer-service message per bot message.
+    assert len(texts) == 2
     assert all(attempt.status == 200 for attempt in platform.pushes)
     log = (assistant.logs / "rasa.log").read_text(encoding="utf-8")
     assert "Traceback" not in log

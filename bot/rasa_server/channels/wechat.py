@@ -170,7 +170,7 @@ class WeChatInput(InputChannel):
             if not settings.can_send:
                 logger.warning(
                     "WECHAT_APP_ID/WECHAT_APP_SECRET not set: answers slower than "
-                    "%.1fs and multi-message answers cannot be delivered",
+                    "%.1fs or longer than one passive reply cannot be delivered",
                     settings.reply_budget,
                 )
         return cls(settings)
@@ -238,6 +238,7 @@ class WeChatInput(InputChannel):
             settings.menu,
             reply_budget=settings.reply_budget,
             state_ttl=settings.timestamp_window * 2,
+            passive_limit=settings.passive_limit,
         )
 
     def blueprint(

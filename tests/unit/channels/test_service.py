@@ -66,10 +66,11 @@ def event(name, key=None, openid="u1", create_time=1):
     )  # fmt: skip
 
 
-def service(bot, client=None, budget=0.2):
+def service(bot, client=None, budget=0.2, limit=2048):
     return ReplyService(
         bot, MemoryStateStore(), client, {"TRACK_DELIVERY": "/track_delivery"},
-        reply_budget=budget, poll_interval=0.01,
+        reply_budget=budget, poll_interval=0.01, passive_limit=limit,
+        follow_up_delay=0.05,
     )  # fmt: skip
 
 
@@ -84,13 +85,58 @@ async def test_quick_single_answer_is_passive():
     assert client.sent == []
 
 
-async def test_several_messages_all_go_through_the_api_in_order():
+async def test_several_messages_are_joined_into_one_passive_reply():
     bot, client = Bot(), Client()
-    bot.script["退货"] = [{"text": "第一条"}, {"text": "第二条"}, {"text": "第三条"}]
+    bot.script["积分"] = [{"text": "第一条"}, {"text": "第二条"}, {"text": "第三条"}]
     svc = service(bot, client)
-    assert await svc.handle(text("退货")) is None
+    assert await svc.handle(text("积分")) == "第一条\n\n第二条\n\n第三条"
     await settle(svc)
-    assert [content for _, content in client.sent] == ["第一条", "第二条", "第三条"]
+    assert client.sent == []
+
+
+async def test_an_answer_over_the_limit_is_split_passive_first_then_the_api():
+    bot, client = Bot(), Client()
+    long = ["甲" * 30, "乙" * 30, "丙" * 30]  # 90 bytes each
+    bot.script["长"] = [{"text": item} for item in long]
+    svc = service(bot, client, limit=200)
+    assert await svc.handle(text("长")) == f"{long[0]}\n\n{long[1]}"
+    assert client.sent == []  # the rest waits for the HTTP response to go out
+    await settle(svc)
+    assert client.sent == [("u1", long[2])]
+
+
+async def test_a_retry_of_a_split_answer_gets_the_same_passive_part_only():
+    bot, client = Bot(delay=0.05), Client()
+    bot.script["长"] = [{"text": "甲" * 60}, {"text": "乙" * 60}]
+    svc = service(bot, client, budget=1.0, limit=200)
+    first, retry = await asyncio.gather(svc.handle(text("长")), svc.handle(text("长")))
+    assert first == retry == "甲" * 60
+    await settle(svc)
+    assert client.sent == [("u1", "乙" * 60)]
+    assert len(bot.calls) == 1
+
+
+async def test_a_split_menu_is_remembered_from_the_last_part():
+    bot, client = Bot(), Client()
+    bot.script["退货"] = [
+        {"text": "说明" * 40},
+        {"text": "确认吗？", "buttons": BUTTONS},
+    ]
+    svc = service(bot, client, limit=250)
+    assert await svc.handle(text("退货", msg_id=1)) == "说明" * 40
+    await settle(svc)
+    assert client.sent == [("u1", "确认吗？\n\n回复数字选择：\n1. 确认退货\n2. 取消")]
+    await svc.handle(text("1", msg_id=2))
+    assert bot.calls[-1] == ("u1", "/affirm")
+
+
+async def test_a_late_answer_is_joined_too():
+    bot, client = Bot(delay=0.3), Client()
+    bot.script["多"] = [{"text": "一"}, {"text": "二"}, {"text": "三"}]
+    svc = service(bot, client, budget=0.1)
+    assert await svc.handle(text("多")) is None
+    await settle(svc)
+    assert client.sent == [("u1", "一\n\n二\n\n三")]
 
 
 async def test_slow_answer_is_delivered_late_once():
@@ -174,7 +220,7 @@ async def test_events_and_unsupported_types():
 
 
 async def test_closed_window_stops_delivery_without_raising(caplog):
-    bot = Bot()
+    bot = Bot(delay=0.3)  # late: the answer needs the API
     bot.script["多"] = [{"text": "一"}, {"text": "二"}]
     client = Client(fail=CustomerServiceWindowClosed(45015, "out of time"))
     svc = service(bot, client)

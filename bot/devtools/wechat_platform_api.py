@@ -1,0 +1,111 @@
+"""The platform API side of the WeChat simulator: access token and customer service.
+
+``bot.devtools.wechat_simulator.WeChatPlatform`` serves this application and
+shares its records (calls made, refusals wanted) with the tests.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+
+class PlatformApi:
+    """``/cgi-bin/token`` and ``/cgi-bin/message/custom/send``, as WeChat answers them.
+
+    Args:
+        app_id: The Official Account's AppID.
+        app_secret: Its AppSecret.
+        token_lifetime: Seconds an access token stays valid.
+        deliver: Called with ``(openid, text)`` for every message sent.
+        token_requests: Where to record the token calls' queries.
+        custom_calls: Where to record customer-service calls (token, raw body,
+            parsed body, errcode).
+        refuse: openid → errcode to answer customer-service calls with.
+    """
+
+    def __init__(
+        self,
+        app_id: str,
+        app_secret: str,
+        token_lifetime: int,
+        deliver: Callable[[str, str], None],
+        *,
+        token_requests: list[dict[str, str]],
+        custom_calls: list[dict[str, Any]],
+        refuse: dict[str, int],
+    ) -> None:
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.token_lifetime = token_lifetime
+        self._deliver = deliver
+        self.token_requests = token_requests
+        self.custom_calls = custom_calls
+        self.refuse = refuse
+        self._tokens: dict[str, float] = {}  # token → expiry (epoch seconds)
+
+    def app(self) -> web.Application:
+        """The aiohttp application serving the API."""
+        app = web.Application()
+        app.router.add_get("/cgi-bin/token", self._token_endpoint)
+        app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
+        return app
+
+    def expire_tokens(self) -> None:
+        """Every issued access token expires now (next use: 42001)."""
+        self._tokens = dict.fromkeys(self._tokens, 0.0)
+
+    def token_error(self, token: str) -> dict[str, Any] | None:
+        """The platform's answer to a call with an unusable token, else ``None``."""
+        if token not in self._tokens:
+            return {"errcode": 40001, "errmsg": "invalid credential"}
+        if self._tokens[token] <= time.time():
+            return {"errcode": 42001, "errmsg": "access_token expired"}
+        return None
+
+    async def _token_endpoint(self, request: web.Request) -> web.Response:
+        query = dict(request.query)
+        self.token_requests.append(query)
+        if query.get("grant_type") != "client_credential":
+            return web.json_response({"errcode": 40002, "errmsg": "invalid grant_type"})
+        if query.get("appid") != self.app_id:
+            return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
+        if query.get("secret") != self.app_secret:
+            return web.json_response({"errcode": 40125, "errmsg": "invalid appsecret"})
+        token = secrets.token_urlsafe(24)
+        self._tokens[token] = time.time() + self.token_lifetime
+        return web.json_response(
+            {"access_token": token, "expires_in": self.token_lifetime}
+        )
+
+    async def _custom_send(self, request: web.Request) -> web.Response:
+        token = request.query.get("access_token", "")
+        raw = await request.read()
+        call: dict[str, Any] = {"token": token, "raw": raw}
+        self.custom_calls.append(call)
+        refused = self.token_error(token)
+        if refused is not None:
+            call["errcode"] = refused["errcode"]
+            return web.json_response(refused)
+        try:
+            body = await request.json()
+        except ValueError:
+            call["errcode"] = 47001
+            return web.json_response({"errcode": 47001, "errmsg": "data format error"})
+        call["body"] = body
+        openid = body.get("touser", "")
+        if openid in self.refuse:
+            call["errcode"] = self.refuse[openid]
+            return web.json_response(
+                {"errcode": self.refuse[openid], "errmsg": "refused"}
+            )
+        if body.get("msgtype") != "text" or not body.get("text", {}).get("content"):
+            call["errcode"] = 44003
+            return web.json_response({"errcode": 44003, "errmsg": "empty content"})
+        call["errcode"] = 0
+        self._deliver(openid, body["text"]["content"])
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
