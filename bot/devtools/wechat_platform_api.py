@@ -1,4 +1,4 @@
-"""The platform API side of the WeChat simulator: access token and customer service.
+"""The platform API side of the WeChat simulator: token, customer service, QR codes.
 
 ``bot.devtools.wechat_simulator.WeChatPlatform`` serves this application and
 shares its records (calls made, refusals wanted) with the tests.
@@ -9,13 +9,37 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
+#: ``qrcode/create`` action names: string scenes and numeric ones, temporary or not.
+STRING_SCENES = frozenset({"QR_STR_SCENE", "QR_LIMIT_STR_SCENE"})
+NUMBER_SCENES = frozenset({"QR_SCENE", "QR_LIMIT_SCENE"})
+MAX_SCENE_STR = 64
+MAX_SCENE_ID = 100_000
+
+
+@dataclass(frozen=True)
+class IssuedQrCode:
+    """A QR code the simulated platform issued.
+
+    Attributes:
+        scene: Its scene (a number's decimal digits for numeric scenes).
+        ticket: Its ticket.
+        url: What it encodes.
+        permanent: ``QR_LIMIT_*``.
+    """
+
+    scene: str
+    ticket: str
+    url: str
+    permanent: bool
+
 
 class PlatformApi:
-    """``/cgi-bin/token`` and ``/cgi-bin/message/custom/send``, as WeChat answers them.
+    """``/cgi-bin/token``, ``message/custom/send`` and ``qrcode/create``, as WeChat.
 
     Args:
         app_id: The Official Account's AppID.
@@ -26,6 +50,9 @@ class PlatformApi:
         custom_calls: Where to record customer-service calls (token, raw body,
             parsed body, errcode).
         refuse: openid → errcode to answer customer-service calls with.
+
+    Attributes:
+        qrcodes: Ticket → the QR code issued with it.
     """
 
     def __init__(
@@ -47,12 +74,14 @@ class PlatformApi:
         self.custom_calls = custom_calls
         self.refuse = refuse
         self._tokens: dict[str, float] = {}  # token → expiry (epoch seconds)
+        self.qrcodes: dict[str, IssuedQrCode] = {}
 
     def app(self) -> web.Application:
         """The aiohttp application serving the API."""
         app = web.Application()
         app.router.add_get("/cgi-bin/token", self._token_endpoint)
         app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
+        app.router.add_post("/cgi-bin/qrcode/create", self._qrcode_create)
         return app
 
     def expire_tokens(self) -> None:
@@ -109,3 +138,42 @@ class PlatformApi:
         call["errcode"] = 0
         self._deliver(openid, body["text"]["content"])
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _qrcode_create(self, request: web.Request) -> web.Response:
+        refused = self.token_error(request.query.get("access_token", ""))
+        if refused is not None:
+            return web.json_response(refused)
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"errcode": 47001, "errmsg": "data format error"})
+        if not isinstance(body, dict):
+            return web.json_response({"errcode": 47001, "errmsg": "data format error"})
+        action = body.get("action_name")
+        scene = (body.get("action_info") or {}).get("scene") or {}
+        if action in STRING_SCENES:
+            value = scene.get("scene_str")
+            valid = isinstance(value, str) and 1 <= len(value) <= MAX_SCENE_STR
+        elif action in NUMBER_SCENES:
+            value = scene.get("scene_id")
+            valid = isinstance(value, int) and 1 <= value <= MAX_SCENE_ID
+        else:
+            return web.json_response(
+                {"errcode": 40052, "errmsg": "invalid action name"}
+            )
+        if not valid:
+            return web.json_response(
+                {"errcode": 40053, "errmsg": "invalid action info"}
+            )
+        ticket = "gQ" + secrets.token_urlsafe(30)
+        code = IssuedQrCode(
+            scene=str(value),
+            ticket=ticket,
+            url=f"http://weixin.qq.com/q/{secrets.token_urlsafe(16)}",
+            permanent=action.startswith("QR_LIMIT"),
+        )
+        self.qrcodes[ticket] = code
+        answer: dict[str, Any] = {"ticket": ticket, "url": code.url}
+        if not code.permanent:
+            answer["expire_seconds"] = int(body.get("expire_seconds") or 60)
+        return web.json_response(answer)

@@ -8,8 +8,10 @@ It plays both roles the real platform plays towards our server:
   waits ``attempt_timeout`` seconds (5 by default) for an answer and tries up to
   ``attempts`` times (3) in all, then shows the shopper an error. It checks and
   decrypts passive replies as WeChat would (a text over 2048 bytes is an error).
-* the **API**: ``/cgi-bin/token`` and ``/cgi-bin/message/custom/send``, with
-  token expiry and the 45015/45047 refusals on demand.
+* the **API** (``bot/devtools/wechat_platform_api.py``): ``/cgi-bin/token``,
+  ``/cgi-bin/message/custom/send``, with token expiry and the 45015/45047
+  refusals on demand, and ``/cgi-bin/qrcode/create``; a shopper can then follow
+  the account through an issued code or scan it (``scan``).
 
 Everything the shopper would see lands in ``inbox[openid]`` in order.
 
@@ -17,15 +19,16 @@ Try it by hand against a running server::
 
     python -m bot.devtools.wechat_simulator --url http://127.0.0.1:5005 \
         --token "$WECHAT_TOKEN" "我的快递到哪了"
+    python -m bot.devtools.wechat_simulator --token "$WECHAT_TOKEN" \
+        --scan warranty:SN3F7T1W6B2X          # a follower scans a warranty card
+    python -m bot.devtools.wechat_simulator --serve   # only the API, until Ctrl-C
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hashlib
 import itertools
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -186,6 +189,27 @@ class WeChatPlatform:
             f"<CreateTime>{create_time or int(time.time())}</CreateTime>"
             "<MsgType><![CDATA[event]]></MsgType>"
             f"<Event><![CDATA[{event}]]></Event>{key_xml}</xml>"
+        )
+
+    def scene_event(
+        self, openid: str, scene: str, *, follow: bool, ticket: str = ""
+    ) -> str:
+        """A follow through a parametric QR code, or a follower's scan of one.
+
+        A follow is ``subscribe`` with ``EventKey`` ``qrscene_<scene>``, a scan
+        ``SCAN`` with ``EventKey`` ``<scene>``; both carry the code's ticket.
+        """
+        key = f"qrscene_{scene}" if follow else scene
+        xml = self.event_message(openid, "subscribe" if follow else "SCAN", key)
+        return xml.replace("</xml>", f"<Ticket><![CDATA[{ticket}]]></Ticket></xml>")
+
+    async def scan(
+        self, openid: str, ticket: str, *, follow: bool = False
+    ) -> PushResult:
+        """The shopper scans a code this platform issued (``follow``: and follows)."""
+        code = self.api.qrcodes[ticket]
+        return await self.push(
+            self.scene_event(openid, code.scene, follow=follow, ticket=ticket)
         )
 
     def signed_request(
@@ -366,47 +390,8 @@ class WeChatPlatform:
         return self.texts(openid)
 
 
-async def _main() -> None:
-    parser = argparse.ArgumentParser(description="Chat with Xiaoke as WeChat would.")
-    parser.add_argument("--url", default="http://127.0.0.1:5005")
-    parser.add_argument("--token", default=os.environ.get("WECHAT_TOKEN", ""))
-    parser.add_argument("--aes-key", default=os.environ.get("WECHAT_AES_KEY"))
-    parser.add_argument("--app-id", default=os.environ.get("WECHAT_APP_ID", "wx0"))
-    parser.add_argument(
-        "--app-secret", default=os.environ.get("WECHAT_APP_SECRET", "simulator-secret")
-    )
-    parser.add_argument("--openid", default="demo-openid-001")
-    parser.add_argument(
-        "--mode", default="plaintext", choices=["plaintext", "compatible", "safe"]
-    )
-    parser.add_argument(
-        "--api-port",
-        type=int,
-        default=8099,
-        help="serve the platform API here (point WECHAT_API_BASE_URL at it)",
-    )
-    parser.add_argument("text", nargs="+")
-    args = parser.parse_args()
-    platform = WeChatPlatform(
-        token=args.token,
-        app_id=args.app_id,
-        app_secret=args.app_secret,
-        aes_key=args.aes_key,
-        mode=args.mode,
-        server_url=args.url,
-    )
-    await platform.start(args.api_port)
-    try:
-        for text in args.text:
-            print(f"> {text}")
-            result = await platform.say(args.openid, text)
-            print(
-                result.reply
-                or "(success: the answer comes as customer-service messages)"
-            )
-    finally:
-        await platform.stop()
-
-
 if __name__ == "__main__":
-    asyncio.run(_main())
+    # The command line lives apart (one job per module); same command as ever.
+    from bot.devtools.wechat_simulator_cli import main
+
+    main()

@@ -1,4 +1,4 @@
-"""Async client of the platform API: cached access token and customer-service messages.
+"""Async client of the platform API: cached access token, messages and QR codes.
 
 wechatpy's own client is blocking (``requests``); inside the Rasa server's event
 loop every call must be async, hence this small aiohttp client.
@@ -11,7 +11,9 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -30,6 +32,30 @@ logger = logging.getLogger(__name__)
 TOKEN_INVALID_CODES = frozenset({40001, 40014, 42001})
 WINDOW_CLOSED = 45015
 QUOTA_EXCEEDED = 45047
+#: Where WeChat serves the picture of a QR code by its ticket.
+SHOW_QRCODE_URL = "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket="
+#: WeChat's permanent QR code with a string scene (at most 100,000 per account).
+PERMANENT_STR_SCENE = "QR_LIMIT_STR_SCENE"
+
+
+@dataclass(frozen=True)
+class QrCode:
+    """A parametric QR code as ``qrcode/create`` returns it.
+
+    Attributes:
+        scene: The scene string it carries.
+        ticket: The ticket its picture is fetched with.
+        url: What the code encodes (print this, or the picture).
+    """
+
+    scene: str
+    ticket: str
+    url: str
+
+    @property
+    def image_url(self) -> str:
+        """The picture of the code (``showqrcode``, no access token needed)."""
+        return SHOW_QRCODE_URL + quote(self.ticket, safe="")
 
 
 def _api_error(errcode: int, errmsg: str) -> WeChatApiError:
@@ -41,7 +67,7 @@ def _api_error(errcode: int, errmsg: str) -> WeChatApiError:
 
 
 class WeChatApiClient:
-    """The access token and ``message/custom/send``, over aiohttp.
+    """The access token, ``message/custom/send`` and ``qrcode/create``, over aiohttp.
 
     The token is cached and refreshed ``refresh_margin`` seconds before it
     expires, and once more when the platform says it is invalid (another
@@ -201,3 +227,28 @@ class WeChatApiClient:
             "/cgi-bin/message/custom/send",
             {"touser": openid, "msgtype": "text", "text": {"content": content}},
         )
+
+    async def create_qrcode(self, scene: str) -> QrCode:
+        """Create a permanent QR code carrying a string scene (``QR_LIMIT_STR_SCENE``).
+
+        Args:
+            scene: The scene string, 1 to 64 characters (e.g. ``warranty:SN…``).
+
+        Returns:
+            The code's ticket and URL.
+
+        Raises:
+            WeChatApiError: The platform refused (e.g. 40053 invalid action_info).
+            WeChatTransportError: Unreachable, or an answer without a ticket.
+        """
+        payload = await self._with_token(
+            "/cgi-bin/qrcode/create",
+            {
+                "action_name": PERMANENT_STR_SCENE,
+                "action_info": {"scene": {"scene_str": scene}},
+            },
+        )
+        ticket = payload.get("ticket")
+        if not ticket:
+            raise WeChatTransportError("/cgi-bin/qrcode/create answered no ticket")
+        return QrCode(scene=scene, ticket=str(ticket), url=str(payload.get("url", "")))

@@ -31,6 +31,9 @@ WELCOME_REPLY = (
     "需要人工客服时，回复“转人工”。"
 )
 
+WARRANTY_CARD_FOLLOW = "您好，欢迎关注！我是智能客服小客～\n"
+WARRANTY_CARD_SCAN = "已识别保修卡上的序列号 {serial}，马上为您登记保修。"
+
 ERROR_REPLY = "抱歉亲，小客这边出了点小状况，请稍后再试，或回复“转人工”联系人工客服。"
 
 MENU_HEADER = "回复数字选择："
@@ -125,6 +128,17 @@ def render_bot_message(message: Mapping[str, Any]) -> OutgoingText | None:
         text = str(custom["text"])
     text = text.strip()
     return OutgoingText(text) if text else None
+
+
+def warranty_card_preface(serial: str, *, new_follower: bool) -> OutgoingText:
+    """What the shopper reads before the bot's answer to a warranty-card QR code.
+
+    Args:
+        serial: The card's serial number.
+        new_follower: Whether they followed the account through the code.
+    """
+    text = WARRANTY_CARD_SCAN.format(serial=serial)
+    return OutgoingText(WARRANTY_CARD_FOLLOW + text if new_follower else text)
 
 
 def text_reply_xml(content: str, openid: str, account: str) -> str:

@@ -43,6 +43,13 @@ from bot.wechat.replies import (
     WELCOME_REPLY,
     OutgoingText,
     render_bot_message,
+    warranty_card_preface,
+)
+from bot.wechat.scenes import (
+    SUBSCRIBE_PREFIX,
+    register_warranty_message,
+    scene_of,
+    warranty_serial,
 )
 
 logger = logging.getLogger(__name__)
@@ -115,8 +122,8 @@ class ReplyService:
             return UNRECOGNISED_VOICE_REPLY
         if message.kind is MessageKind.UNSUPPORTED:
             return UNSUPPORTED_REPLY
-        if message.event == "subscribe":
-            return WELCOME_REPLY
+        if message.event in ("subscribe", "scan"):
+            return await self._follow_or_scan(message)
         if message.event == "click":
             payload = click_payload(self._menu, message.event_key)
             if payload is None:
@@ -126,8 +133,31 @@ class ReplyService:
         # unsubscribe, VIEW, location reports, template-send results …
         return None
 
+    async def _follow_or_scan(self, message: IncomingMessage) -> str | None:
+        """A follow or a QR-code scan: a warranty card starts registration.
+
+        Any other follow, and a scan of a code that is not a warranty card
+        (unknown or malformed scene), gets the welcome.
+        """
+        serial = warranty_serial(scene_of(message.event, message.event_key))
+        if serial is None:
+            if message.event_key and message.event_key != SUBSCRIBE_PREFIX:
+                logger.info("QR scene %r is not a warranty card", message.event_key)
+            return WELCOME_REPLY
+        preface = warranty_card_preface(
+            serial, new_follower=message.event == "subscribe"
+        )
+        return await self._bot_turn(
+            message, register_warranty_message(serial), menu_pick=False, preface=preface
+        )
+
     async def _bot_turn(
-        self, message: IncomingMessage, text: str, *, menu_pick: bool
+        self,
+        message: IncomingMessage,
+        text: str,
+        *,
+        menu_pick: bool,
+        preface: OutgoingText | None = None,
     ) -> str | None:
         key = message.dedup_key
         if not await self._store.claim(key, PROCESSING, self._state_ttl):
@@ -137,7 +167,7 @@ class ReplyService:
         payloads = await self._last_menu(message.openid)
         if menu_pick:
             text = pick_from_menu(text, payloads) or text
-        task = asyncio.create_task(self._ask_bot(message.openid, text))
+        task = asyncio.create_task(self._ask_bot(message.openid, text, preface))
         try:
             await asyncio.wait({task}, timeout=self._budget)
             if task.done():
@@ -190,14 +220,17 @@ class ReplyService:
                 return None
             await asyncio.sleep(self._poll)
 
-    async def _ask_bot(self, openid: str, text: str) -> list[OutgoingText]:
+    async def _ask_bot(
+        self, openid: str, text: str, preface: OutgoingText | None = None
+    ) -> list[OutgoingText]:
+        before = [preface] if preface is not None else []
         try:
             produced = await self._bot(openid, text)
         except Exception:
             logger.exception("the bot failed on a WeChat message from %s", openid)
-            return [OutgoingText(ERROR_REPLY)]
+            return [*before, OutgoingText(ERROR_REPLY)]
         rendered = [render_bot_message(item) for item in produced]
-        return [item for item in rendered if item is not None]
+        return [*before, *(item for item in rendered if item is not None)]
 
     async def _last_menu(self, openid: str) -> list[str]:
         raw = await self._store.pop(f"menu:{openid}")

@@ -140,3 +140,37 @@ async def test_unreachable_platform_is_a_transport_error(client):
         mocked.get(TOKEN_URL, body="<html>not json</html>")
         with pytest.raises(WeChatTransportError):
             await client.access_token()
+
+
+QRCODE_URL = re.compile(r"^http://wechat\.test/cgi-bin/qrcode/create\?.*$")
+
+
+async def test_a_permanent_string_scene_qrcode_is_created(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.post(
+            QRCODE_URL,
+            payload={"ticket": "gQH47/8AAA==", "url": "http://weixin.qq.com/q/abc"},
+        )
+        code = await client.create_qrcode("warranty:SN3F7T1W6B2X")
+        ((key, call),) = calls(mocked, QRCODE_URL)
+    assert "access_token=T1" in str(key[1])
+    assert json.loads(call.kwargs["data"]) == {
+        "action_name": "QR_LIMIT_STR_SCENE",
+        "action_info": {"scene": {"scene_str": "warranty:SN3F7T1W6B2X"}},
+    }
+    assert (code.scene, code.ticket, code.url) == (
+        "warranty:SN3F7T1W6B2X", "gQH47/8AAA==", "http://weixin.qq.com/q/abc",
+    )  # fmt: skip
+    assert code.image_url == (
+        "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=gQH47%2F8AAA%3D%3D"
+    )
+
+
+async def test_a_refused_qrcode_raises_with_the_errcode(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.post(QRCODE_URL, payload={"errcode": 40053, "errmsg": "invalid"})
+        with pytest.raises(WeChatApiError) as raised:
+            await client.create_qrcode("warranty:SN3F7T1W6B2X")
+    assert raised.value.errcode == 40053

@@ -242,3 +242,53 @@ async def test_unreachable_api_is_logged_not_raised(caplog):
 async def test_without_app_secret_late_answers_are_logged(caplog):
     assert await service(Bot(), None).send_texts("u1", ["一"]) == 0
     assert "WECHAT_APP_SECRET" in caplog.text
+
+
+REGISTER = '/register_warranty{"serial_number": "SN3F7T1W6B2X"}'
+
+
+async def test_scanning_a_warranty_card_starts_registration_with_the_serial():
+    bot = Bot()
+    bot.script[REGISTER] = [{"text": "为了保护您的信息，先核实一下身份哦～"}]
+    answer = await service(bot).handle(event("scan", "warranty:SN3F7T1W6B2X"))
+    assert bot.calls == [("u1", REGISTER)]
+    assert answer == (
+        "已识别保修卡上的序列号 SN3F7T1W6B2X，马上为您登记保修。\n\n"
+        "为了保护您的信息，先核实一下身份哦～"
+    )
+
+
+async def test_following_through_a_warranty_card_welcomes_and_starts_registration():
+    bot = Bot()
+    answer = await service(bot).handle(
+        event("subscribe", "qrscene_warranty:sn3f7t1w6b2x")
+    )
+    assert bot.calls == [("u1", REGISTER)]
+    assert answer.startswith("您好，欢迎关注！")
+    assert "SN3F7T1W6B2X" in answer and answer.endswith(f"收到：{REGISTER}")
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("scan", "warranty:SN123"),
+        ("scan", "store42"),
+        ("scan", "warranty:" + "SN3F7T1W6B2X" * 6),
+        ("subscribe", "qrscene_guarantee:SN3F7T1W6B2X"),
+        ("subscribe", "qrscene_warranty:SN3F7T1W6B2X<script>"),
+        ("subscribe", ""),
+    ],
+)
+async def test_other_codes_get_the_normal_welcome_and_no_bot_turn(name, key):
+    bot = Bot()
+    assert await service(bot).handle(event(name, key)) == WELCOME_REPLY
+    assert bot.calls == []
+
+
+async def test_a_retried_scan_starts_registration_once():
+    bot = Bot(delay=0.05)
+    svc = service(bot, budget=1.0)
+    scan = event("scan", "warranty:SN3F7T1W6B2X", create_time=42)
+    first, retry = await asyncio.gather(svc.handle(scan), svc.handle(scan))
+    assert first == retry
+    assert len(bot.calls) == 1
