@@ -5,13 +5,17 @@ The simulator plays WeChat in safe (AES) mode with the platform's real timings
 text, passively or through the customer-service API, whichever the 4-second
 budget allows. The shopper is
 王芳 (C100001), whose openid ``demo-openid-001`` the CRM knows, so the bot lists
-her orders as a numbered menu and a digit picks one.
+her orders as a numbered menu and a digit picks one. A new follower scanning a
+warranty-card QR code (made with ``python -m bot.wechat.qrcode``) verifies first
+and then finds the card's serial number already known.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -20,6 +24,7 @@ from bot.devtools.processes import free_port
 from bot.devtools.wechat_simulator import UNAVAILABLE, WeChatPlatform
 from tests.support.backend_processes import run_backends
 from tests.support.processes import Assistant, run_assistant
+from tests.support.qrcode_command import qrcode_command
 
 pytestmark = pytest.mark.model
 
@@ -107,3 +112,32 @@ async def test_delivery_conversation_over_wechat(platform, assistant):
     assert all(attempt.status == 200 for attempt in platform.pushes)
     log = (assistant.logs / "rasa.log").read_text(encoding="utf-8")
     assert "Traceback" not in log
+
+
+async def test_scanning_a_warranty_card_registers_after_verification(platform):
+    # A merchant prints a warranty card: the command creates its QR code.
+    code, out, err = await qrcode_command(
+        platform.api_url, APP_ID, SECRET, "SN3F7T1W6B2X", "--json"
+    )
+    assert (code, err) == (0, "")
+    ticket = json.loads(out)["ticket"]
+    # A follower the CRM does not know yet scans it: identity first.
+    openid = f"o-card-{uuid.uuid4().hex[:10]}"
+    await platform.scan(openid, ticket)
+    await until(lambda: any("手机号" in t for t in platform.texts(openid)))
+    first = platform.texts(openid)[0]
+    assert "已识别保修卡上的序列号 SN3F7T1W6B2X" in first
+    # 王芳's phone and one of her orders verify her ...
+    await platform.say(openid, "13800138000")
+    await until(lambda: any("订单号" in t for t in platform.texts(openid)[1:]))
+    seen = len(platform.texts(openid))
+    await platform.say(openid, "XK202411110001")
+    # ... and the serial from the card is already known: registered at once.
+    await until(lambda: any("保修登记成功" in t for t in platform.texts(openid)[seen:]))
+    for delivery in platform.inbox[openid]:  # shown when the test fails
+        print(f"[{delivery.via}] {delivery.text}")
+    answer = " ".join(platform.texts(openid)[seen:])
+    assert "身份核实成功" in answer and "SN3F7T1W6B2X" in answer
+    texts = platform.texts(openid)
+    assert not any("请发一下商品的序列号" in t for t in texts)
+    assert UNAVAILABLE not in texts

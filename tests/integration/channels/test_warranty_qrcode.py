@@ -6,13 +6,10 @@ shopper then follows through or scans the issued code and the channel hands the
 bot the warranty registration with the serial number.
 """
 
-import asyncio
 import json
-import os
-import sys
 
 from bot.wechat.replies import WELCOME_REPLY
-from tests.conftest import ROOT
+from tests.support.qrcode_command import qrcode_command as run_qrcode_command
 
 from .conftest import APP_ID, SECRET, StubBot
 
@@ -20,21 +17,7 @@ REGISTER = '/register_warranty{"serial_number": "SN3F7T1W6B2X"}'
 
 
 async def qrcode_command(api_url, *args, secret=SECRET):
-    """Run the command as a process; its exit code, stdout and stderr."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "WECHAT_APP_ID": APP_ID,
-        "WECHAT_APP_SECRET": secret,
-        "WECHAT_API_BASE_URL": api_url,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.wechat.qrcode", *args,
-        cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    return process.returncode, out.decode("utf-8"), err.decode("utf-8")
+    return await run_qrcode_command(api_url, APP_ID, secret, *args)
 
 
 async def test_the_command_creates_permanent_warranty_codes(make_harness):
