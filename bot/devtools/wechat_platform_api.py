@@ -1,4 +1,4 @@
-"""The platform API side of the WeChat simulator: token, customer service, QR codes.
+"""The platform API side of the WeChat simulator: token, messages, QR codes, media.
 
 ``bot.devtools.wechat_simulator.WeChatPlatform`` serves this application and
 shares its records (calls made, refusals wanted) with the tests.
@@ -38,8 +38,21 @@ class IssuedQrCode:
     permanent: bool
 
 
+@dataclass(frozen=True)
+class UploadedMedia:
+    """A temporary medium a shopper sent (what ``media/get`` serves).
+
+    Attributes:
+        data: The file.
+        content_type: What the platform says it is.
+    """
+
+    data: bytes
+    content_type: str
+
+
 class PlatformApi:
-    """``/cgi-bin/token``, ``message/custom/send`` and ``qrcode/create``, as WeChat.
+    """``/cgi-bin/token``, ``message/custom/send``, ``qrcode/create``, ``media/get``.
 
     Args:
         app_id: The Official Account's AppID.
@@ -53,6 +66,9 @@ class PlatformApi:
 
     Attributes:
         qrcodes: Ticket → the QR code issued with it.
+        media: MediaId → a medium shoppers sent (``media/get`` serves it).
+        media_requests: The MediaIds asked for, in order.
+        media_errors: MediaId → errcode to answer ``media/get`` with.
     """
 
     def __init__(
@@ -75,6 +91,9 @@ class PlatformApi:
         self.refuse = refuse
         self._tokens: dict[str, float] = {}  # token → expiry (epoch seconds)
         self.qrcodes: dict[str, IssuedQrCode] = {}
+        self.media: dict[str, UploadedMedia] = {}
+        self.media_requests: list[str] = []
+        self.media_errors: dict[str, int] = {}
 
     def app(self) -> web.Application:
         """The aiohttp application serving the API."""
@@ -82,7 +101,14 @@ class PlatformApi:
         app.router.add_get("/cgi-bin/token", self._token_endpoint)
         app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
         app.router.add_post("/cgi-bin/qrcode/create", self._qrcode_create)
+        app.router.add_get("/cgi-bin/media/get", self._media_get)
         return app
+
+    def upload(self, data: bytes, content_type: str) -> str:
+        """Keep a medium as if a shopper had sent it; returns its MediaId."""
+        media_id = secrets.token_urlsafe(32)
+        self.media[media_id] = UploadedMedia(data, content_type)
+        return media_id
 
     def expire_tokens(self) -> None:
         """Every issued access token expires now (next use: 42001)."""
@@ -138,6 +164,30 @@ class PlatformApi:
         call["errcode"] = 0
         self._deliver(openid, body["text"]["content"])
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _media_get(self, request: web.Request) -> web.StreamResponse:
+        media_id = request.query.get("media_id", "")
+        self.media_requests.append(media_id)
+        refused = self.token_error(request.query.get("access_token", ""))
+        if refused is not None:
+            # WeChat answers errors of media/get as JSON with a text/plain type.
+            return web.json_response(refused, content_type="text/plain")
+        if media_id in self.media_errors:
+            return web.json_response(
+                {"errcode": self.media_errors[media_id], "errmsg": "refused"},
+                content_type="text/plain",
+            )
+        media = self.media.get(media_id)
+        if media is None:
+            return web.json_response(
+                {"errcode": 40007, "errmsg": "invalid media_id"},
+                content_type="text/plain",
+            )
+        return web.Response(
+            body=media.data,
+            content_type=media.content_type,
+            headers={"Content-Disposition": f'attachment; filename="{media_id}"'},
+        )
 
     async def _qrcode_create(self, request: web.Request) -> web.Response:
         refused = self.token_error(request.query.get("access_token", ""))

@@ -10,8 +10,9 @@ It plays both roles the real platform plays towards our server:
   decrypts passive replies as WeChat would (a text over 2048 bytes is an error).
 * the **API** (``bot/devtools/wechat_platform_api.py``): ``/cgi-bin/token``,
   ``/cgi-bin/message/custom/send``, with token expiry and the 45015/45047
-  refusals on demand, and ``/cgi-bin/qrcode/create``; a shopper can then follow
-  the account through an issued code or scan it (``scan``).
+  refusals on demand, ``/cgi-bin/qrcode/create`` (a shopper can then follow
+  the account through an issued code or scan it: ``scan``) and
+  ``/cgi-bin/media/get`` serving the pictures shoppers send (``send_image``).
 
 Everything the shopper would see lands in ``inbox[openid]`` in order.
 
@@ -21,6 +22,8 @@ Try it by hand against a running server::
         --token "$WECHAT_TOKEN" "我的快递到哪了"
     python -m bot.devtools.wechat_simulator --token "$WECHAT_TOKEN" \
         --scan warranty:SN3F7T1W6B2X          # a follower scans a warranty card
+    python -m bot.devtools.wechat_simulator --token "$WECHAT_TOKEN" \
+        --image tests/fixtures/media/broken_earbuds.jpg   # send a picture
     python -m bot.devtools.wechat_simulator --serve   # only the API, until Ctrl-C
 """
 
@@ -177,6 +180,27 @@ class WeChatPlatform:
             f"<Content><![CDATA[{content}]]></Content>"
             f"<MsgId>{msg_id or next(self._ids)}</MsgId></xml>"
         )
+
+    def image_message(
+        self, openid: str, media_id: str, msg_id: int | None = None
+    ) -> str:
+        """An image message as WeChat pushes it (``PicUrl`` and ``MediaId``)."""
+        return (
+            f"<xml><ToUserName><![CDATA[{self.account}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime>"
+            "<MsgType><![CDATA[image]]></MsgType>"
+            f"<PicUrl><![CDATA[http://mmbiz.qpic.cn/sim/{media_id}/0]]></PicUrl>"
+            f"<MediaId><![CDATA[{media_id}]]></MediaId>"
+            f"<MsgId>{msg_id or next(self._ids)}</MsgId></xml>"
+        )
+
+    async def send_image(
+        self, openid: str, data: bytes, content_type: str = "image/jpeg"
+    ) -> PushResult:
+        """A shopper sends a picture: kept for ``media/get``, then pushed."""
+        media_id = self.api.upload(data, content_type)
+        return await self.push(self.image_message(openid, media_id))
 
     def event_message(
         self, openid: str, event: str, key: str | None = None, create_time: int = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+from pathlib import Path
 
 from bot.devtools.wechat_simulator import WeChatPlatform
 
@@ -36,6 +37,9 @@ async def _main() -> None:
         "--follow", metavar="SCENE", help="follow through a QR code first"
     )
     parser.add_argument(
+        "--image", metavar="PATH", help="send this picture first (as a JPEG)"
+    )
+    parser.add_argument(
         "--serve", action="store_true", help="only serve the API, until Ctrl-C"
     )
     parser.add_argument("text", nargs="*")
@@ -58,6 +62,12 @@ async def _main() -> None:
             for scene, follow in ((args.scan, False), (args.follow, True))
             if scene
         ]
+        if args.image:
+            picture = await asyncio.to_thread(Path(args.image).read_bytes)
+            media_id = platform.api.upload(picture, "image/jpeg")
+            pushes.append(
+                (f"[image {args.image}]", platform.image_message(args.openid, media_id))
+            )
         pushes += [
             (text, platform.text_message(args.openid, text)) for text in args.text
         ]

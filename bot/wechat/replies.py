@@ -25,6 +25,16 @@ UNRECOGNISED_VOICE_REPLY = (
     f"我可以帮您{CAPABILITIES}；回复“转人工”可以联系人工客服。"
 )
 
+IMAGE_FETCH_FAILED_REPLY = (
+    "抱歉亲，这张图片小客没能从微信取到，请稍后再发一次～\n"
+    "着急的话回复“转人工”，客服同学帮您处理。"
+)
+
+IMAGES_OFF_REPLY = (
+    "抱歉亲，小客这边暂时收不了图片，麻烦您用文字描述一下～\n"
+    "需要给客服看照片的话，回复“转人工”。"
+)
+
 WELCOME_REPLY = (
     "您好，欢迎关注！我是智能客服小客～\n"
     f"我可以帮您{CAPABILITIES}，直接发消息告诉我就行。\n"

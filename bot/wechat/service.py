@@ -12,6 +12,11 @@ How an answer reaches the shopper:
   through the customer-service API, joined the same way (fewer messages, less
   of the per-shopper quota the agents need during a handoff).
 
+A picture is fetched by its ``MediaId``, checked and stored within the same
+budget, then put to the bot as ``/send_image{"image_ref": …}``
+(``bot.wechat.images``); a refused or unreachable picture gets a Chinese
+explanation and nothing is stored.
+
 A retry of a message being processed (same MsgId) waits for the first
 request's outcome and returns the same passive reply, or ``success`` when the
 answer goes (or went) through the API. It is never processed twice.
@@ -26,6 +31,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from bot.platform.media_store import MediaRejected, MediaStore
 from bot.wechat.client import WeChatApiClient
 from bot.wechat.compose import PASSIVE_LIMIT, ComposedAnswer, compose
 from bot.wechat.dedup import StateStore
@@ -34,10 +40,13 @@ from bot.wechat.errors import (
     CustomerServiceWindowClosed,
     WeChatError,
 )
+from bot.wechat.images import image_message, receive_image
 from bot.wechat.menu import click_payload, pick_from_menu
 from bot.wechat.parse import IncomingMessage, MessageKind
 from bot.wechat.replies import (
     ERROR_REPLY,
+    IMAGE_FETCH_FAILED_REPLY,
+    IMAGES_OFF_REPLY,
     UNRECOGNISED_VOICE_REPLY,
     UNSUPPORTED_REPLY,
     WELCOME_REPLY,
@@ -79,6 +88,8 @@ class ReplyService:
         passive_limit: Largest passive reply (and API text) in UTF-8 bytes.
         follow_up_delay: Seconds between a split answer's passive reply and
             its remaining parts.
+        media: Where shoppers' pictures are kept (``None``: pictures are
+            politely declined).
     """
 
     def __init__(
@@ -94,6 +105,7 @@ class ReplyService:
         poll_interval: float = 0.05,
         passive_limit: int = PASSIVE_LIMIT,
         follow_up_delay: float = 0.5,
+        media: MediaStore | None = None,
     ) -> None:
         self._bot = bot
         self._store = store
@@ -105,6 +117,7 @@ class ReplyService:
         self._poll = poll_interval
         self._limit = passive_limit
         self._follow_up_delay = follow_up_delay
+        self._media = media
         self._background: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: IncomingMessage) -> str | None:
@@ -120,6 +133,10 @@ class ReplyService:
             return await self._bot_turn(message, message.text or "", menu_pick=True)
         if message.kind is MessageKind.UNRECOGNISED_VOICE:
             return UNRECOGNISED_VOICE_REPLY
+        if message.kind is MessageKind.IMAGE:
+            if self._client is None or self._media is None:
+                return IMAGES_OFF_REPLY
+            return await self._bot_turn(message, "", menu_pick=False)
         if message.kind is MessageKind.UNSUPPORTED:
             return UNSUPPORTED_REPLY
         if message.event in ("subscribe", "scan"):
@@ -167,7 +184,11 @@ class ReplyService:
         payloads = await self._last_menu(message.openid)
         if menu_pick:
             text = pick_from_menu(text, payloads) or text
-        task = asyncio.create_task(self._ask_bot(message.openid, text, preface))
+        if message.kind is MessageKind.IMAGE and message.media_id:
+            asking = self._ask_bot_with_image(message.openid, message.media_id)
+        else:
+            asking = self._ask_bot(message.openid, text, preface)
+        task = asyncio.create_task(asking)
         try:
             await asyncio.wait({task}, timeout=self._budget)
             if task.done():
@@ -231,6 +252,26 @@ class ReplyService:
             return [*before, OutgoingText(ERROR_REPLY)]
         rendered = [render_bot_message(item) for item in produced]
         return [*before, *(item for item in rendered if item is not None)]
+
+    async def _ask_bot_with_image(
+        self, openid: str, media_id: str
+    ) -> list[OutgoingText]:
+        assert self._client is not None and self._media is not None
+        try:
+            ref = await receive_image(self._client, self._media, media_id)
+        except MediaRejected as refusal:
+            logger.info("picture from %s refused: %s", openid, refusal.code)
+            return [OutgoingText(refusal.shopper_message)]
+        except WeChatError as error:
+            logger.warning(
+                "picture %s from %s not fetched: %s", media_id, openid, error
+            )
+            return [OutgoingText(IMAGE_FETCH_FAILED_REPLY)]
+        except Exception:
+            logger.exception("picture %s from %s not stored", media_id, openid)
+            return [OutgoingText(ERROR_REPLY)]
+        logger.info("picture from %s stored as %s", openid, ref)
+        return await self._ask_bot(openid, image_message(ref))
 
     async def _last_menu(self, openid: str) -> list[str]:
         raw = await self._store.pop(f"menu:{openid}")
