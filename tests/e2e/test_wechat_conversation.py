@@ -7,18 +7,24 @@ budget allows. The shopper is
 王芳 (C100001), whose openid ``demo-openid-001`` the CRM knows, so the bot lists
 her orders as a numbered menu and a digit picks one. A new follower scanning a
 warranty-card QR code (made with ``python -m bot.wechat.qrcode``) verifies first
-and then finds the card's serial number already known.
+and then finds the card's serial number already known. A quality-problem
+return with a photo: the picture goes through ``media/get`` into the media
+directory, and its reference reaches the RMA in the order service.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+import requests
 
 from bot.devtools.processes import free_port
 from bot.devtools.wechat_simulator import UNAVAILABLE, WeChatPlatform
@@ -39,19 +45,52 @@ def api_port() -> int:
     return free_port()
 
 
+PHOTO = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "media" / "broken_earbuds.jpg"
+).read_bytes()
+
+
+@dataclass
+class Stack:
+    """The running assistant, where its pictures go, and the order service."""
+
+    assistant: Assistant
+    media_dir: Path
+    backend_env: dict[str, str]
+
+    def returns_of(self, customer_id: str) -> list[dict]:
+        response = requests.get(
+            f"{self.backend_env['ORDERS_URL']}/v1/customers/{customer_id}/returns",
+            params={"limit": "50"},
+            headers={
+                "Authorization": f"Bearer {self.backend_env['BACKEND_API_TOKEN']}"
+            },
+            timeout=5,
+        )
+        response.raise_for_status()
+        return response.json()["returns"]
+
+
 @pytest.fixture(scope="module")
-def assistant(model_path, tmp_path_factory, api_port) -> Iterator[Assistant]:
+def stack(model_path, tmp_path_factory, api_port) -> Iterator[Stack]:
+    workdir = tmp_path_factory.mktemp("e2e-wechat")
+    media_dir = workdir / "media"
     env = {
         "WECHAT_TOKEN": TOKEN,
         "WECHAT_AES_KEY": AES_KEY,
         "WECHAT_APP_ID": APP_ID,
         "WECHAT_APP_SECRET": SECRET,
         "WECHAT_API_BASE_URL": f"http://127.0.0.1:{api_port}",
+        "MEDIA_DIR": str(media_dir),
     }
-    workdir = tmp_path_factory.mktemp("e2e-wechat")
     with run_backends(workdir) as backend_env:
         with run_assistant(model_path, workdir, {**backend_env, **env}) as running:
-            yield running
+            yield Stack(running, media_dir, dict(backend_env))
+
+
+@pytest.fixture(scope="module")
+def assistant(stack) -> Assistant:
+    return stack.assistant
 
 
 @pytest.fixture
@@ -141,3 +180,35 @@ async def test_scanning_a_warranty_card_registers_after_verification(platform):
     texts = platform.texts(openid)
     assert not any("请发一下商品的序列号" in t for t in texts)
     assert UNAVAILABLE not in texts
+
+
+async def test_a_quality_return_with_a_photo_reaches_the_rma(platform, stack):
+    openid = "demo-openid-001"  # 王芳 (C100001)
+
+    async def turn(push, expect: str) -> str:
+        seen = len(platform.texts(openid))
+        await push
+        await until(lambda: any(expect in t for t in platform.texts(openid)[seen:]))
+        return " ".join(platform.texts(openid)[seen:])
+
+    await turn(platform.say(openid, "我要退货"), "订单")
+    assert "退的是" in await turn(platform.say(openid, "XK202411110004"), "退的是")
+    await turn(platform.say(openid, "耳机"), "原因")
+    asked = await turn(platform.say(openid, "质量问题"), "照片")
+    assert "跳过" in asked
+    confirm = await turn(platform.send_image(openid, PHOTO), "确认")
+    assert "499.00" in confirm
+    created = await turn(platform.say(openid, "确认"), "RMA")
+    for delivery in platform.inbox[openid]:  # shown when the test fails
+        print(f"[{delivery.via}] {delivery.text}")
+    assert "照片已收到" in created and "寄回地址" in created
+    rma = created[created.index("RMA") : created.index("RMA") + 15]
+    ref = f"media:{hashlib.sha256(PHOTO).hexdigest()}.jpg"
+    (created_return,) = [
+        r for r in stack.returns_of("C100001") if r["rma_number"] == rma
+    ]
+    assert created_return["evidence"] == [ref]
+    assert created_return["reason"] == "quality_issue"
+    key = ref.removeprefix("media:")
+    assert (stack.media_dir / key[:2] / key).read_bytes() == PHOTO
+    assert UNAVAILABLE not in platform.texts(openid)
