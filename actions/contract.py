@@ -44,7 +44,7 @@ class ShopperFormValidation(IdentityFirst, FormValidationAction, ABC):
     - sets ``format_hints`` for those of its slots whose answer can be
       malformed (slot → hint response); the identity slots' hints are added;
     - may implement ``validate_<slot>`` / ``extract_<slot>`` (rasa_sdk finds
-      them by name) and ``order_selected()``.
+      them by name), ``order_selected()`` and ``identity_verified()``.
 
     The domain needs the slots ``customer_id`` (custom mapping), ``phone``,
     ``order_id``, ``flow_stop``, ``verification_failures`` and
@@ -70,6 +70,25 @@ class ShopperFormValidation(IdentityFirst, FormValidationAction, ABC):
 
         Returns:
             Slot values to set along with ``order_id`` (default none).
+        """
+        return {}
+
+    async def identity_verified(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """Hook: slots the flow changes once the shopper has just been verified.
+
+        A flow slot given before the shopper was known (with the intent, or
+        from a QR code) could not be checked against their orders then; this
+        is where it is.
+
+        Args:
+            customer_id: The shopper, just verified and bound.
+            dispatcher: Where replies go (after ``utter_identity_verified``).
+            tracker: The conversation (``customer_id`` not yet set in it).
+
+        Returns:
+            Slot values to set along with the binding (default none).
         """
         return {}
 

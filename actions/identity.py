@@ -67,6 +67,11 @@ class IdentityFirst:
         ) -> dict[str, Any]:
             """Slots the flow fills once the order is known (the contract's)."""
 
+        async def identity_verified(
+            self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker
+        ) -> dict[str, Any]:
+            """Slots the flow changes once the shopper is verified (the contract's)."""
+
     @staticmethod
     async def _forget_unbound_customer(tracker: Tracker) -> list[EventType]:
         """Forget a verified customer the conversation's identity is no longer bound to.
@@ -233,6 +238,9 @@ class IdentityFirst:
             "order_id": order_id if "order_id" in self.flow_slots else None,
             "customer_id": customer["customer_id"],
             "verification_failures": 0,
+            **await self.identity_verified(
+                customer["customer_id"], dispatcher, tracker
+            ),
         }
 
 

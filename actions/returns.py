@@ -1,9 +1,10 @@
-"""Returns and refunds: order, item, reason, eligibility, confirmation, RMA."""
+"""Returns and refunds: order, item, reason, eligibility, photo, confirmation, RMA."""
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -22,6 +23,7 @@ from actions.common import (
 from actions.contract import ShopperAction, ShopperFormValidation
 from actions.identity import wants_another_order
 from actions.satisfaction import AsksForRating
+from bot.platform.media_store import is_media_ref
 
 # The shopper's reasons (return_reason slot values) → the order service's.
 REASONS: dict[str, ReturnReason] = {
@@ -38,7 +40,17 @@ STATUS_NAMES = {
     "refunded": "已退款",
     "rejected": "未通过审核",
 }
-RETURN_SLOTS = ("order_id", "item", "return_reason", "return_confirmed")
+RETURN_SLOTS = (
+    "order_id",
+    "item",
+    "return_reason",
+    "return_photo",
+    "return_confirmed",
+)
+#: Reasons a photo helps the after-sales team judge (a photo is asked for).
+PHOTO_REASONS = frozenset({"质量问题", "发错货", "少件"})
+#: ``return_photo`` when the shopper passes on the photo (跳过).
+PHOTO_SKIPPED = "skipped"
 # What the order service needs to judge a return (and estimate its refund).
 ELIGIBILITY_INPUTS = ("customer_id", "order_id", "item", "return_reason")
 REFUSAL_CODES = frozenset(
@@ -91,10 +103,39 @@ class ValidateReturnForm(ShopperFormValidation):
     """Return form: identity, order, item, reason (eligibility checked), confirm."""
 
     flow_slots = RETURN_SLOTS
+    format_hints: ClassVar[Mapping[str, str]] = {
+        "return_photo": "utter_return_photo_hint"
+    }
 
     def name(self) -> str:
         """Name of the action."""
         return "validate_return_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The photo only for a reason a photo shows (质量问题, 发错货, 少件)."""
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        if tracker.get_slot("return_reason") in PHOTO_REASONS:
+            return slots
+        return [slot for slot in slots if slot != "return_photo"]
+
+    async def validate_return_photo(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Keep a stored picture's reference, or the shopper's 跳过."""
+        if value == PHOTO_SKIPPED or is_media_ref(value):
+            return {"return_photo": value}
+        dispatcher.utter_message(response="utter_return_photo_hint")
+        return {"return_photo": None}
 
     async def order_selected(self, order_id: str, tracker: Tracker) -> dict[str, Any]:
         """Pick the item of a single-line order; forget an item of another order.
@@ -298,6 +339,8 @@ class ActionSubmitReturn(AsksForRating, ShopperAction):
         if not tracker.get_slot("return_confirmed"):
             dispatcher.utter_message(response="utter_flow_stopped")
             return None
+        photo = tracker.get_slot("return_photo")
+        evidence = [photo] if is_media_ref(photo) else []
         try:
             created = await orders_client().create_return(
                 customer_id,
@@ -305,6 +348,7 @@ class ActionSubmitReturn(AsksForRating, ShopperAction):
                 [{"sku": tracker.get_slot("item"), "quantity": 1}],
                 REASONS[tracker.get_slot("return_reason")],
                 idempotency_key=idempotency_key(tracker),
+                evidence=evidence,
             )
         except Rejected as rejection:
             dispatcher.utter_message(
@@ -318,6 +362,8 @@ class ActionSubmitReturn(AsksForRating, ShopperAction):
             address=created["return_address"],
             instructions=created["instructions"],
         )
+        if created.get("evidence"):
+            dispatcher.utter_message(response="utter_return_photo_received")
         return "return_created"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -13,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.clients.errors import BackendError, NotFound, Rejected
 from actions.clients.payloads import SerialSale
 from actions.common import (
+    BACKEND_DOWN,
     FLOW_STOP,
     apologise_for_backend,
     chinese_date,
@@ -25,8 +25,7 @@ from actions.contract import (
     ShopperFormValidation,
 )
 from actions.satisfaction import AsksForRating
-
-SERIAL_FORMAT = re.compile(r"^SN[0-9A-Z]{10}$")
+from bot.platform.serial_numbers import normalize_serial_number
 
 
 def purchase_date(sale: SerialSale) -> str:
@@ -53,9 +52,14 @@ class ValidateWarrantyForm(ShopperFormValidation):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        """Check the format, then that it was sold on one of the shopper's orders."""
-        serial = str(value).strip().upper()
-        if not SERIAL_FORMAT.match(serial):
+        """Check the format, then that it was sold on one of the shopper's orders.
+
+        While the shopper is unknown (a serial given with the request or from
+        a warranty-card QR code) only the format is checked here; the orders
+        are checked once they are verified (``identity_verified``).
+        """
+        serial = normalize_serial_number(str(value))
+        if serial is None:
             failures = int(tracker.get_slot("validation_failures") or 0) + 1
             if failures >= MAX_FORMAT_FAILURES:
                 dispatcher.utter_message(response="utter_offer_handoff_after_retries")
@@ -67,6 +71,24 @@ class ValidateWarrantyForm(ShopperFormValidation):
             dispatcher.utter_message(response="utter_serial_format_hint")
             return {"serial_number": None, "validation_failures": failures}
         customer_id = tracker.get_slot("customer_id")
+        if not customer_id:
+            return {"serial_number": serial, "validation_failures": 0}
+        return await self._sold_to(customer_id, serial, dispatcher)
+
+    async def identity_verified(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """Check a serial number given before the shopper was known."""
+        serial = normalize_serial_number(tracker.get_slot("serial_number"))
+        if serial is None:
+            return {}
+        return await self._sold_to(customer_id, serial, dispatcher)
+
+    @staticmethod
+    async def _sold_to(
+        customer_id: str, serial: str, dispatcher: CollectingDispatcher
+    ) -> dict[str, Any]:
+        """Keep the serial if it was sold on one of the customer's orders."""
         try:
             await orders_client().find_serial(customer_id, serial)
         except NotFound:
@@ -76,7 +98,7 @@ class ValidateWarrantyForm(ShopperFormValidation):
             return {"serial_number": None}
         except BackendError as error:
             apologise_for_backend(dispatcher, error)
-            return {"serial_number": None, FLOW_STOP: "backend_unavailable"}
+            return {"serial_number": None, FLOW_STOP: BACKEND_DOWN}
         return {"serial_number": serial, "validation_failures": 0}
 
 

@@ -17,7 +17,11 @@ Over WeChat the load driver plays the platform with the simulator of
 go as signed, encrypted pushes (5-second timeout, up to three attempts); the
 answer is the passive reply or the customer-service messages the channel sends
 to the simulator's API afterwards. A turn is *in the window* when the first
-push got its HTTP 200 within WeChat's 5 seconds.
+push got its HTTP 200 within WeChat's 5 seconds. The *passive share* is the
+share of answered turns whose answer was the passive reply alone (the channel
+joins a turn's messages into one reply when they fit in 2048 bytes); an answer
+too long for one reply is passive first and its rest arrives through the API
+after the turn was taken as ended, so it shows as stragglers.
 
 It prints per-turn latency p50/p95/p99, turns per second, errors, and the CPU
 and memory of each process, and writes them to ``benchmarks/results/load.json``.
@@ -374,6 +378,7 @@ async def run_wechat_level(
             "http_max_ms": round(1000 * max(turns.http)),
             "passive": turns.passive,
             "customer_service": turns.late,
+            "passive_percent": passive_percent(turns),
             "retried": turns.retried,
             "max_gap_ms": round(1000 * max(turns.gaps, default=0.0)),
             "settle_ms": round(1000 * settle),
@@ -386,6 +391,12 @@ async def run_wechat_level(
         }
     )
     return level
+
+
+def passive_percent(turns: WeChatTurns) -> float:
+    """The share of answered turns (passive or through the API) answered passively."""
+    answered = turns.passive + turns.late
+    return round(100 * turns.passive / answered, 1) if answered else 0.0
 
 
 # --- report -------------------------------------------------------------------
@@ -401,7 +412,8 @@ def print_level(profile: str, level: dict) -> None:
         wechat = (
             f"  in 5 s {level['in_window_percent']}%  "
             f"HTTP p99 {level['http_p99_ms']} ms  passive {level['passive']}/"
-            f"{level['pushes']}  settling {level['settle_share_percent']}%  "
+            f"{level['pushes']} ({level['passive_percent']}%)  "
+            f"settling {level['settle_share_percent']}%  "
             f"max gap {level['max_gap_ms']} ms  "
             f"stragglers {level['stragglers']}"
         )
@@ -413,6 +425,19 @@ def print_level(profile: str, level: dict) -> None:
         f"errors {sum(level['errors'].values())}{wechat}  | {processes}",
         flush=True,
     )
+
+
+def overall_passive_percent(report: dict) -> float | None:
+    """The passive share over all WeChat levels and profiles (``None``: none ran)."""
+    levels = [
+        level
+        for channels in report["profiles"].values()
+        for level in channels.get("wechat", [])
+    ]
+    answered = sum(level["passive"] + level["customer_service"] for level in levels)
+    if not answered:
+        return None
+    return round(100 * sum(level["passive"] for level in levels) / answered, 1)
 
 
 def milliseconds(value: int) -> str:
@@ -576,6 +601,7 @@ def main() -> None:
     for profile in args.profiles:
         report["profiles"][profile] = run_profile(profile, args)
     report["machine"]["load_average_at_end"] = os.getloadavg()
+    report["wechat"]["passive_percent"] = overall_passive_percent(report)
     report["seconds"] = round(time.perf_counter() - started)
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = args.out or ("load_plain_rasa.json" if args.plain_rasa else "load.json")
@@ -588,6 +614,10 @@ def main() -> None:
         f"{report['machine']['load_average_at_end']} at end; "
         f"{report['seconds']} s in all"
     )
+    if report["wechat"]["passive_percent"] is not None:
+        print(
+            f"WeChat turns answered passively: {report['wechat']['passive_percent']} %"
+        )
     print(f"written to {out}")
 
 

@@ -122,6 +122,7 @@ class OrdersClient(BackendClient):
         *,
         idempotency_key: str,
         description: str | None = None,
+        evidence: Sequence[str] = (),
     ) -> Return:
         """Create a return; sending the same key again returns the same RMA.
 
@@ -133,6 +134,8 @@ class OrdersClient(BackendClient):
             idempotency_key: One key per shopper intent (keep it in a slot, so a
                 repeated confirmation cannot create a second return).
             description: The shopper's words, optional.
+            evidence: References of the shopper's photos (``media:…``), at
+                most five; the service keeps them with the return.
 
         Raises:
             Rejected: A rule refused it; ``code`` is the eligibility code.
@@ -144,6 +147,8 @@ class OrdersClient(BackendClient):
         }
         if description:
             body["description"] = description
+        if evidence:
+            body["evidence"] = list(evidence)
         result = await self.post(
             f"{self._customer(customer_id)}/returns",
             body,

@@ -129,6 +129,7 @@ class Return(TypedDict):
     status: ReturnStatus
     reason: ReturnReason
     description: str | None
+    evidence: list[str]
     refund_fen: int
     items: list[ReturnItem]
     return_address: str

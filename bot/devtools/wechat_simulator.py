@@ -7,9 +7,12 @@ It plays both roles the real platform plays towards our server:
   (the independent peer: our channel's code is never used here). Like WeChat, it
   waits ``attempt_timeout`` seconds (5 by default) for an answer and tries up to
   ``attempts`` times (3) in all, then shows the shopper an error. It checks and
-  decrypts passive replies as WeChat would.
-* the **API**: ``/cgi-bin/token`` and ``/cgi-bin/message/custom/send``, with
-  token expiry and the 45015/45047 refusals on demand.
+  decrypts passive replies as WeChat would (a text over 2048 bytes is an error).
+* the **API** (``bot/devtools/wechat_platform_api.py``): ``/cgi-bin/token``,
+  ``/cgi-bin/message/custom/send``, with token expiry and the 45015/45047
+  refusals on demand, ``/cgi-bin/qrcode/create`` (a shopper can then follow
+  the account through an issued code or scan it: ``scan``) and
+  ``/cgi-bin/media/get`` serving the pictures shoppers send (``send_image``).
 
 Everything the shopper would see lands in ``inbox[openid]`` in order.
 
@@ -17,15 +20,18 @@ Try it by hand against a running server::
 
     python -m bot.devtools.wechat_simulator --url http://127.0.0.1:5005 \
         --token "$WECHAT_TOKEN" "我的快递到哪了"
+    python -m bot.devtools.wechat_simulator --token "$WECHAT_TOKEN" \
+        --scan warranty:SN3F7T1W6B2X          # a follower scans a warranty card
+    python -m bot.devtools.wechat_simulator --token "$WECHAT_TOKEN" \
+        --image tests/fixtures/media/broken_earbuds.jpg   # send a picture
+    python -m bot.devtools.wechat_simulator --serve   # only the API, until Ctrl-C
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hashlib
 import itertools
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -36,10 +42,14 @@ from aiohttp import web
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 
+from bot.devtools.wechat_platform_api import PlatformApi
+
 Mode = Literal["plaintext", "compatible", "safe"]
 WEBHOOK_PATH = "/webhooks/wechat/webhook"
 UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试"
 ACCOUNT = "gh_xiaoke0001"
+#: Largest passive text reply WeChat shows, in UTF-8 bytes.
+PASSIVE_LIMIT = 2048
 
 
 def wechat_signature(*values: str) -> str:
@@ -104,7 +114,15 @@ class WeChatPlatform:
     refuse: dict[str, int] = field(default_factory=dict)  # openid → errcode
 
     def __post_init__(self) -> None:
-        self._tokens: dict[str, float] = {}  # token → expiry (epoch seconds)
+        self.api = PlatformApi(
+            self.app_id,
+            self.app_secret,
+            self.token_lifetime,
+            lambda openid, text: self._see(Delivery(openid, text, "custom")),
+            token_requests=self.token_requests,
+            custom_calls=self.custom_calls,
+            refuse=self.refuse,
+        )
         self._seen = asyncio.Event()
         self._ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000)
         self._runner: web.AppRunner | None = None
@@ -119,10 +137,7 @@ class WeChatPlatform:
     # --- lifecycle -------------------------------------------------------
     def app(self) -> web.Application:
         """The platform API's aiohttp application (token and customer service)."""
-        app = web.Application()
-        app.router.add_get("/cgi-bin/token", self._token_endpoint)
-        app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
-        return app
+        return self.api.app()
 
     async def start(self, port: int = 0) -> str:
         """Serve the API on 127.0.0.1; returns its base URL."""
@@ -144,54 +159,7 @@ class WeChatPlatform:
     # --- the API side ----------------------------------------------------
     def expire_tokens(self) -> None:
         """Every issued access token expires now (next use: 42001)."""
-        self._tokens = dict.fromkeys(self._tokens, 0.0)
-
-    async def _token_endpoint(self, request: web.Request) -> web.Response:
-        query = dict(request.query)
-        self.token_requests.append(query)
-        if query.get("grant_type") != "client_credential":
-            return web.json_response({"errcode": 40002, "errmsg": "invalid grant_type"})
-        if query.get("appid") != self.app_id:
-            return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
-        if query.get("secret") != self.app_secret:
-            return web.json_response({"errcode": 40125, "errmsg": "invalid appsecret"})
-        token = secrets.token_urlsafe(24)
-        self._tokens[token] = time.time() + self.token_lifetime
-        return web.json_response(
-            {"access_token": token, "expires_in": self.token_lifetime}
-        )
-
-    async def _custom_send(self, request: web.Request) -> web.Response:
-        token = request.query.get("access_token", "")
-        raw = await request.read()
-        call: dict[str, Any] = {"token": token, "raw": raw}
-        self.custom_calls.append(call)
-        if token not in self._tokens:
-            call["errcode"] = 40001
-            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
-        if self._tokens[token] <= time.time():
-            call["errcode"] = 42001
-            return web.json_response(
-                {"errcode": 42001, "errmsg": "access_token expired"}
-            )
-        try:
-            body = await request.json()
-        except ValueError:
-            call["errcode"] = 47001
-            return web.json_response({"errcode": 47001, "errmsg": "data format error"})
-        call["body"] = body
-        openid = body.get("touser", "")
-        if openid in self.refuse:
-            call["errcode"] = self.refuse[openid]
-            return web.json_response(
-                {"errcode": self.refuse[openid], "errmsg": "refused"}
-            )
-        if body.get("msgtype") != "text" or not body.get("text", {}).get("content"):
-            call["errcode"] = 44003
-            return web.json_response({"errcode": 44003, "errmsg": "empty content"})
-        call["errcode"] = 0
-        self._see(Delivery(openid, body["text"]["content"], "custom"))
-        return web.json_response({"errcode": 0, "errmsg": "ok"})
+        self.api.expire_tokens()
 
     # --- the pushing side ------------------------------------------------
     def _see(self, delivery: Delivery) -> None:
@@ -213,6 +181,27 @@ class WeChatPlatform:
             f"<MsgId>{msg_id or next(self._ids)}</MsgId></xml>"
         )
 
+    def image_message(
+        self, openid: str, media_id: str, msg_id: int | None = None
+    ) -> str:
+        """An image message as WeChat pushes it (``PicUrl`` and ``MediaId``)."""
+        return (
+            f"<xml><ToUserName><![CDATA[{self.account}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime>"
+            "<MsgType><![CDATA[image]]></MsgType>"
+            f"<PicUrl><![CDATA[http://mmbiz.qpic.cn/sim/{media_id}/0]]></PicUrl>"
+            f"<MediaId><![CDATA[{media_id}]]></MediaId>"
+            f"<MsgId>{msg_id or next(self._ids)}</MsgId></xml>"
+        )
+
+    async def send_image(
+        self, openid: str, data: bytes, content_type: str = "image/jpeg"
+    ) -> PushResult:
+        """A shopper sends a picture: kept for ``media/get``, then pushed."""
+        media_id = self.api.upload(data, content_type)
+        return await self.push(self.image_message(openid, media_id))
+
     def event_message(
         self, openid: str, event: str, key: str | None = None, create_time: int = 0
     ) -> str:
@@ -224,6 +213,27 @@ class WeChatPlatform:
             f"<CreateTime>{create_time or int(time.time())}</CreateTime>"
             "<MsgType><![CDATA[event]]></MsgType>"
             f"<Event><![CDATA[{event}]]></Event>{key_xml}</xml>"
+        )
+
+    def scene_event(
+        self, openid: str, scene: str, *, follow: bool, ticket: str = ""
+    ) -> str:
+        """A follow through a parametric QR code, or a follower's scan of one.
+
+        A follow is ``subscribe`` with ``EventKey`` ``qrscene_<scene>``, a scan
+        ``SCAN`` with ``EventKey`` ``<scene>``; both carry the code's ticket.
+        """
+        key = f"qrscene_{scene}" if follow else scene
+        xml = self.event_message(openid, "subscribe" if follow else "SCAN", key)
+        return xml.replace("</xml>", f"<Ticket><![CDATA[{ticket}]]></Ticket></xml>")
+
+    async def scan(
+        self, openid: str, ticket: str, *, follow: bool = False
+    ) -> PushResult:
+        """The shopper scans a code this platform issued (``follow``: and follows)."""
+        code = self.api.qrcodes[ticket]
+        return await self.push(
+            self.scene_event(openid, code.scene, follow=follow, ticket=ticket)
         )
 
     def signed_request(
@@ -326,6 +336,7 @@ class WeChatPlatform:
                 reply.type == "text"
                 and reply.target == message.source
                 and reply.source == message.target
+                and len(str(reply.content).encode("utf-8")) <= PASSIVE_LIMIT
             )
             return str(reply.content) if ok else UNAVAILABLE
         except Exception:
@@ -403,47 +414,8 @@ class WeChatPlatform:
         return self.texts(openid)
 
 
-async def _main() -> None:
-    parser = argparse.ArgumentParser(description="Chat with Xiaoke as WeChat would.")
-    parser.add_argument("--url", default="http://127.0.0.1:5005")
-    parser.add_argument("--token", default=os.environ.get("WECHAT_TOKEN", ""))
-    parser.add_argument("--aes-key", default=os.environ.get("WECHAT_AES_KEY"))
-    parser.add_argument("--app-id", default=os.environ.get("WECHAT_APP_ID", "wx0"))
-    parser.add_argument(
-        "--app-secret", default=os.environ.get("WECHAT_APP_SECRET", "simulator-secret")
-    )
-    parser.add_argument("--openid", default="demo-openid-001")
-    parser.add_argument(
-        "--mode", default="plaintext", choices=["plaintext", "compatible", "safe"]
-    )
-    parser.add_argument(
-        "--api-port",
-        type=int,
-        default=8099,
-        help="serve the platform API here (point WECHAT_API_BASE_URL at it)",
-    )
-    parser.add_argument("text", nargs="+")
-    args = parser.parse_args()
-    platform = WeChatPlatform(
-        token=args.token,
-        app_id=args.app_id,
-        app_secret=args.app_secret,
-        aes_key=args.aes_key,
-        mode=args.mode,
-        server_url=args.url,
-    )
-    await platform.start(args.api_port)
-    try:
-        for text in args.text:
-            print(f"> {text}")
-            result = await platform.say(args.openid, text)
-            print(
-                result.reply
-                or "(success: the answer comes as customer-service messages)"
-            )
-    finally:
-        await platform.stop()
-
-
 if __name__ == "__main__":
-    asyncio.run(_main())
+    # The command line lives apart (one job per module); same command as ever.
+    from bot.devtools.wechat_simulator_cli import main
+
+    main()

@@ -1,4 +1,4 @@
-"""Async client of the platform API: cached access token and customer-service messages.
+"""Async client of the platform API: cached access token, messages, QR codes, media.
 
 wechatpy's own client is blocking (``requests``); inside the Rasa server's event
 loop every call must be async, hence this small aiohttp client.
@@ -11,7 +11,9 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -30,6 +32,44 @@ logger = logging.getLogger(__name__)
 TOKEN_INVALID_CODES = frozenset({40001, 40014, 42001})
 WINDOW_CLOSED = 45015
 QUOTA_EXCEEDED = 45047
+#: Where WeChat serves the picture of a QR code by its ticket.
+SHOW_QRCODE_URL = "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket="
+#: WeChat's permanent QR code with a string scene (at most 100,000 per account).
+PERMANENT_STR_SCENE = "QR_LIMIT_STR_SCENE"
+
+
+@dataclass(frozen=True)
+class QrCode:
+    """A parametric QR code as ``qrcode/create`` returns it.
+
+    Attributes:
+        scene: The scene string it carries.
+        ticket: The ticket its picture is fetched with.
+        url: What the code encodes (print this, or the picture).
+    """
+
+    scene: str
+    ticket: str
+    url: str
+
+    @property
+    def image_url(self) -> str:
+        """The picture of the code (``showqrcode``, no access token needed)."""
+        return SHOW_QRCODE_URL + quote(self.ticket, safe="")
+
+
+@dataclass(frozen=True)
+class Media:
+    """A file downloaded from the platform.
+
+    Attributes:
+        data: Its bytes; ``max_bytes + 1`` of them when it is larger, so a
+            size check refuses it.
+        content_type: The type the platform declared (not trusted).
+    """
+
+    data: bytes
+    content_type: str
 
 
 def _api_error(errcode: int, errmsg: str) -> WeChatApiError:
@@ -41,7 +81,7 @@ def _api_error(errcode: int, errmsg: str) -> WeChatApiError:
 
 
 class WeChatApiClient:
-    """The access token and ``message/custom/send``, over aiohttp.
+    """The access token, ``message/custom/send`` and ``qrcode/create``, over aiohttp.
 
     The token is cached and refreshed ``refresh_margin`` seconds before it
     expires, and once more when the platform says it is invalid (another
@@ -201,3 +241,83 @@ class WeChatApiClient:
             "/cgi-bin/message/custom/send",
             {"touser": openid, "msgtype": "text", "text": {"content": content}},
         )
+
+    async def get_media(self, media_id: str, max_bytes: int) -> Media:
+        """Download a temporary medium a shopper sent (``media/get``).
+
+        The platform answers the file itself, or JSON with an ``errcode``
+        (e.g. 40007 invalid media_id). At most ``max_bytes + 1`` bytes are
+        read, so an oversized file is recognised without keeping all of it.
+
+        Args:
+            media_id: The message's ``MediaId``.
+            max_bytes: The largest file wanted.
+
+        Returns:
+            The bytes and the type the platform declared.
+
+        Raises:
+            WeChatApiError: The platform refused (after one token refresh).
+            WeChatTransportError: The platform could not be reached.
+        """
+        token = await self.access_token()
+        media = await self._download(media_id, token, max_bytes)
+        if isinstance(media, WeChatApiError) and media.errcode in TOKEN_INVALID_CODES:
+            logger.warning(
+                "WeChat access token refused (%s), refreshing", media.errcode
+            )
+            token = await self.access_token(stale=token)
+            media = await self._download(media_id, token, max_bytes)
+        if isinstance(media, WeChatApiError):
+            raise media
+        return media
+
+    async def _download(
+        self, media_id: str, token: str, max_bytes: int
+    ) -> Media | WeChatApiError:
+        path = "/cgi-bin/media/get"
+        try:
+            async with self._http().get(
+                f"{self._base_url}{path}",
+                params={"access_token": token, "media_id": media_id},
+                timeout=self._timeout,
+            ) as response:
+                if response.status != 200:
+                    raise WeChatTransportError(
+                        f"{path} answered HTTP {response.status}"
+                    )
+                kind = response.content_type
+                data = await response.content.read(max_bytes + 1)
+                if kind in ("application/json", "text/plain") and data[:1] == b"{":
+                    payload = json.loads(data.decode("utf-8"))
+                    return _api_error(
+                        int(payload.get("errcode", -1)), str(payload.get("errmsg", ""))
+                    )
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise WeChatTransportError(f"{path}: {type(error).__name__}") from error
+        return Media(data, kind)
+
+    async def create_qrcode(self, scene: str) -> QrCode:
+        """Create a permanent QR code carrying a string scene (``QR_LIMIT_STR_SCENE``).
+
+        Args:
+            scene: The scene string, 1 to 64 characters (e.g. ``warranty:SN…``).
+
+        Returns:
+            The code's ticket and URL.
+
+        Raises:
+            WeChatApiError: The platform refused (e.g. 40053 invalid action_info).
+            WeChatTransportError: Unreachable, or an answer without a ticket.
+        """
+        payload = await self._with_token(
+            "/cgi-bin/qrcode/create",
+            {
+                "action_name": PERMANENT_STR_SCENE,
+                "action_info": {"scene": {"scene_str": scene}},
+            },
+        )
+        ticket = payload.get("ticket")
+        if not ticket:
+            raise WeChatTransportError("/cgi-bin/qrcode/create answered no ticket")
+        return QrCode(scene=scene, ticket=str(ticket), url=str(payload.get("url", "")))

@@ -15,6 +15,8 @@ DEFAULT_API_BASE_URL = "https://api.weixin.qq.com"
 DEFAULT_REPLY_BUDGET = 4.0
 DEFAULT_MAX_BODY = 64 * 1024
 DEFAULT_TIMESTAMP_WINDOW = 300
+#: WeChat's limit of a passive text reply's ``Content``, in UTF-8 bytes.
+DEFAULT_PASSIVE_LIMIT = 2048
 AES_KEY_LENGTH = 43
 
 #: Menu CLICK ``EventKey`` → message sent to Rasa. Both the ASCII keys we suggest
@@ -96,6 +98,8 @@ class WeChatSettings:
         redis_url: ``REDIS_URL`` for the dedup store (memory when ``None``).
         menu: Menu CLICK ``EventKey`` → message for Rasa.
         api_timeout: ``WECHAT_API_TIMEOUT``, seconds per platform API call.
+        passive_limit: ``WECHAT_PASSIVE_LIMIT``, largest passive reply in UTF-8
+            bytes; a turn's answer longer than that is split.
     """
 
     token: str
@@ -109,6 +113,7 @@ class WeChatSettings:
     redis_url: str | None = None
     menu: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MENU))
     api_timeout: float = 5.0
+    passive_limit: int = DEFAULT_PASSIVE_LIMIT
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -121,6 +126,10 @@ class WeChatSettings:
                 )
             if not self.app_id:
                 raise ConfigurationError("WECHAT_AES_KEY needs WECHAT_APP_ID")
+        if self.passive_limit < 16:
+            raise ConfigurationError(
+                f"WECHAT_PASSIVE_LIMIT of {self.passive_limit} bytes is too small"
+            )
 
     @property
     def can_send(self) -> bool:
@@ -161,4 +170,7 @@ class WeChatSettings:
             redis_url=values.get("REDIS_URL", "").strip() or None,
             menu=load_menu(values),
             api_timeout=_float(values, "WECHAT_API_TIMEOUT", 5.0),
+            passive_limit=int(
+                _float(values, "WECHAT_PASSIVE_LIMIT", DEFAULT_PASSIVE_LIMIT)
+            ),
         )

@@ -25,7 +25,8 @@ class MessageKind(str, Enum):
     TEXT = "text"  # text, or voice with a recognition result: goes to the bot
     UNRECOGNISED_VOICE = "unrecognised_voice"  # voice WeChat could not transcribe
     EVENT = "event"  # subscribe, CLICK and other pushes
-    UNSUPPORTED = "unsupported"  # image, location, link, video, unknown types
+    IMAGE = "image"  # a picture: fetched by MediaId, stored, sent to the bot
+    UNSUPPORTED = "unsupported"  # location, link, video, unknown types
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class IncomingMessage:
         text: The text (or voice transcription) for ``TEXT``.
         event: The event name in lower case (``subscribe``, ``click`` …).
         event_key: ``EventKey`` of menu and scan events.
+        media_id: ``MediaId`` of an image (valid 3 days for ``media/get``).
+        pic_url: ``PicUrl`` of an image (logged only: ``media/get`` is the
+            authenticated way to the same picture).
     """
 
     kind: MessageKind
@@ -53,6 +57,8 @@ class IncomingMessage:
     text: str | None = None
     event: str | None = None
     event_key: str | None = None
+    media_id: str | None = None
+    pic_url: str | None = None
 
     @property
     def dedup_key(self) -> str:
@@ -115,7 +121,7 @@ def parse_message(document: str) -> IncomingMessage:
         msg_id = int(fields["MsgId"]) if fields.get("MsgId") else None
     except (KeyError, ValueError, TypeError) as error:
         raise MalformedMessage(f"unreadable message: {error}") from error
-    # image, location, link, video, shortvideo, file or an UnknownMessage stay so
+    # location, link, video, shortvideo, file or an UnknownMessage stay so
     base = IncomingMessage(
         kind=MessageKind.UNSUPPORTED,
         openid=fields["FromUserName"],
@@ -131,6 +137,13 @@ def parse_message(document: str) -> IncomingMessage:
         if recognition:
             return replace(base, kind=MessageKind.TEXT, text=recognition)
         return replace(base, kind=MessageKind.UNRECOGNISED_VOICE)
+    if base.msg_type == "image" and fields.get("MediaId"):
+        return replace(
+            base,
+            kind=MessageKind.IMAGE,
+            media_id=fields["MediaId"],
+            pic_url=fields.get("PicUrl") or None,
+        )
     if base.msg_type == "event":
         # The raw Event, not wechatpy's refinement: a QR-code subscribe
         # (``subscribe_scan`` there) is still a subscribe for us.

@@ -25,11 +25,24 @@ UNRECOGNISED_VOICE_REPLY = (
     f"我可以帮您{CAPABILITIES}；回复“转人工”可以联系人工客服。"
 )
 
+IMAGE_FETCH_FAILED_REPLY = (
+    "抱歉亲，这张图片小客没能从微信取到，请稍后再发一次～\n"
+    "着急的话回复“转人工”，客服同学帮您处理。"
+)
+
+IMAGES_OFF_REPLY = (
+    "抱歉亲，小客这边暂时收不了图片，麻烦您用文字描述一下～\n"
+    "需要给客服看照片的话，回复“转人工”。"
+)
+
 WELCOME_REPLY = (
     "您好，欢迎关注！我是智能客服小客～\n"
     f"我可以帮您{CAPABILITIES}，直接发消息告诉我就行。\n"
     "需要人工客服时，回复“转人工”。"
 )
+
+WARRANTY_CARD_FOLLOW = "您好，欢迎关注！我是智能客服小客～\n"
+WARRANTY_CARD_SCAN = "已识别保修卡上的序列号 {serial}，马上为您登记保修。"
 
 ERROR_REPLY = "抱歉亲，小客这边出了点小状况，请稍后再试，或回复“转人工”联系人工客服。"
 
@@ -41,12 +54,40 @@ class OutgoingText:
     """One bot message as WeChat text.
 
     Attributes:
-        text: What the shopper reads (a numbered menu appended for buttons).
-        payloads: Button payloads in menu order (empty without buttons).
+        body: The message text without its menu.
+        titles: Button titles in menu order (empty without buttons).
+        payloads: Button payloads in the same order.
     """
 
-    text: str
+    body: str
+    titles: tuple[str, ...] = field(default_factory=tuple)
     payloads: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def text(self) -> str:
+        """What the shopper reads: the body, then the numbered menu."""
+        return with_menu(self.body, self.titles)
+
+
+def menu_block(titles: Sequence[str], first: int = 1) -> str:
+    """The numbered menu (``回复数字选择：`` then ``1. …``), empty without titles.
+
+    Args:
+        titles: Button titles in order.
+        first: The number of the first title.
+    """
+    if not titles:
+        return ""
+    lines = [f"{number}. {title}" for number, title in enumerate(titles, first)]
+    return MENU_HEADER + "\n" + "\n".join(lines)
+
+
+def with_menu(body: str, titles: Sequence[str]) -> str:
+    """``body`` with the numbered menu of ``titles`` under it, after a blank line."""
+    menu = menu_block(titles)
+    if not menu:
+        return body
+    return f"{body.strip()}\n\n{menu}" if body.strip() else menu
 
 
 def numbered_menu(text: str, buttons: Sequence[Mapping[str, Any]]) -> OutgoingText:
@@ -57,7 +98,8 @@ def numbered_menu(text: str, buttons: Sequence[Mapping[str, Any]]) -> OutgoingTe
         buttons: Rasa buttons (``title`` and ``payload``).
 
     Returns:
-        The text with the menu, and the payloads in the same order.
+        The message; its ``text`` has the menu under the text and its
+        ``payloads`` are in the same order.
     """
     titles: list[str] = []
     payloads: list[str] = []
@@ -69,11 +111,8 @@ def numbered_menu(text: str, buttons: Sequence[Mapping[str, Any]]) -> OutgoingTe
         titles.append(title)
         payloads.append(payload)
     if not titles:
-        return OutgoingText(text=text)
-    lines = [f"{number}. {title}" for number, title in enumerate(titles, start=1)]
-    menu = MENU_HEADER + "\n" + "\n".join(lines)
-    body = f"{text.strip()}\n\n{menu}" if text.strip() else menu
-    return OutgoingText(text=body, payloads=tuple(payloads))
+        return OutgoingText(text)
+    return OutgoingText(text.strip(), tuple(titles), tuple(payloads))
 
 
 def render_bot_message(message: Mapping[str, Any]) -> OutgoingText | None:
@@ -98,7 +137,18 @@ def render_bot_message(message: Mapping[str, Any]) -> OutgoingText | None:
     if not text and isinstance(custom, Mapping) and custom.get("text"):
         text = str(custom["text"])
     text = text.strip()
-    return OutgoingText(text=text) if text else None
+    return OutgoingText(text) if text else None
+
+
+def warranty_card_preface(serial: str, *, new_follower: bool) -> OutgoingText:
+    """What the shopper reads before the bot's answer to a warranty-card QR code.
+
+    Args:
+        serial: The card's serial number.
+        new_follower: Whether they followed the account through the code.
+    """
+    text = WARRANTY_CARD_SCAN.format(serial=serial)
+    return OutgoingText(WARRANTY_CARD_FOLLOW + text if new_follower else text)
 
 
 def text_reply_xml(content: str, openid: str, account: str) -> str:

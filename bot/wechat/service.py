@@ -2,13 +2,20 @@
 
 How an answer reaches the shopper:
 
-* Exactly one bot message ready within ``reply_budget`` → passive reply in the
-  HTTP response (free, no API quota).
-* Several bot messages, or not ready in time → the HTTP response is
-  ``success`` and *all* messages go through the customer-service API, in
-  order. A passive reply cannot carry more than one message, and mixing it
-  with API messages would not keep the order: WeChat shows the passive reply
-  whenever it processes our HTTP response, which API calls can overtake.
+* Ready within ``reply_budget`` → the turn's messages joined into one text
+  (``bot.wechat.compose``) go back as the passive reply in the HTTP response
+  (free, no API quota). Only when the joined text exceeds WeChat's passive
+  limit is it split: the first part is the passive reply, the rest follow
+  through the customer-service API ``follow_up_delay`` seconds later, so they
+  do not overtake the HTTP response WeChat is still turning into a message.
+* Not ready in time → the HTTP response is ``success`` and the answer goes
+  through the customer-service API, joined the same way (fewer messages, less
+  of the per-shopper quota the agents need during a handoff).
+
+A picture is fetched by its ``MediaId``, checked and stored within the same
+budget, then put to the bot as ``/send_image{"image_ref": …}``
+(``bot.wechat.images``); a refused or unreachable picture gets a Chinese
+explanation and nothing is stored.
 
 A retry of a message being processed (same MsgId) waits for the first
 request's outcome and returns the same passive reply, or ``success`` when the
@@ -24,22 +31,34 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from bot.platform.media_store import MediaRejected, MediaStore
 from bot.wechat.client import WeChatApiClient
+from bot.wechat.compose import PASSIVE_LIMIT, ComposedAnswer, compose
 from bot.wechat.dedup import StateStore
 from bot.wechat.errors import (
     CustomerServiceQuotaExceeded,
     CustomerServiceWindowClosed,
     WeChatError,
 )
+from bot.wechat.images import image_message, receive_image
 from bot.wechat.menu import click_payload, pick_from_menu
 from bot.wechat.parse import IncomingMessage, MessageKind
 from bot.wechat.replies import (
     ERROR_REPLY,
+    IMAGE_FETCH_FAILED_REPLY,
+    IMAGES_OFF_REPLY,
     UNRECOGNISED_VOICE_REPLY,
     UNSUPPORTED_REPLY,
     WELCOME_REPLY,
     OutgoingText,
     render_bot_message,
+    warranty_card_preface,
+)
+from bot.wechat.scenes import (
+    SUBSCRIBE_PREFIX,
+    register_warranty_message,
+    scene_of,
+    warranty_serial,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,6 +85,11 @@ class ReplyService:
             timestamp window, so a replayed request is recognised too).
         menu_ttl: Seconds a numbered menu stays answerable.
         poll_interval: Seconds between state checks of a waiting retry.
+        passive_limit: Largest passive reply (and API text) in UTF-8 bytes.
+        follow_up_delay: Seconds between a split answer's passive reply and
+            its remaining parts.
+        media: Where shoppers' pictures are kept (``None``: pictures are
+            politely declined).
     """
 
     def __init__(
@@ -79,6 +103,9 @@ class ReplyService:
         state_ttl: int = 600,
         menu_ttl: int = 86400,
         poll_interval: float = 0.05,
+        passive_limit: int = PASSIVE_LIMIT,
+        follow_up_delay: float = 0.5,
+        media: MediaStore | None = None,
     ) -> None:
         self._bot = bot
         self._store = store
@@ -88,6 +115,9 @@ class ReplyService:
         self._state_ttl = state_ttl
         self._menu_ttl = menu_ttl
         self._poll = poll_interval
+        self._limit = passive_limit
+        self._follow_up_delay = follow_up_delay
+        self._media = media
         self._background: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: IncomingMessage) -> str | None:
@@ -103,10 +133,14 @@ class ReplyService:
             return await self._bot_turn(message, message.text or "", menu_pick=True)
         if message.kind is MessageKind.UNRECOGNISED_VOICE:
             return UNRECOGNISED_VOICE_REPLY
+        if message.kind is MessageKind.IMAGE:
+            if self._client is None or self._media is None:
+                return IMAGES_OFF_REPLY
+            return await self._bot_turn(message, "", menu_pick=False)
         if message.kind is MessageKind.UNSUPPORTED:
             return UNSUPPORTED_REPLY
-        if message.event == "subscribe":
-            return WELCOME_REPLY
+        if message.event in ("subscribe", "scan"):
+            return await self._follow_or_scan(message)
         if message.event == "click":
             payload = click_payload(self._menu, message.event_key)
             if payload is None:
@@ -116,8 +150,31 @@ class ReplyService:
         # unsubscribe, VIEW, location reports, template-send results …
         return None
 
+    async def _follow_or_scan(self, message: IncomingMessage) -> str | None:
+        """A follow or a QR-code scan: a warranty card starts registration.
+
+        Any other follow, and a scan of a code that is not a warranty card
+        (unknown or malformed scene), gets the welcome.
+        """
+        serial = warranty_serial(scene_of(message.event, message.event_key))
+        if serial is None:
+            if message.event_key and message.event_key != SUBSCRIBE_PREFIX:
+                logger.info("QR scene %r is not a warranty card", message.event_key)
+            return WELCOME_REPLY
+        preface = warranty_card_preface(
+            serial, new_follower=message.event == "subscribe"
+        )
+        return await self._bot_turn(
+            message, register_warranty_message(serial), menu_pick=False, preface=preface
+        )
+
     async def _bot_turn(
-        self, message: IncomingMessage, text: str, *, menu_pick: bool
+        self,
+        message: IncomingMessage,
+        text: str,
+        *,
+        menu_pick: bool,
+        preface: OutgoingText | None = None,
     ) -> str | None:
         key = message.dedup_key
         if not await self._store.claim(key, PROCESSING, self._state_ttl):
@@ -127,10 +184,14 @@ class ReplyService:
         payloads = await self._last_menu(message.openid)
         if menu_pick:
             text = pick_from_menu(text, payloads) or text
-        task = asyncio.create_task(self._ask_bot(message.openid, text))
+        if message.kind is MessageKind.IMAGE and message.media_id:
+            asking = self._ask_bot_with_image(message.openid, message.media_id)
+        else:
+            asking = self._ask_bot(message.openid, text, preface)
+        task = asyncio.create_task(asking)
         try:
             await asyncio.wait({task}, timeout=self._budget)
-            if task.done() and len(task.result()) <= 1:
+            if task.done():
                 return await self._answer_passively(message.openid, key, task.result())
         except asyncio.CancelledError:
             # WeChat hung up (its own timeout): the answer goes through the API.
@@ -143,12 +204,32 @@ class ReplyService:
     async def _answer_passively(
         self, openid: str, key: str, messages: list[OutgoingText]
     ) -> str | None:
-        await self._remember_menu(openid, messages)
-        if not messages:
+        answer = self._compose(messages)
+        await self._remember_menu(openid, answer)
+        if not answer.parts:
             await self._store.put(key, SILENT, self._state_ttl)
             return None
-        await self._store.put(key, PASSIVE + messages[0].text, self._state_ttl)
-        return messages[0].text
+        passive, *rest = answer.parts
+        await self._store.put(key, PASSIVE + passive, self._state_ttl)
+        if rest:
+            logger.info(
+                "WeChat answer to %s over %d bytes: %d part(s) follow via the API",
+                openid,
+                self._limit,
+                len(rest),
+            )
+            self._spawn(self._follow_up(openid, rest))
+        return passive
+
+    def _compose(self, messages: list[OutgoingText]) -> ComposedAnswer:
+        return compose(messages, self._limit)
+
+    async def _follow_up(self, openid: str, texts: Sequence[str]) -> None:
+        try:
+            await asyncio.sleep(self._follow_up_delay)
+            await self.send_texts(openid, texts)
+        except Exception:
+            logger.exception("WeChat follow-up delivery to %s failed", openid)
 
     async def _outcome_of(self, key: str) -> str | None:
         deadline = time.monotonic() + self._budget
@@ -160,14 +241,37 @@ class ReplyService:
                 return None
             await asyncio.sleep(self._poll)
 
-    async def _ask_bot(self, openid: str, text: str) -> list[OutgoingText]:
+    async def _ask_bot(
+        self, openid: str, text: str, preface: OutgoingText | None = None
+    ) -> list[OutgoingText]:
+        before = [preface] if preface is not None else []
         try:
             produced = await self._bot(openid, text)
         except Exception:
             logger.exception("the bot failed on a WeChat message from %s", openid)
-            return [OutgoingText(ERROR_REPLY)]
+            return [*before, OutgoingText(ERROR_REPLY)]
         rendered = [render_bot_message(item) for item in produced]
-        return [item for item in rendered if item is not None]
+        return [*before, *(item for item in rendered if item is not None)]
+
+    async def _ask_bot_with_image(
+        self, openid: str, media_id: str
+    ) -> list[OutgoingText]:
+        assert self._client is not None and self._media is not None
+        try:
+            ref = await receive_image(self._client, self._media, media_id)
+        except MediaRejected as refusal:
+            logger.info("picture from %s refused: %s", openid, refusal.code)
+            return [OutgoingText(refusal.shopper_message)]
+        except WeChatError as error:
+            logger.warning(
+                "picture %s from %s not fetched: %s", media_id, openid, error
+            )
+            return [OutgoingText(IMAGE_FETCH_FAILED_REPLY)]
+        except Exception:
+            logger.exception("picture %s from %s not stored", media_id, openid)
+            return [OutgoingText(ERROR_REPLY)]
+        logger.info("picture from %s stored as %s", openid, ref)
+        return await self._ask_bot(openid, image_message(ref))
 
     async def _last_menu(self, openid: str) -> list[str]:
         raw = await self._store.pop(f"menu:{openid}")
@@ -179,13 +283,12 @@ class ReplyService:
             return []
         return [str(item) for item in payloads] if isinstance(payloads, list) else []
 
-    async def _remember_menu(self, openid: str, messages: list[OutgoingText]) -> None:
-        menus = [item.payloads for item in messages if item.payloads]
-        if menus:
-            # The last menu shown is the one its numbers refer to.
+    async def _remember_menu(self, openid: str, answer: ComposedAnswer) -> None:
+        if answer.payloads:
+            # The menu at the end of the answer is the one its numbers refer to.
             await self._store.put(
                 f"menu:{openid}",
-                json.dumps(list(menus[-1]), ensure_ascii=False),
+                json.dumps(list(answer.payloads), ensure_ascii=False),
                 self._menu_ttl,
             )
 
@@ -199,9 +302,9 @@ class ReplyService:
     ) -> None:
         try:
             await self._store.put(key, LATE, self._state_ttl)
-            messages = await answer
-            await self._remember_menu(openid, messages)
-            await self.send_texts(openid, [item.text for item in messages])
+            composed = self._compose(await answer)
+            await self._remember_menu(openid, composed)
+            await self.send_texts(openid, composed.parts)
         except Exception:
             logger.exception("late WeChat delivery to %s failed", openid)
 

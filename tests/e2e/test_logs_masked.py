@@ -198,6 +198,7 @@ def conversations(deployment: Deployment) -> Deployment:
     assert "退的是" in say(deployment, wang, "XK202411110004")
     say(deployment, wang, "耳机")
     say(deployment, wang, "质量问题")
+    say(deployment, wang, "跳过")
     assert _street(RETURN_ADDRESS) in say(deployment, wang, "确认")
     say(deployment, wang, f"收货地址改成{TYPED_ADDRESS}，收货人{NAME}，电话{PHONE}")
     say(deployment, wang, "转人工")

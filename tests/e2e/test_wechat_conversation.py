@@ -2,10 +2,10 @@
 
 The processes are the end-to-end modules' shared stack. The simulator plays
 WeChat in safe (AES) mode with the platform's real timings (5 s per attempt,
-3 attempts); answers reach the shopper passively or through the
-customer-service API, whichever the 4-second budget allows. The shopper is
-王芳 (C100001), whose openid ``demo-openid-001`` the CRM knows, so the bot lists
-her orders as a numbered menu and a digit picks one.
+3 attempts); each turn's answer reaches the shopper as one text, passively or
+through the customer-service API, whichever the 4-second budget allows. The
+shopper is 王芳 (C100001), whose openid ``demo-openid-001`` the CRM knows, so the
+bot lists her orders as a numbered menu and a digit picks one.
 """
 
 from __future__ import annotations
@@ -73,5 +73,8 @@ async def test_delivery_conversation_over_wechat(platform, logs):
         print(f"[{delivery.via}] {delivery.text}")
     assert UNAVAILABLE not in texts
     assert len(texts) == len(set(texts))
+    # One text per turn: a turn's messages are joined (passive or, if late, via
+    # the API), never one customer-service message per bot message.
+    assert len(texts) == 2
     assert all(attempt.status == 200 for attempt in platform.pushes)
     assert "Traceback" not in logs.since("rasa.log")

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from bot.backends.common.errors import InvalidInput
+from bot.platform.serial_numbers import SERIAL_NUMBER_RE
 
 # ASCII only, as in bot/backends/openapi.yaml: Python's \d alone would also take
 # other scripts' digits (e.g. Arabic-Indic), which the contract refuses.
@@ -17,7 +18,6 @@ PHONE_RE = re.compile(r"1[3-9][0-9]{9}")
 # What a caller may send (the contract's Phone pattern): 11 digits, optionally
 # after +86 or 0086, with single spaces or dashes between digits.
 PHONE_INPUT_RE = re.compile(r"(?:\+86|0086)?[ -]?1[3-9](?:[ -]?[0-9]){9}")
-SERIAL_NUMBER_RE = re.compile(r"SN[A-Z0-9]{10}")
 RMA_NUMBER_RE = re.compile(r"RMA[0-9]{12}")
 CUSTOMER_ID_RE = re.compile(r"C[0-9]{6}")
 SKU_RE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,39}")

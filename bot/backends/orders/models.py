@@ -13,8 +13,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import relationship
+from sqlalchemy.types import JSON
 
 from bot.backends.common.sqltypes import UTCDateTime, make_base
 
@@ -136,6 +138,8 @@ class Return(Base):
     customer_id = Column(String(16), nullable=False, index=True)
     reason = Column(String(20), nullable=False)
     description = Column(Text)
+    # References of the shopper's photos (``media:<sha256>.<ext>``), oldest first.
+    evidence = Column(JSON, nullable=False, default=list, server_default=text("'[]'"))
     status = Column(String(16), nullable=False)
     refund_fen = Column(Integer, nullable=False)
     return_address = Column(String(200), nullable=False)

@@ -310,15 +310,23 @@ def request_fingerprint(
     requested: Mapping[str, int],
     reason: ReturnReason,
     description: str | None,
+    evidence: Sequence[str] = (),
 ) -> str:
-    """Hash what a create-return request asks for, to spot reused idempotency keys."""
+    """Hash what a create-return request asks for, to spot reused idempotency keys.
+
+    Evidence enters the hash only when there is some, so requests without it
+    hash as they did before evidence existed.
+    """
+    asked: dict[str, object] = {
+        "order_number": order_number,
+        "items": sorted(requested.items()),
+        "reason": reason.value,
+        "description": description or "",
+    }
+    if evidence:
+        asked["evidence"] = list(evidence)
     canonical = json.dumps(
-        {
-            "order_number": order_number,
-            "items": sorted(requested.items()),
-            "reason": reason.value,
-            "description": description or "",
-        },
+        asked,
         ensure_ascii=False,
         sort_keys=True,
     )

@@ -29,11 +29,15 @@ from bot.backends.orders.service import (
     UrgeHistory,
     UrgeSummary,
 )
+from bot.platform.media_store import REF_PATTERN
 
 ORDER_STATUSES = tuple(status.value for status in OrderStatus)
 RETURN_REASONS = tuple(reason.value for reason in ReturnReason)
 MAX_DESCRIPTION = 500
-RETURN_FIELDS = frozenset({"order_number", "items", "reason", "description"})
+RETURN_FIELDS = frozenset(
+    {"order_number", "items", "reason", "description", "evidence"}
+)
+MAX_EVIDENCE = 5
 RETURN_LINE_FIELDS = frozenset({"sku", "quantity"})
 URGE_FIELDS = frozenset({"channel"})
 MAX_PRODUCT_QUERY = 100
@@ -86,7 +90,33 @@ def parse_return_request(body: object) -> ReturnRequest:
         items=items,
         reason=parse_reason(data.get("reason")),
         description=description,
+        evidence=parse_evidence(data.get("evidence")),
     )
+
+
+def parse_evidence(raw: object) -> tuple[str, ...]:
+    """Validate a return's evidence: up to five photo references, each once.
+
+    Raises:
+        InvalidInput: Not a list, too long, or an item that is not a
+            ``media:<sha256>.<jpg|png|gif|webp>`` reference.
+    """
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise InvalidInput("field 'evidence' must be a list of media references")
+    if len(raw) > MAX_EVIDENCE:
+        raise InvalidInput(f"field 'evidence' has more than {MAX_EVIDENCE} items")
+    refs: list[str] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, str) or REF_PATTERN.fullmatch(item) is None:
+            raise InvalidInput(
+                f"field 'evidence[{index}]' must be a media reference like "
+                "'media:<64 hex digits>.jpg'"
+            )
+        if item not in refs:
+            refs.append(item)
+    return tuple(refs)
 
 
 def parse_urge_request(body: object) -> str:
@@ -235,6 +265,7 @@ def return_json(return_: Return) -> dict[str, Any]:
         "status": return_.status,
         "reason": return_.reason,
         "description": return_.description,
+        "evidence": list(return_.evidence or []),
         "refund_fen": return_.refund_fen,
         "items": [
             {"sku": line.sku, "quantity": line.quantity, "refund_fen": line.refund_fen}

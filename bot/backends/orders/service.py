@@ -53,6 +53,7 @@ class ReturnRequest:
     items: Mapping[str, int]
     reason: ReturnReason
     description: str | None = None
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,11 @@ class OrderService:
             Conflict: ``idempotency_key_reused`` for a different request.
         """
         fingerprint = request_fingerprint(
-            request.order_number, request.items, request.reason, request.description
+            request.order_number,
+            request.items,
+            request.reason,
+            request.description,
+            request.evidence,
         )
         for attempt in range(1, _CREATE_ATTEMPTS + 1):
             try:
@@ -249,6 +254,7 @@ class OrderService:
                 customer_id=customer_id,
                 reason=request.reason.value,
                 description=request.description,
+                evidence=list(request.evidence),
                 status=ReturnStatus.REQUESTED.value,
                 refund_fen=sum(line.refund_fen for line in plan),
                 return_address=RETURN_ADDRESS,

@@ -25,6 +25,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.platform.conversation_ids import WECHAT, conversation_id, identity_of
+from bot.platform.media_store import MediaStore, media_store_from_env
+from bot.platform.settings import SettingError
 from bot.wechat.client import WeChatApiClient
 from bot.wechat.config import WeChatSettings
 from bot.wechat.dedup import StateStore, create_store
@@ -135,6 +137,7 @@ class WeChatInput(InputChannel):
         settings: The channel settings, or ``None`` to keep the channel off.
         store: Dedup store to use instead of the one the settings describe.
         client: API client to use instead of one built from the settings.
+        media: Where shoppers' pictures are kept (default: ``MEDIA_DIR``).
     """
 
     def __init__(
@@ -143,10 +146,12 @@ class WeChatInput(InputChannel):
         *,
         store: StateStore | None = None,
         client: WeChatApiClient | None = None,
+        media: MediaStore | None = None,
     ) -> None:
         self.settings = settings
         self._store = store
         self._client = client
+        self._media = media
         self._service: ReplyService | None = None
 
     @classmethod
@@ -162,6 +167,10 @@ class WeChatInput(InputChannel):
             ConfigurationError: A setting is present but invalid.
         """
         settings = settings_from(credentials, os.environ)
+        try:
+            media = media_store_from_env(os.environ)
+        except SettingError as error:
+            raise ConfigurationError(str(error)) from error
         if settings is None:
             logger.info("WeChat channel off: WECHAT_TOKEN is not set")
         else:
@@ -170,10 +179,10 @@ class WeChatInput(InputChannel):
             if not settings.can_send:
                 logger.warning(
                     "WECHAT_APP_ID/WECHAT_APP_SECRET not set: answers slower than "
-                    "%.1fs and multi-message answers cannot be delivered",
+                    "%.1fs or longer than one passive reply cannot be delivered",
                     settings.reply_budget,
                 )
-        return cls(settings)
+        return cls(settings, media=media)
 
     @property
     def client(self) -> WeChatApiClient | None:
@@ -231,6 +240,8 @@ class WeChatInput(InputChannel):
 
         if self._store is None:
             self._store = create_store(settings.redis_url)
+        if self._media is None:
+            self._media = media_store_from_env(os.environ)
         return ReplyService(
             ask_bot,
             self._store,
@@ -238,6 +249,8 @@ class WeChatInput(InputChannel):
             settings.menu,
             reply_budget=settings.reply_budget,
             state_ttl=settings.timestamp_window * 2,
+            passive_limit=settings.passive_limit,
+            media=self._media,
         )
 
     def blueprint(

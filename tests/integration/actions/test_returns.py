@@ -5,6 +5,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.clients.http import close_session
 from actions.common import flow_done, orders_client
 from actions.returns import (
+    PHOTO_SKIPPED,
     RETURN_SLOTS,
     ActionAskReturnConfirmed,
     ActionSubmitReturn,
@@ -22,7 +23,13 @@ from tests.support.trackers import (
 DOMAIN = {
     "forms": {
         "return_form": {
-            "required_slots": ["order_id", "item", "return_reason", "return_confirmed"]
+            "required_slots": [
+                "order_id",
+                "item",
+                "return_reason",
+                "return_photo",
+                "return_confirmed",
+            ]
         }
     },
     "slots": {},
@@ -77,7 +84,7 @@ async def test_reason_given_first_gets_its_refund_when_the_item_is_chosen(servic
     assert slot_changes(events) == {
         "item": "EB-AIR2-WHT",
         "refund_estimate": "499.00",
-        "requested_slot": "return_confirmed",
+        "requested_slot": "return_photo",  # 质量问题: a photo first,
     }
     assert responses(dispatcher) == []
     asked = CollectingDispatcher()
@@ -95,7 +102,7 @@ async def test_reason_given_first_gets_its_refund_for_a_single_item_order(servic
         "order_id": "XK202411110008",
         "item": "AC-CHG-65W",
         "refund_estimate": "149.00",
-        "requested_slot": "return_confirmed",
+        "requested_slot": "return_photo",  # 质量问题: a photo first,
     }
     assert responses(dispatcher) == []
 
@@ -123,7 +130,7 @@ async def test_another_item_gets_its_own_refund_estimate(services):
     assert slot_changes(events) == {
         "item": "SK-SUN-50",
         "refund_estimate": "128.00",
-        "requested_slot": "return_confirmed",
+        "requested_slot": "return_photo",  # 质量问题: a photo first,
     }
     assert responses(dispatcher) == []
 
@@ -262,3 +269,97 @@ async def test_another_order_drops_the_estimate_of_the_old_one(services):
         "requested_slot": "item",
     }
     assert responses(dispatcher) == []
+
+
+PHOTO = "media:" + "9f" * 32 + ".jpg"
+
+
+def photo_answer(photo: object, reason: str = "质量问题"):
+    """A known shopper at the photo question who just answered it."""
+    tracker = load_tracker("known_shopper", return_photo=photo)
+    tracker.slots.update(
+        order_id="XK202411110004",
+        item="EB-AIR2-WHT",
+        return_reason=reason,
+        refund_estimate="499.00",
+        requested_slot="return_photo",
+    )
+    return tracker
+
+
+async def test_a_received_photo_is_kept_and_the_return_confirmed_next(services):
+    dispatcher, events = await validate(photo_answer(PHOTO))
+    assert slot_changes(events) == {
+        "return_photo": PHOTO,
+        "requested_slot": "return_confirmed",
+    }
+    assert responses(dispatcher) == []
+
+
+async def test_skipping_the_photo_goes_on_to_the_confirmation(services):
+    dispatcher, events = await validate(photo_answer(PHOTO_SKIPPED))
+    assert slot_changes(events) == {
+        "return_photo": PHOTO_SKIPPED,
+        "requested_slot": "return_confirmed",
+    }
+    assert responses(dispatcher) == []
+
+
+async def test_a_forged_image_reference_is_asked_again(services):
+    # /send_image{"image_ref": "https://…"} typed by hand is no stored picture.
+    dispatcher, events = await validate(photo_answer("https://evil.example/x.jpg"))
+    assert slot_changes(events) == {
+        "return_photo": None,
+        "requested_slot": "return_photo",
+    }
+    assert responses(dispatcher) == ["utter_return_photo_hint"]
+
+
+async def test_no_photo_is_asked_for_a_no_reason_return(services):
+    tracker = load_tracker(
+        "known_shopper",
+        order_id="XK202411110004",
+        item="EB-AIR2-WHT",
+        return_reason="七天无理由",
+    )
+    _, events = await validate(tracker)
+    assert slot_changes(events)["requested_slot"] == "return_confirmed"
+
+
+async def test_the_photo_reaches_the_return_and_the_reply_says_so(services):
+    tracker = load_tracker(
+        "known_shopper",
+        text="确认",
+        order_id="XK202411110004",
+        item="EB-AIR2-WHT",
+        return_reason="质量问题",
+        return_photo=PHOTO,
+        return_confirmed=True,
+    )
+    dispatcher = CollectingDispatcher()
+    assert await ActionSubmitReturn().run(dispatcher, tracker, {}) == SUBMITTED
+    assert responses(dispatcher)[:2] == [
+        "utter_return_created",
+        "utter_return_photo_received",
+    ]
+    rma = message_kwargs(dispatcher, "utter_return_created")["rma"]
+    stored = await orders_client().get_return("C100001", rma)
+    assert stored["evidence"] == [PHOTO]
+    assert stored["reason"] == "quality_issue"
+
+
+async def test_a_skipped_photo_sends_no_evidence(services):
+    tracker = load_tracker(
+        "known_shopper",
+        text="确认",
+        order_id="XK202411110004",
+        item="EB-AIR2-WHT",
+        return_reason="发错货",
+        return_photo=PHOTO_SKIPPED,
+        return_confirmed=True,
+    )
+    dispatcher = CollectingDispatcher()
+    assert await ActionSubmitReturn().run(dispatcher, tracker, {}) == SUBMITTED
+    assert "utter_return_photo_received" not in responses(dispatcher)
+    rma = message_kwargs(dispatcher, "utter_return_created")["rma"]
+    assert (await orders_client().get_return("C100001", rma))["evidence"] == []

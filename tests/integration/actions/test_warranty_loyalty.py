@@ -10,7 +10,13 @@ from actions.warranty import (
     ActionRegisterWarranty,
     ValidateWarrantyForm,
 )
-from tests.support.trackers import load_tracker, message_kwargs, resolved, responses
+from tests.support.trackers import (
+    load_tracker,
+    message_kwargs,
+    resolved,
+    responses,
+    slot_changes,
+)
 
 DOMAIN = {
     "forms": {"warranty_form": {"required_slots": ["serial_number"]}},
@@ -147,3 +153,61 @@ async def test_failed_flow_has_no_outcome_and_no_rating(services_down):
     tracker = load_tracker("known_shopper", text="我有多少积分")
     assert await ActionShowLoyalty().run(dispatcher, tracker, {}) == flow_done()
     assert responses(dispatcher) == ["utter_backend_unavailable"]
+
+
+async def test_a_serial_given_before_the_shopper_is_known_waits_for_identity(
+    services,
+):
+    # A warranty-card QR code: /register_warranty{"serial_number": …} from a
+    # new follower. Identity first; the serial is kept, not yet looked up.
+    dispatcher, events = await validate(
+        load_tracker("unknown_shopper", serial_number="sn3f7t1w6b2x")
+    )
+    assert slot_changes(events) == {
+        "serial_number": "SN3F7T1W6B2X",
+        "validation_failures": 0,
+        "requested_slot": "phone",
+    }
+    assert responses(dispatcher) == []
+
+
+def verifying_with_a_serial_known(serial):
+    """王芳 answers the identity questions; the serial came with the request."""
+    tracker = load_tracker(
+        "unknown_shopper", phone="13800138000", order_id="XK202411110001"
+    )
+    tracker.slots["serial_number"] = serial
+    return tracker
+
+
+async def test_after_verification_the_serial_is_known_and_registered(services):
+    tracker = verifying_with_a_serial_known("SN3F7T1W6B2X")
+    dispatcher, events = await validate(tracker)
+    assert slot_changes(events) == {
+        "phone": "13800138000",
+        "order_id": "XK202411110001",  # theirs (as in every flow)
+        "customer_id": "C100001",
+        "verification_failures": 0,
+        "serial_number": "SN3F7T1W6B2X",
+        "validation_failures": 0,
+        "requested_slot": None,  # nothing left to ask: the form is done
+    }
+    assert responses(dispatcher) == ["utter_identity_verified"]
+    dispatcher = CollectingDispatcher()
+    events = await ActionRegisterWarranty().run(dispatcher, tracker, {})
+    assert events == resolved("warranty_registered", "serial_number")
+    assert message_kwargs(dispatcher, "utter_warranty_registered")["serial"] == (
+        "SN3F7T1W6B2X"
+    )
+
+
+async def test_after_verification_a_serial_of_someone_else_is_asked_again(services):
+    dispatcher, events = await validate(verifying_with_a_serial_known("SN5R9T2K7M3P"))
+    changes = slot_changes(events)
+    assert changes["customer_id"] == "C100001"
+    assert changes["serial_number"] is None
+    assert changes["requested_slot"] == "serial_number"
+    assert responses(dispatcher) == [
+        "utter_identity_verified",
+        "utter_serial_not_in_orders",
+    ]

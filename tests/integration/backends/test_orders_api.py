@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.backends import Backends
 
 WANG = "/v1/customers/C100001"
@@ -212,3 +214,72 @@ async def test_serial_number_lookup_finds_the_order_item(backends: Backends) -> 
     assert body["purchase_date"] == "2024-11-14"
     other = await backends.orders.get(f"{LI}/serial-numbers/SN3F7T1W6B2X")
     assert other.status == 404
+
+
+PHOTO = "media:" + "ab" * 32 + ".jpg"
+OTHER_PHOTO = "media:" + "cd" * 32 + ".png"
+
+
+async def test_return_keeps_its_photo_evidence(backends: Backends) -> None:
+    body = {
+        "order_number": "XK202411110004",
+        "items": [{"sku": "EB-AIR2-WHT", "quantity": 1}],
+        "reason": "quality_issue",
+        "evidence": [PHOTO, OTHER_PHOTO, PHOTO],
+    }
+    response = await backends.orders.post(f"{WANG}/returns", json=body, headers=KEY)
+    assert response.status == 201
+    created = await response.json()
+    assert created["evidence"] == [PHOTO, OTHER_PHOTO]
+    rma = created["rma_number"]
+    fetched = await (await backends.orders.get(f"{WANG}/returns/{rma}")).json()
+    assert fetched["evidence"] == [PHOTO, OTHER_PHOTO]
+
+
+async def test_return_without_evidence_has_an_empty_list(backends: Backends) -> None:
+    body = {
+        "order_number": "XK202411110004",
+        "items": [{"sku": "EB-AIR2-WHT", "quantity": 1}],
+        "reason": "no_reason",
+    }
+    response = await backends.orders.post(f"{WANG}/returns", json=body, headers=KEY)
+    assert (await response.json())["evidence"] == []
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        "media:" + "ab" * 32 + ".jpg",  # not a list
+        ["https://evil.example/x.jpg"],
+        ["media:" + "ab" * 32 + ".exe"],
+        ["media:../../etc/passwd.jpg"],
+        [PHOTO] * 3 + [OTHER_PHOTO] * 3,  # more than five
+        [42],
+    ],
+)
+async def test_malformed_evidence_is_refused(backends: Backends, evidence) -> None:
+    body = {
+        "order_number": "XK202411110004",
+        "items": [{"sku": "EB-AIR2-WHT", "quantity": 1}],
+        "reason": "quality_issue",
+        "evidence": evidence,
+    }
+    before = await (await backends.orders.get(f"{WANG}/returns")).json()
+    response = await backends.orders.post(f"{WANG}/returns", json=body, headers=KEY)
+    assert response.status == 400
+    assert "evidence" in (await response.json())["error"]["message"]
+    after = await (await backends.orders.get(f"{WANG}/returns")).json()
+    assert after == before
+
+
+async def test_same_key_with_other_evidence_conflicts(backends: Backends) -> None:
+    body = {
+        "order_number": "XK202411110004",
+        "items": [{"sku": "EB-AIR2-WHT", "quantity": 1}],
+        "reason": "quality_issue",
+        "evidence": [PHOTO],
+    }
+    await backends.orders.post(f"{WANG}/returns", json=body, headers=KEY)
+    body["evidence"] = [OTHER_PHOTO]
+    response = await backends.orders.post(f"{WANG}/returns", json=body, headers=KEY)
+    assert response.status == 409

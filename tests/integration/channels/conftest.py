@@ -95,6 +95,7 @@ async def make_harness() -> AsyncIterator[Any]:
         attempt_timeout: float = 1.5,
         bot: StubBot | None = None,
         store: Any = None,
+        media: Any = None,
         **settings: Any,
     ) -> Harness:
         platform = WeChatPlatform(
@@ -110,13 +111,12 @@ async def make_harness() -> AsyncIterator[Any]:
             WeChatSettings(
                 token=TOKEN,
                 aes_key=None if mode == "plaintext" else AES_KEY,
-                app_id=APP_ID,
-                app_secret=SECRET,
                 api_base_url=api_url,
                 reply_budget=budget,
-                **settings,
+                **{"app_id": APP_ID, "app_secret": SECRET, **settings},
             ),
             store=store,
+            media=media,
         )
         bot = bot or StubBot()
         url, server = await serve(channel, bot)

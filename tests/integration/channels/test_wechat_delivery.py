@@ -55,13 +55,37 @@ async def test_when_wechat_gives_up_first_its_retry_is_not_reprocessed(make_harn
     assert h.bot.calls == [("slow-2", "退货")]
 
 
-async def test_several_bot_messages_arrive_in_order_via_the_api(make_harness):
+async def test_several_bot_messages_arrive_as_one_passive_reply(make_harness):
     bot = StubBot()
     bot.script["积分"] = [{"text": "第一条"}, {"text": "第二条"}, {"text": "第三条"}]
     h = await make_harness(bot=bot)
     result = await h.platform.say("multi", "积分")
-    assert result.reply is None
-    assert await h.platform.wait_for_inbox("multi", 3) == ["第一条", "第二条", "第三条"]
+    assert result.reply == "第一条\n\n第二条\n\n第三条"
+    await asyncio.sleep(0.8)  # nothing follows through the API
+    assert h.platform.texts("multi") == ["第一条\n\n第二条\n\n第三条"]
+    assert h.platform.custom_calls == []
+
+
+async def test_an_answer_too_long_for_one_reply_follows_via_the_api_in_order(
+    make_harness,
+):
+    bot = StubBot()
+    parts = ["甲" * 500, "乙" * 500, "丙" * 500]  # 1500 bytes each
+    bot.script["长"] = [{"text": part} for part in parts] + [
+        {"text": "满意吗？", "buttons": [{"title": "满意", "payload": "/affirm"}]}
+    ]
+    h = await make_harness(bot=bot)
+    result = await h.platform.say("long", "长")
+    assert result.reply == parts[0]
+    shown = await h.platform.wait_for_inbox("long", 3)
+    assert shown == [
+        parts[0],
+        parts[1],
+        f"{parts[2]}\n\n满意吗？\n\n回复数字选择：\n1. 满意",
+    ]
+    assert [d.via for d in h.platform.inbox["long"]] == ["passive", "custom", "custom"]
+    await h.platform.say("long", "1")
+    assert bot.calls[-1] == ("long", "/affirm")
 
 
 async def test_retry_storm_gives_exactly_one_answer_per_message(make_harness):
@@ -150,7 +174,7 @@ async def test_event_retries_are_deduplicated_by_sender_and_time(make_harness):
 
 
 @pytest.mark.parametrize(
-    "name", ["image.xml", "location.xml", "link.xml", "video.xml", "unknown.xml"]
+    "name", ["location.xml", "link.xml", "video.xml", "unknown.xml"]
 )
 async def test_unsupported_types_get_a_polite_chinese_answer(make_harness, name):
     h = await make_harness(mode="compatible")

@@ -142,12 +142,14 @@ async def test_plaintext_push_to_a_safe_mode_server_is_refused(make_harness):
     await rejected(h, params, body, 403)
 
 
-def reply_xml(to: str, sender: str, kind: str = "text") -> str:
+def reply_xml(
+    to: str, sender: str, kind: str = "text", content: str = "不该给你看的回复"
+) -> str:
     return (
         f"<xml><ToUserName><![CDATA[{to}]]></ToUserName>"
         f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
         f"<CreateTime>1</CreateTime><MsgType><![CDATA[{kind}]]></MsgType>"
-        "<Content><![CDATA[不该给你看的回复]]></Content></xml>"
+        f"<Content><![CDATA[{content}]]></Content></xml>"
     )
 
 
@@ -158,8 +160,9 @@ def reply_xml(to: str, sender: str, kind: str = "text") -> str:
         reply_xml("someone-else", ACCOUNT),  # another shopper's reply
         reply_xml("u-sim", "gh_other"),  # from another account
         reply_xml("u-sim", ACCOUNT, kind="image"),
+        reply_xml("u-sim", ACCOUNT, content="长" * 683),  # 2049 bytes
     ],
-    ids=["not-xml", "another-shopper", "another-account", "not-text"],
+    ids=["not-xml", "another-shopper", "another-account", "not-text", "too-long"],
 )
 async def test_simulator_shows_wechats_error_for_an_unusable_answer(
     make_harness, answer

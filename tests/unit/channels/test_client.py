@@ -140,3 +140,85 @@ async def test_unreachable_platform_is_a_transport_error(client):
         mocked.get(TOKEN_URL, body="<html>not json</html>")
         with pytest.raises(WeChatTransportError):
             await client.access_token()
+
+
+QRCODE_URL = re.compile(r"^http://wechat\.test/cgi-bin/qrcode/create\?.*$")
+
+
+async def test_a_permanent_string_scene_qrcode_is_created(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.post(
+            QRCODE_URL,
+            payload={"ticket": "gQH47/8AAA==", "url": "http://weixin.qq.com/q/abc"},
+        )
+        code = await client.create_qrcode("warranty:SN3F7T1W6B2X")
+        ((key, call),) = calls(mocked, QRCODE_URL)
+    assert "access_token=T1" in str(key[1])
+    assert json.loads(call.kwargs["data"]) == {
+        "action_name": "QR_LIMIT_STR_SCENE",
+        "action_info": {"scene": {"scene_str": "warranty:SN3F7T1W6B2X"}},
+    }
+    assert (code.scene, code.ticket, code.url) == (
+        "warranty:SN3F7T1W6B2X", "gQH47/8AAA==", "http://weixin.qq.com/q/abc",
+    )  # fmt: skip
+    assert code.image_url == (
+        "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=gQH47%2F8AAA%3D%3D"
+    )
+
+
+async def test_a_refused_qrcode_raises_with_the_errcode(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.post(QRCODE_URL, payload={"errcode": 40053, "errmsg": "invalid"})
+        with pytest.raises(WeChatApiError) as raised:
+            await client.create_qrcode("warranty:SN3F7T1W6B2X")
+    assert raised.value.errcode == 40053
+
+
+MEDIA_URL = re.compile(r"^http://wechat\.test/cgi-bin/media/get\?.*$")
+
+
+async def test_media_is_downloaded_with_the_token_and_its_type(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.get(MEDIA_URL, body=b"\xff\xd8\xffpicture", content_type="image/jpeg")
+        media = await client.get_media("M1", max_bytes=100)
+        assert (media.data, media.content_type) == (
+            b"\xff\xd8\xffpicture",
+            "image/jpeg",
+        )
+        ((key, _call),) = calls(mocked, MEDIA_URL)
+        assert "access_token=T1" in str(key[1]) and "media_id=M1" in str(key[1])
+
+
+async def test_media_download_stops_one_byte_past_the_limit(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.get(MEDIA_URL, body=b"\xff" * 5000, content_type="image/jpeg")
+        media = await client.get_media("M1", max_bytes=10)
+        assert len(media.data) == 11
+
+
+async def test_media_error_json_is_raised_with_its_errcode(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.get(
+            MEDIA_URL,
+            body=json.dumps({"errcode": 40007, "errmsg": "invalid media_id"}),
+            content_type="text/plain",
+        )
+        with pytest.raises(WeChatApiError) as raised:
+            await client.get_media("gone", max_bytes=100)
+        assert raised.value.errcode == 40007
+
+
+async def test_media_with_a_refused_token_is_fetched_again_once(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.get(TOKEN_URL, payload={"access_token": "T2", "expires_in": 7200})
+        mocked.get(MEDIA_URL, payload={"errcode": 42001, "errmsg": "expired"})
+        mocked.get(MEDIA_URL, body=b"GIF89a", content_type="image/gif")
+        media = await client.get_media("M1", max_bytes=100)
+        assert media.data == b"GIF89a"
+        assert len(calls(mocked, TOKEN_URL)) == 2

@@ -77,3 +77,17 @@ def test_menu_json_in_the_environment_wins_over_the_default():
 def test_invalid_settings_fail_at_startup(env):
     with pytest.raises(ConfigurationError):
         WeChatSettings.from_env({"WECHAT_TOKEN": "t", **env})
+
+
+def test_passive_limit_defaults_to_wechats_and_can_be_lowered():
+    assert WeChatSettings.from_env({"WECHAT_TOKEN": "t"}).passive_limit == 2048
+    lowered = WeChatSettings.from_env(
+        {"WECHAT_TOKEN": "t", "WECHAT_PASSIVE_LIMIT": "600"}
+    )
+    assert lowered.passive_limit == 600
+
+
+@pytest.mark.parametrize("value", ["8", "-1", "lots"])
+def test_a_passive_limit_without_room_is_refused(value):
+    with pytest.raises(ConfigurationError):
+        WeChatSettings.from_env({"WECHAT_TOKEN": "t", "WECHAT_PASSIVE_LIMIT": value})

@@ -33,8 +33,25 @@ def test_voice_without_recognition_is_flagged():
     )
 
 
+def test_an_image_carries_its_media_id_and_picture_url():
+    message = parse_message(fixture_xml("image.xml"))
+    assert message.kind is MessageKind.IMAGE
+    assert (message.media_id, message.pic_url) == (
+        "media-image-1",
+        "http://mmbiz.example/pic.jpg",
+    )
+    assert message.dedup_key == "msg:24816002001000004"
+
+
+def test_an_image_without_media_id_is_unsupported():
+    document = fixture_xml("image.xml").replace(
+        "<MediaId><![CDATA[media-image-1]]></MediaId>", ""
+    )
+    assert parse_message(document).kind is MessageKind.UNSUPPORTED
+
+
 @pytest.mark.parametrize(
-    "name", ["image.xml", "location.xml", "link.xml", "video.xml", "unknown.xml"]
+    "name", ["location.xml", "link.xml", "video.xml", "unknown.xml"]
 )
 def test_other_message_types_are_unsupported_not_errors(name):
     message = parse_message(fixture_xml(name))

@@ -66,10 +66,11 @@ def event(name, key=None, openid="u1", create_time=1):
     )  # fmt: skip
 
 
-def service(bot, client=None, budget=0.2):
+def service(bot, client=None, budget=0.2, limit=2048):
     return ReplyService(
         bot, MemoryStateStore(), client, {"TRACK_DELIVERY": "/track_delivery"},
-        reply_budget=budget, poll_interval=0.01,
+        reply_budget=budget, poll_interval=0.01, passive_limit=limit,
+        follow_up_delay=0.05,
     )  # fmt: skip
 
 
@@ -84,13 +85,58 @@ async def test_quick_single_answer_is_passive():
     assert client.sent == []
 
 
-async def test_several_messages_all_go_through_the_api_in_order():
+async def test_several_messages_are_joined_into_one_passive_reply():
     bot, client = Bot(), Client()
-    bot.script["退货"] = [{"text": "第一条"}, {"text": "第二条"}, {"text": "第三条"}]
+    bot.script["积分"] = [{"text": "第一条"}, {"text": "第二条"}, {"text": "第三条"}]
     svc = service(bot, client)
-    assert await svc.handle(text("退货")) is None
+    assert await svc.handle(text("积分")) == "第一条\n\n第二条\n\n第三条"
     await settle(svc)
-    assert [content for _, content in client.sent] == ["第一条", "第二条", "第三条"]
+    assert client.sent == []
+
+
+async def test_an_answer_over_the_limit_is_split_passive_first_then_the_api():
+    bot, client = Bot(), Client()
+    long = ["甲" * 30, "乙" * 30, "丙" * 30]  # 90 bytes each
+    bot.script["长"] = [{"text": item} for item in long]
+    svc = service(bot, client, limit=200)
+    assert await svc.handle(text("长")) == f"{long[0]}\n\n{long[1]}"
+    assert client.sent == []  # the rest waits for the HTTP response to go out
+    await settle(svc)
+    assert client.sent == [("u1", long[2])]
+
+
+async def test_a_retry_of_a_split_answer_gets_the_same_passive_part_only():
+    bot, client = Bot(delay=0.05), Client()
+    bot.script["长"] = [{"text": "甲" * 60}, {"text": "乙" * 60}]
+    svc = service(bot, client, budget=1.0, limit=200)
+    first, retry = await asyncio.gather(svc.handle(text("长")), svc.handle(text("长")))
+    assert first == retry == "甲" * 60
+    await settle(svc)
+    assert client.sent == [("u1", "乙" * 60)]
+    assert len(bot.calls) == 1
+
+
+async def test_a_split_menu_is_remembered_from_the_last_part():
+    bot, client = Bot(), Client()
+    bot.script["退货"] = [
+        {"text": "说明" * 40},
+        {"text": "确认吗？", "buttons": BUTTONS},
+    ]
+    svc = service(bot, client, limit=250)
+    assert await svc.handle(text("退货", msg_id=1)) == "说明" * 40
+    await settle(svc)
+    assert client.sent == [("u1", "确认吗？\n\n回复数字选择：\n1. 确认退货\n2. 取消")]
+    await svc.handle(text("1", msg_id=2))
+    assert bot.calls[-1] == ("u1", "/affirm")
+
+
+async def test_a_late_answer_is_joined_too():
+    bot, client = Bot(delay=0.3), Client()
+    bot.script["多"] = [{"text": "一"}, {"text": "二"}, {"text": "三"}]
+    svc = service(bot, client, budget=0.1)
+    assert await svc.handle(text("多")) is None
+    await settle(svc)
+    assert client.sent == [("u1", "一\n\n二\n\n三")]
 
 
 async def test_slow_answer_is_delivered_late_once():
@@ -174,7 +220,7 @@ async def test_events_and_unsupported_types():
 
 
 async def test_closed_window_stops_delivery_without_raising(caplog):
-    bot = Bot()
+    bot = Bot(delay=0.3)  # late: the answer needs the API
     bot.script["多"] = [{"text": "一"}, {"text": "二"}]
     client = Client(fail=CustomerServiceWindowClosed(45015, "out of time"))
     svc = service(bot, client)
@@ -196,3 +242,53 @@ async def test_unreachable_api_is_logged_not_raised(caplog):
 async def test_without_app_secret_late_answers_are_logged(caplog):
     assert await service(Bot(), None).send_texts("u1", ["一"]) == 0
     assert "WECHAT_APP_SECRET" in caplog.text
+
+
+REGISTER = '/register_warranty{"serial_number": "SN3F7T1W6B2X"}'
+
+
+async def test_scanning_a_warranty_card_starts_registration_with_the_serial():
+    bot = Bot()
+    bot.script[REGISTER] = [{"text": "为了保护您的信息，先核实一下身份哦～"}]
+    answer = await service(bot).handle(event("scan", "warranty:SN3F7T1W6B2X"))
+    assert bot.calls == [("u1", REGISTER)]
+    assert answer == (
+        "已识别保修卡上的序列号 SN3F7T1W6B2X，马上为您登记保修。\n\n"
+        "为了保护您的信息，先核实一下身份哦～"
+    )
+
+
+async def test_following_through_a_warranty_card_welcomes_and_starts_registration():
+    bot = Bot()
+    answer = await service(bot).handle(
+        event("subscribe", "qrscene_warranty:sn3f7t1w6b2x")
+    )
+    assert bot.calls == [("u1", REGISTER)]
+    assert answer.startswith("您好，欢迎关注！")
+    assert "SN3F7T1W6B2X" in answer and answer.endswith(f"收到：{REGISTER}")
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("scan", "warranty:SN123"),
+        ("scan", "store42"),
+        ("scan", "warranty:" + "SN3F7T1W6B2X" * 6),
+        ("subscribe", "qrscene_guarantee:SN3F7T1W6B2X"),
+        ("subscribe", "qrscene_warranty:SN3F7T1W6B2X<script>"),
+        ("subscribe", ""),
+    ],
+)
+async def test_other_codes_get_the_normal_welcome_and_no_bot_turn(name, key):
+    bot = Bot()
+    assert await service(bot).handle(event(name, key)) == WELCOME_REPLY
+    assert bot.calls == []
+
+
+async def test_a_retried_scan_starts_registration_once():
+    bot = Bot(delay=0.05)
+    svc = service(bot, budget=1.0)
+    scan = event("scan", "warranty:SN3F7T1W6B2X", create_time=42)
+    first, retry = await asyncio.gather(svc.handle(scan), svc.handle(scan))
+    assert first == retry
+    assert len(bot.calls) == 1
