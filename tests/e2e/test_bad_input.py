@@ -465,7 +465,11 @@ async def test_unreadable_messages_get_text_only_answer_or_nothing(
     texts = await answers(platform, openid, 0, first=2.0)
     if texts:
         assert_readable_chinese(texts)
-    if msg_type not in ("event",):
+    if msg_type == "image":
+        # Pictures are taken now: one WeChat cannot hand over (media id m1 is
+        # unknown to the simulator) gets a Chinese apology, nothing stored.
+        assert any("图片" in text and "取到" in text for text in texts), texts
+    elif msg_type not in ("event",):
         assert any(re.search("文字|打字", text) for text in texts), texts
     assert stack.alive()
 
