@@ -38,6 +38,7 @@ from bot.console.keys import (
     SERVICE,
     SETTINGS,
     STOPPING,
+    TIMERS,
     TRANSFERS,
     WORKBENCH,
 )
@@ -49,6 +50,7 @@ from bot.console.review_repository import ReviewRepository
 from bot.console.routes import setup_routes
 from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
+from bot.console.timers import Timers, refreshing
 from bot.console.transfers import Transfers
 from bot.console.workbench import WorkbenchRepository
 from bot.platform.db import create_async_engine
@@ -102,11 +104,15 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     )
     app[SERVICE] = service
     app[TRANSFERS] = Transfers(service, floor, workbench, dispatcher)
+    app[TIMERS] = timers = Timers(settings, service, floor)
     background = dispatching(dispatcher)
     await background.__anext__()
+    sweeping = refreshing(timers)
+    await sweeping.__anext__()
     try:
         yield
     finally:
+        await sweeping.aclose()
         await background.aclose()
         if wechat is not None:
             await wechat.close()

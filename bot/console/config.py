@@ -139,6 +139,10 @@ class ConsoleSettings:
             key or click on a console page) this long goes 离开.
         assign_interval: ``CONSOLE_ASSIGN_INTERVAL`` (default 5 s): how often
             each console process marks idle agents away and assigns what waits.
+        sla_first: ``CONSOLE_SLA_FIRST`` (default 60 s of service hours): the
+            first agent reply is due this long after the handoff.
+        sla_next: ``CONSOLE_SLA_NEXT`` (default 120 s of service hours): an
+            answer is due this long after the shopper writes again.
         environ: The environment the settings came from (WeChat, backends).
     """
 
@@ -162,6 +166,8 @@ class ConsoleSettings:
     heartbeat_timeout: float = 60.0
     away_after: float = 600.0
     assign_interval: float = 5.0
+    sla_first: float = 60.0
+    sla_next: float = 120.0
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -223,6 +229,8 @@ class ConsoleSettings:
                 heartbeat_timeout=_positive(env, "CONSOLE_HEARTBEAT_TIMEOUT", 60),
                 away_after=_positive(env, "CONSOLE_AWAY_AFTER", 600),
                 assign_interval=_positive(env, "CONSOLE_ASSIGN_INTERVAL", 5),
+                sla_first=_positive(env, "CONSOLE_SLA_FIRST", 60),
+                sla_next=_positive(env, "CONSOLE_SLA_NEXT", 120),
                 environ=env,
             )
         except ValueError as error:

@@ -14,7 +14,7 @@ from bot.console.auth import current_user, sees_personal_data
 from bot.console.config import CHINA
 from bot.console.customer import customer_panel
 from bot.console.errors import ConsoleError
-from bot.console.keys import FLOOR, SERVICE, WORKBENCH
+from bot.console.keys import FLOOR, SERVICE, TIMERS, WORKBENCH
 from bot.console.labels import OUTCOME_LABELS
 from bot.console.pages import handoff_id, render_page, wants_json
 from bot.console.queue_views import now, queue_item
@@ -27,6 +27,13 @@ from bot.console.service import (
     TranscriptLine,
 )
 from bot.console.streams import open_stream, pause, send_event
+from bot.console.timers import limits_json
+from bot.console.transcript_pages import (
+    MAX_PAGE_LINES,
+    PAGE_LINES,
+    last_page,
+    page_before,
+)
 from bot.console.workbench import Note
 from bot.platform.masking import mask_data
 
@@ -59,20 +66,24 @@ async def conversation_page(request: web.Request) -> web.Response:
     except RasaError as error:
         logger.warning("transcript of %s: %s", handoff.conversation_id, error)
         lines, count, transcript_error = [], 0, "对话记录暂时读取不到（Rasa 无响应）"
+    handoff = await request.app[TIMERS].refresh(handoff, lines)
     customer = await customer_panel(request, handoff.customer_id)
     names = _customer_names(customer)
     workbench = request.app[WORKBENCH]
     notes = await workbench.notes(handoff.id)
     floor = request.app[FLOOR]
+    page, page_notes, earliest = last_page(lines, notes, PAGE_LINES)
     shown = [
-        replace(line, text=_shown(request, handoff, line.text, names)) for line in lines
+        replace(line, text=_shown(request, handoff, line.text, names)) for line in page
     ]
     return await render_page(
         request,
         "conversation.html",
         handoff=handoff,
         item=queue_item(handoff, now()),
-        entries=merged(shown, notes),
+        entries=merged(shown, page_notes),
+        earliest=earliest,
+        timers=_timers(request, handoff, lines),
         last_note=notes[-1].id if notes else 0,
         event_count=count,
         transcript_error=transcript_error,
@@ -85,6 +96,70 @@ async def conversation_page(request: web.Request) -> web.Response:
         transfer_note=_shown(request, handoff, handoff.transfer_note or "", names),
         earlier=await _earlier(request, handoff),
     )
+
+
+def _timers(
+    request: web.Request, handoff: Handoff, lines: list[TranscriptLine]
+) -> dict[str, Any]:
+    """The service timer and WeChat's limits, for the page and its updates."""
+    moment = now().replace(tzinfo=timezone.utc)
+    return {
+        "sla": request.app[TIMERS].timer_json(handoff, moment),
+        "limits": limits_json(handoff, lines, moment),
+    }
+
+
+async def conversation_timers(request: web.Request) -> web.Response:
+    """``GET /api/handoffs/{id}/timers``: the service timer and WeChat's limits."""
+    service = request.app[SERVICE]
+    handoff = await service.handoff(handoff_id(request))
+    if handoff is None:
+        raise ConsoleError(404, "not_found", "没有这个会话")
+    try:
+        lines, _ = await service.transcript(handoff)
+    except RasaError:
+        raise ConsoleError(
+            502, "rasa_unavailable", "Rasa 服务器无响应，请稍后再试"
+        ) from None
+    handoff = await request.app[TIMERS].refresh(handoff, lines)
+    return web.json_response(_timers(request, handoff, lines))
+
+
+def _number(request: web.Request, name: str, default: int | None) -> int | None:
+    raw = request.query.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        raise ConsoleError(400, "bad_cursor", f"{name} 应为数字") from None
+
+
+async def transcript_page(request: web.Request) -> web.Response:
+    """``GET /api/handoffs/{id}/transcript?before=&limit=``: earlier lines.
+
+    ``before`` is the cursor the page or the previous answer gave (an event
+    index); the answer's ``earliest`` is the next one (``null``: the start).
+    """
+    service = request.app[SERVICE]
+    handoff = await service.handoff(handoff_id(request))
+    if handoff is None:
+        raise ConsoleError(404, "not_found", "没有这个会话")
+    before = _number(request, "before", None)
+    size = min(MAX_PAGE_LINES, _number(request, "limit", PAGE_LINES) or PAGE_LINES)
+    try:
+        lines, _ = await service.transcript(handoff)
+    except RasaError:
+        raise ConsoleError(
+            502, "rasa_unavailable", "对话记录暂时读取不到（Rasa 无响应）"
+        ) from None
+    notes = await request.app[WORKBENCH].notes(handoff.id)
+    page, page_notes, earliest = page_before(lines, notes, before, size)
+    entries = [
+        {**entry, "text": _shown(request, handoff, entry["text"])}
+        for entry in merged(page, page_notes)
+    ]
+    return web.json_response({"entries": entries, "earliest": earliest})
 
 
 async def _earlier(request: web.Request, handoff: Handoff) -> list[dict[str, Any]]:
@@ -143,6 +218,7 @@ async def conversation_stream(request: web.Request) -> web.StreamResponse:
     last_note = int(request.query.get("note", "0") or 0)
     response = await open_stream(request)
     status = None
+    timers: dict[str, Any] | None = None
     try:
         while True:
             handoff = await service.handoff(wanted)
@@ -152,9 +228,16 @@ async def conversation_stream(request: web.Request) -> web.StreamResponse:
                 status = handoff.status
                 await send_event(response, "status", {"status": status})
             try:
-                lines, count = await service.transcript(handoff, start)
+                every, count = await service.transcript(handoff)
             except RasaError:
-                lines, count = [], start
+                every, count = [], start
+            lines = [line for line in every if line.index >= start]
+            if every:
+                handoff = await request.app[TIMERS].refresh(handoff, every)
+                current = _timers(request, handoff, every)
+                if current != timers:
+                    timers = current
+                    await send_event(response, "timers", current)
             if lines:
                 await send_event(
                     response,

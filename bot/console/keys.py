@@ -15,6 +15,7 @@ from bot.console.review import ReviewSettings, Score
 from bot.console.review_repository import ReviewRepository
 from bot.console.service import ConsoleService
 from bot.console.throttle import LoginThrottle, RateLimiter
+from bot.console.timers import Timers
 from bot.console.transfers import Transfers
 from bot.console.workbench import WorkbenchRepository
 
@@ -28,6 +29,8 @@ DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 FLOOR = web.AppKey("floor", FloorRepository)
 WORKBENCH = web.AppKey("workbench", WorkbenchRepository)
 TRANSFERS = web.AppKey("transfers", Transfers)
+#: Service timers (SLA) and WeChat's limits.
+TIMERS = web.AppKey("timers", Timers)
 CRM = web.AppKey("crm", CrmClient)
 ORDERS = web.AppKey("orders", OrdersClient)
 #: Set at shutdown so live-update streams end instead of holding it up.

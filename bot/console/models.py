@@ -67,6 +67,12 @@ handoffs = Table(
     # A transfer's note for the receiver, and who wrote it.
     Column("transfer_note", Text),
     Column("transferred_by", String(64)),
+    # Service timers (bot.console.sla): the first agent reply, and the
+    # shopper's first message after the last reply while unanswered.
+    Column("first_reply_at", DateTime),
+    Column("awaiting_since", DateTime),
+    # The shopper's phone as masked (138****5678), for search; never in full.
+    Column("phone_hint", String(16), index=True),
     Index("ix_console_handoffs_status_created", "status", "created_at"),
     Index("ix_console_handoffs_conversation", "conversation_id"),
 )

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.console.auth import current_user
-from bot.console.keys import FLOOR, SERVICE, WORKBENCH
+from bot.console.keys import FLOOR, SERVICE, TIMERS, WORKBENCH
 from bot.console.labels import CHANNEL_LABELS, REASON_LABELS
 from bot.console.pages import handoff_id, render_page, wants_json
 from bot.console.repository import Handoff
@@ -51,9 +51,15 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def _queue_state(request: web.Request) -> dict[str, Any]:
-    """The queue, each line with its team and tags; ``?tag=`` keeps only those."""
+    """The queue, most urgent first, each line with its team, tags and timer.
+
+    ``?tag=`` keeps only conversations with that tag.
+    """
     moment = now()
+    timers = request.app[TIMERS]
     waiting, mine = await request.app[SERVICE].queue(current_user(request))
+    waiting, mine = timers.by_urgency(waiting), timers.by_urgency(mine)
+    aware = moment.replace(tzinfo=timezone.utc)
     teams = {team.id: team.name for team in await request.app[FLOOR].teams()}
     tags = await request.app[WORKBENCH].tags_of([h.id for h in waiting + mine])
     wanted = request.query.get("tag", "").strip()
@@ -64,6 +70,7 @@ async def _queue_state(request: web.Request) -> dict[str, Any]:
                 **queue_item(handoff, moment),
                 "team": teams.get(handoff.team_id or 0, "未分组"),
                 "tags": tags.get(handoff.id, []),
+                "sla": timers.timer_json(handoff, aware),
             }
             for handoff in handoffs
             if not wanted or wanted in tags.get(handoff.id, [])

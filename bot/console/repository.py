@@ -47,6 +47,10 @@ class Handoff:
         team_id: The team whose queue it is in (``bot.console.routing``).
         transfer_note: What the agent who transferred it wrote for the receiver.
         transferred_by: Who transferred it.
+        first_reply_at: The first agent reply (``bot.console.sla``).
+        awaiting_since: The shopper's first message after the last agent
+            reply, while unanswered.
+        phone_hint: The shopper's phone, masked (``138****5678``), for search.
     """
 
     id: int
@@ -63,6 +67,9 @@ class Handoff:
     team_id: int | None = None
     transfer_note: str | None = None
     transferred_by: str | None = None
+    first_reply_at: datetime | None = None
+    awaiting_since: datetime | None = None
+    phone_hint: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> Handoff:
@@ -120,6 +127,7 @@ class ConsoleRepository:
         customer_id: str | None,
         now: datetime | None = None,
         team_id: int | None = None,
+        phone_hint: str | None = None,
     ) -> Handoff:
         """Queue a conversation, or return its open entry if it has one."""
         async with self.engine.begin() as connection:
@@ -143,6 +151,7 @@ class ConsoleRepository:
                     status=WAITING,
                     created_at=now or utcnow(),
                     team_id=team_id,
+                    phone_hint=phone_hint,
                 )
             )
             new_id = result.inserted_primary_key[0]
@@ -222,6 +231,58 @@ class ConsoleRepository:
             )
         return result.rowcount == 1
 
+    # --- service timers ---------------------------------------------------
+    async def record_reply(self, handoff_id: int, now: datetime | None = None) -> None:
+        """An agent answered: the first reply is kept, nobody waits any more."""
+        moment = now or utcnow()
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(handoffs)
+                .where(handoffs.c.id == handoff_id)
+                .values(
+                    first_reply_at=func.coalesce(handoffs.c.first_reply_at, moment),
+                    awaiting_since=None,
+                )
+            )
+
+    async def record_activity(
+        self,
+        handoff_id: int,
+        first_reply_at: datetime | None,
+        awaiting_since: datetime | None,
+    ) -> None:
+        """Store what the transcript says (naive UTC); a known reply stays."""
+        values: dict[str, Any] = {"awaiting_since": awaiting_since}
+        if first_reply_at is not None:
+            values["first_reply_at"] = func.coalesce(
+                handoffs.c.first_reply_at, first_reply_at
+            )
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(handoffs)
+                .where(
+                    handoffs.c.id == handoff_id,
+                    handoffs.c.status.in_(OPEN_STATES),
+                )
+                .values(**values)
+            )
+
+    async def record_shopper_message(
+        self, conversation_id: str, now: datetime | None = None
+    ) -> None:
+        """The shopper wrote: an answered open conversation waits again."""
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(handoffs)
+                .where(
+                    handoffs.c.conversation_id == conversation_id,
+                    handoffs.c.status.in_(OPEN_STATES),
+                    handoffs.c.first_reply_at.is_not(None),
+                    handoffs.c.awaiting_since.is_(None),
+                )
+                .values(awaiting_since=now or utcnow())
+            )
+
     async def _select(self, where: Any, order: tuple[Any, ...]) -> list[Handoff]:
         async with self.engine.connect() as connection:
             rows = await connection.execute(
@@ -286,6 +347,7 @@ class ConsoleRepository:
                         handoffs.c.summary,
                         handoffs.c.customer_id,
                         handoffs.c.transfer_note,
+                        handoffs.c.phone_hint,
                     ).where(handoffs.c.conversation_id == conversation_id)
                 )
             ).all()
@@ -300,12 +362,18 @@ class ConsoleRepository:
                     row.summary == summary
                     and row.customer_id is None
                     and row.transfer_note is None
+                    and row.phone_hint is None
                 ):
                     continue
                 await connection.execute(
                     update(handoffs)
                     .where(handoffs.c.id == row.id)
-                    .values(summary=summary, customer_id=None, transfer_note=None)
+                    .values(
+                        summary=summary,
+                        customer_id=None,
+                        transfer_note=None,
+                        phone_hint=None,
+                    )
                 )
                 emptied += 1
             await connection.execute(

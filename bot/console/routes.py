@@ -74,6 +74,12 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(
         "/api/handoffs/{handoff_id}/stream", conversation_views.conversation_stream
     )
+    app.router.add_get(
+        "/api/handoffs/{handoff_id}/transcript", conversation_views.transcript_page
+    )
+    app.router.add_get(
+        "/api/handoffs/{handoff_id}/timers", conversation_views.conversation_timers
+    )
     app.router.add_post("/internal/handoffs", internal_views.internal_handoff)
     app.router.add_post("/internal/privacy/erase", internal_views.internal_erase)
     app.router.add_get("/chat", webchat.chat_page)

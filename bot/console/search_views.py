@@ -1,4 +1,4 @@
-"""Search conversations by order number, tag, agent and date range."""
+"""Search conversations by order number, masked phone, tag, agent and date range."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.console.errors import ConsoleError
 from bot.console.keys import WORKBENCH
 from bot.console.labels import OUTCOME_LABELS
 from bot.console.pages import render_page
+from bot.console.phones import phone_query
 from bot.console.queue_views import now, queue_item
 
 PAGE_SIZE = 20
@@ -38,8 +39,15 @@ def _filters(query: Any) -> dict[str, Any]:
     if order and not _ORDER.match(order):
         raise ConsoleError(400, "bad_order", "订单号只能包含字母和数字")
     end = _day(query.get("to", "").strip(), "结束日期")
+    typed_phone = query.get("phone", "").strip()
+    phone = phone_query(typed_phone) if typed_phone else None
+    if typed_phone and phone is None:
+        raise ConsoleError(
+            400, "bad_phone", "手机号请输入 138****5678、完整号码或后四位"
+        )
     return {
         "order_number": order,
+        "phone": phone,
         "tag": query.get("tag", "").strip()[:32],
         "agent": query.get("agent", "").strip()[:64],
         "start": _day(query.get("from", "").strip(), "开始日期"),

@@ -14,6 +14,7 @@ from bot.console.config import CHINA, ConsoleSettings
 from bot.console.erasure import Erasure, erase_shopper_data
 from bot.console.models import CLOSED, RETURNED
 from bot.console.passwords import verify_password
+from bot.console.phones import phone_hint
 from bot.console.rasa import RasaClient, RasaError
 from bot.console.repository import ConsoleRepository, Handoff, WebMessage
 from bot.platform.conversation_ids import identity_of
@@ -229,6 +230,7 @@ class ConsoleService:
             summary=summary,
             customer_id=customer_id,
             team_id=team_id,
+            phone_hint=phone_hint(summary),
         )
         if self.dispatcher is not None:
             await self.dispatcher.assign_waiting()
@@ -332,6 +334,7 @@ class ConsoleService:
             handoff.conversation_id,
             [{"event": "bot", "text": text, "metadata": {"agent": agent}}],
         )
+        await self.repository.record_reply(handoff.id)
 
     async def hand_back(self, handoff_id: int, agent: str) -> None:
         """Let the bot answer again, tell the shopper so, end the claim."""

@@ -70,7 +70,9 @@ async def chat_send(request: web.Request) -> web.Response:
     try:
         # Not cut here: the Rasa server's guard keeps MAX_MESSAGE_CHARS, marks
         # the cut in the tracker and tells the shopper (bot/rasa_server/resilience/).
-        answers = await request.app[SERVICE].rasa.send_web(chat_id, message.strip())
+        service = request.app[SERVICE]
+        await service.repository.record_shopper_message(conversation_id(WEB, chat_id))
+        answers = await service.rasa.send_web(chat_id, message.strip())
     except RasaError as error:
         logger.warning("web chat: %s", error)
         raise ConsoleError(

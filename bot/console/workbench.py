@@ -138,6 +138,7 @@ class WorkbenchRepository:
         self,
         *,
         order_number: str = "",
+        phone: tuple[str, str] | None = None,
         tag: str = "",
         agent: str = "",
         start: datetime | None = None,
@@ -149,6 +150,9 @@ class WorkbenchRepository:
 
         Args:
             order_number: Part of an order number in the handoff summary.
+            phone: ``("exact", "138****5678")`` or ``("tail", "5678")``
+                (``bot.console.phones.phone_query``), matched on the masked
+                phone kept with the handoff.
             tag: A tag the conversation has.
             agent: The agent who handled it.
             start: Queued at or after (naive UTC).
@@ -160,6 +164,13 @@ class WorkbenchRepository:
         if order_number:
             query = query.where(
                 cast(handoffs.c.summary, Text).like(f"%{order_number}%")
+            )
+        if phone is not None:
+            how, value = phone
+            query = query.where(
+                handoffs.c.phone_hint == value
+                if how == "exact"
+                else handoffs.c.phone_hint.like(f"%{value}")
             )
         if tag:
             query = query.where(

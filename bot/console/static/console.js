@@ -12,6 +12,12 @@
     return node;
   }
 
+  function timerCell(tag, item) {
+    const node = el(tag, "sla", item.sla ? item.sla.label : "已回复");
+    node.dataset.timer = JSON.stringify(item.sla);
+    return node;
+  }
+
   const queue = document.getElementById("queue");
   if (queue) {
     const source = new EventSource(queue.dataset.live);
@@ -23,7 +29,7 @@
       if (!state.waiting.length) {
         const row = el("tr", "empty");
         const cell = el("td", "", "暂无等待中的会话");
-        cell.colSpan = 8;
+        cell.colSpan = 9;
         row.append(cell);
         body.append(row);
       }
@@ -33,7 +39,7 @@
         const tags = el("td", "tags");
         for (const tag of item.tags) tags.append(el("span", "tag", tag));
         row.append(el("td", "", item.channel), el("td", "team", item.team),
-                   el("td", "", item.waited), el("td", "", item.reason), tags,
+                   timerCell("td", item), el("td", "", item.waited), el("td", "", item.reason), tags,
                    el("td", "last-message", item.last_message),
                    el("td", "mono", item.conversation_id));
         const form = el("form");
@@ -53,6 +59,8 @@
       mine.replaceChildren();
       for (const item of state.mine) {
         const li = el("li");
+        li.dataset.id = item.id;
+        li.append(timerCell("span", item), " ");
         const link = el("a", "", `${item.channel} · ${item.conversation_id} · ${item.reason}`);
         link.href = `/conversations/${item.id}`;
         li.append(link);
@@ -60,23 +68,47 @@
         mine.append(li);
       }
       if (!state.mine.length) mine.append(el("li", "empty", "无"));
+      window.dispatchEvent(new CustomEvent("queue-rendered"));
     });
   }
 
   const transcript = document.getElementById("transcript");
   if (transcript) {
     const source = new EventSource(transcript.dataset.live);
+    const entry = (line) => {
+      const li = el("li", line.who);
+      const who = line.who === "agent" ? `客服 ${line.agent}`
+        : line.who === "note" ? `内部备注 · ${line.agent}` : WHO[line.who];
+      li.append(el("span", "who", who), el("span", "time", line.time), " ",
+                el("span", "text", line.text));
+      return li;
+    };
     const show = (event) => {
-      for (const line of JSON.parse(event.data)) {
-        const li = el("li", line.who);
-        const who = line.who === "agent" ? `客服 ${line.agent}`
-          : line.who === "note" ? `内部备注 · ${line.agent}` : WHO[line.who];
-        li.append(el("span", "who", who), el("span", "time", line.time), " ",
-                  el("span", "text", line.text));
-        transcript.append(li);
-      }
+      for (const line of JSON.parse(event.data)) transcript.append(entry(line));
       transcript.scrollTop = transcript.scrollHeight;
     };
+    source.addEventListener("timers", (event) => {
+      window.dispatchEvent(new CustomEvent("conversation-timers",
+                                           { detail: JSON.parse(event.data) }));
+    });
+    const earlier = document.getElementById("load-earlier");
+    if (earlier) {
+      // Long transcripts: earlier lines a page at a time, on demand.
+      earlier.addEventListener("click", async () => {
+        earlier.disabled = true;
+        const response = await fetch(
+          `${earlier.dataset.url}?before=${earlier.dataset.before}`,
+          { headers: { "Accept": "application/json" } });
+        earlier.disabled = false;
+        if (!response.ok) return;
+        const body = await response.json();
+        const height = transcript.scrollHeight;
+        transcript.prepend(...body.entries.map(entry));
+        transcript.scrollTop += transcript.scrollHeight - height;
+        if (body.earliest === null) earlier.remove();
+        else earlier.dataset.before = body.earliest;
+      });
+    }
     source.addEventListener("lines", (event) => {
       show(event);
       if (JSON.parse(event.data).some((line) => line.who === "shopper")) {
