@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from bot.backends.common.db import create_engine
 from bot.console.assignment import Dispatcher
@@ -24,6 +27,13 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
         return
     with throwaway_postgres_database("xiaoke_console_assign") as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_fresh_url() -> Iterator[str]:
+    """An empty PostgreSQL database of its own (the race needs real concurrency)."""
+    with throwaway_postgres_database("xiaoke_console_race") as url:
         yield url
 
 
@@ -183,9 +193,102 @@ async def test_transfer_to_a_team_waits_there_with_the_note(floor):
     assert stored.transferred_by == "alice"
 
 
-async def test_two_dispatchers_assign_each_handoff_once_within_caps(fresh_url):
-    """Two console processes' worth of engines race over 30 handoffs."""
-    engines = [create_engine(fresh_url) for _ in range(2)]
+class _StaggeredFloor(FloorRepository):
+    """A floor whose dispatcher starts its pass ``rotate`` conversations in.
+
+    Console processes see the queue at different moments, so their passes do
+    not all begin with the same conversation: different conversations are
+    offered to the same agent at the same time, which is what the agent's
+    row lock is there for.
+    """
+
+    def __init__(self, engine, rotate: int) -> None:
+        super().__init__(engine)
+        self.rotate = rotate
+
+    async def unassigned(self):
+        found = await super().unassigned()
+        cut = self.rotate % len(found) if found else 0
+        return found[cut:] + found[:cut]
+
+
+def _hold_before_commit(conn, cursor, statement, parameters, context, many) -> None:
+    """Keep an assignment's transaction open a moment after its UPDATE.
+
+    Widens the gap between a conversation changing and the change being
+    visible to other transactions: without the lock, another process counting
+    the agent's conversations in that gap misses this one.
+    """
+    if statement.lstrip().upper().startswith("UPDATE CONSOLE_HANDOFFS"):
+        time.sleep(0.02)  # this thread's own loop: the other processes go on
+
+
+def _dispatcher_process(url: str, rotate: int, start: threading.Barrier) -> list:
+    """One console process's dispatcher: its own engine, loop and thread."""
+
+    async def main() -> list:
+        engine = create_engine(url)
+        event.listen(engine.sync_engine, "after_cursor_execute", _hold_before_commit)
+        try:
+            dispatcher = Dispatcher(
+                settings(max_chats=5), _StaggeredFloor(engine, rotate)
+            )
+            await engine.dispose()  # connect after the barrier, all at once
+            start.wait(timeout=60)
+            return await dispatcher.assign_waiting()
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+async def test_two_dispatchers_assign_each_handoff_once_within_caps(postgres_fresh_url):
+    """Six console processes' dispatchers race over 60 handoffs on PostgreSQL.
+
+    Each runs in a thread with its own event loop and engine (as separate
+    processes would), starts at the same moment (a barrier) and at a
+    different place in the queue. Without the agent's row lock in
+    ``FloorRepository.try_assign`` agents end up over their cap (checked by
+    deleting ``.with_for_update()``: this test then fails).
+    """
+    url = postgres_fresh_url
+    engine = create_engine(url)
+    try:
+        repository = ConsoleRepository(engine)
+        await repository.create_tables()
+        floor = FloorRepository(engine)
+        agents = [f"agent{n}" for n in range(4)]
+        await put_in_team(floor, "投诉", *agents)
+        for agent in agents:
+            await floor.set_presence(agent, "online")
+        dispatcher = Dispatcher(settings(max_chats=5), floor)
+        for n in range(60):
+            await enqueue(repository, dispatcher, n, "complaint")
+        processes = 6
+        start = threading.Barrier(processes)
+        results = await asyncio.gather(
+            *(
+                asyncio.to_thread(_dispatcher_process, url, n * 10, start)
+                for n in range(processes)
+            )
+        )
+        made = [pair for result in results for pair in result]
+        assigned_ids = [handoff_id for handoff_id, _ in made]
+        counts = await floor.open_counts()
+        assert counts == {agent: 5 for agent in agents}  # 4 agents x cap 5
+        assert len(assigned_ids) == len(set(assigned_ids)) == 20
+        for handoff_id, agent in made:
+            stored = await repository.get(handoff_id)
+            assert (stored.status, stored.agent) == ("claimed", agent)
+        assert len(await floor.unassigned()) == 40
+    finally:
+        await engine.dispose()
+
+
+async def test_two_dispatchers_on_sqlite_assign_each_handoff_once(tmp_path):
+    """SQLite writes one at a time; two engines' passes still never double up."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    engines = [create_engine(url) for _ in range(2)]
     try:
         repository = ConsoleRepository(engines[0])
         await repository.create_tables()
@@ -195,25 +298,15 @@ async def test_two_dispatchers_assign_each_handoff_once_within_caps(fresh_url):
         for agent in agents:
             await floors[0].set_presence(agent, "online")
         dispatchers = [Dispatcher(settings(max_chats=5), f) for f in floors]
-        ids = []
         for n in range(30):
-            handoff = await enqueue(repository, dispatchers[0], n, "complaint")
-            ids.append(handoff.id)
-        # Four dispatchers' passes at once (two per engine, no shared lock).
+            await enqueue(repository, dispatchers[0], n, "complaint")
         extra = [Dispatcher(settings(max_chats=5), f) for f in floors]
         results = await asyncio.gather(
             *(d.assign_waiting() for d in dispatchers + extra)
         )
-        made = [pair for result in results for pair in result]
-        assigned_ids = [handoff_id for handoff_id, _ in made]
-        assert len(assigned_ids) == len(set(assigned_ids)) == 20  # 4 agents x 5
-        counts = await floors[0].open_counts()
-        assert counts == {agent: 5 for agent in agents}
-        for handoff_id, agent in made:
-            stored = await repository.get(handoff_id)
-            assert (stored.status, stored.agent) == ("claimed", agent)
-        waiting = await floors[0].unassigned()
-        assert len(waiting) == 10
+        assigned_ids = [handoff_id for result in results for handoff_id, _ in result]
+        assert len(assigned_ids) == len(set(assigned_ids)) == 20
+        assert await floors[0].open_counts() == {agent: 5 for agent in agents}
     finally:
         for engine in engines:
             await engine.dispose()
