@@ -23,6 +23,7 @@ from tests.support.processes import run_assistant
 pytestmark = pytest.mark.model
 ARTIFACTS = ROOT / "tests" / "artifacts"
 TIMEOUT_MS = 30_000
+SLA_FIRST = 20
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,9 @@ def stack(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 **backends,
                 "RASA_URL": assistant.url,
                 "RASA_TOKEN": assistant.token,
+                # Short service timers: amber at 15 s, red at 20 s.
+                "CONSOLE_SLA_FIRST": str(SLA_FIRST),
+                "CONSOLE_SLA_NEXT": "30",
             }
             with run_console(workdir, port, api_token, console_env) as console:
                 yield console, workdir
@@ -115,9 +119,18 @@ def test_workbench_presence_auto_assignment_note_and_canned_reply(
         agent.locator("#mine li a").first.wait_for()
         # a title badge says so (and a browser notification, when allowed)
         agent.wait_for_function("document.title.startsWith('(1) 新分配给您')")
+        # its first-response timer counts down: calm, amber near the limit, red
+        timer = agent.locator("#mine li .sla").first
+        agent.locator("#mine li .sla.sla-ok").wait_for()
+        assert "首次响应 剩余" in timer.inner_text()
+        agent.locator("#mine li .sla.sla-warn").wait_for(timeout=(SLA_FIRST + 5) * 1000)
+        agent.screenshot(path=str(ARTIFACTS / "console_sla_amber.png"))
+        agent.locator("#mine li .sla.sla-late").wait_for(timeout=10_000)
+        assert "首次响应 已超时" in timer.inner_text()
         agent.locator("#mine li a").first.click()
         agent.wait_for_url("**/conversations/*")
         agent.locator("#transcript li.shopper", has_text="转人工").wait_for()
+        agent.locator("#sla.sla-late", has_text="已超时").wait_for()
 
         # an internal note shows in the transcript, marked as a note
         agent.fill("#note-text", NOTE)
@@ -137,6 +150,12 @@ def test_workbench_presence_auto_assignment_note_and_canned_reply(
         sent = "agent2-e2e在这里为您处理，订单XK202401010001我马上帮您核实"
         shopper.locator("#messages li.agent", has_text=sent).wait_for()
         agent.locator("#transcript li.agent", has_text=sent).wait_for()
+        # answered: no timer runs until the shopper writes again
+        agent.locator("#sla.sla-none", has_text="已回复").wait_for()
+        shopper.fill("#chat-input", "好的，还有个问题")
+        shopper.press("#chat-input", "Enter")
+        agent.locator("#transcript li.shopper", has_text="还有个问题").wait_for()
+        agent.locator("#sla.sla-ok", has_text="再次响应 剩余").wait_for()
         agent.screenshot(path=str(ARTIFACTS / "console_workbench.png"), full_page=True)
         # the note never reached the shopper
         assert NOTE not in shopper.content()
