@@ -7,8 +7,10 @@ import asyncio
 import re
 import time
 
-from bot.console.repository import utcnow
+from bot.backends.common.db import create_engine
+from bot.console.repository import ConsoleRepository, utcnow
 from bot.console.users import add_user
+from bot.console.workbench import WorkbenchRepository
 from tests.integration.console.conftest import (
     API_TOKEN,
     console_settings,
@@ -240,3 +242,56 @@ async def test_search_by_masked_phone_or_its_last_four_digits(console):
     bad = await console.get("/search?phone=12ab", headers={"Accept": "x"})
     assert bad.status == 400
     assert "后四位" in (await bad.json())["error"]["message"]
+
+
+async def test_a_deletion_request_empties_the_masked_phone(sqlite_url):
+    engine = create_engine(sqlite_url)
+    try:
+        repository = ConsoleRepository(engine)
+        await repository.create_tables()
+        handoff = await repository.enqueue(
+            conversation_id="web:erase-phone",
+            channel="web",
+            reason="shopper_request",
+            summary={"slots": {"phone": "13812345678"}},
+            customer_id=None,
+            phone_hint="138****5678",
+        )
+        assert (await repository.get(handoff.id)).phone_hint == "138****5678"
+        _, emptied = await repository.erase_conversation("web:erase-phone")
+        assert emptied == 1
+        assert (await repository.get(handoff.id)).phone_hint is None
+        found = await WorkbenchRepository(engine).search(phone=("tail", "5678"))
+        assert found == []
+    finally:
+        await engine.dispose()
+
+
+async def test_the_sweep_notices_a_wechat_shopper_writing_without_a_page_open(
+    fake_rasa, sqlite_url
+):
+    """The queue itself reads no transcript: the console's sweep does."""
+    await add_user(sqlite_url, "alice", "alice-password")
+    client = await start_console(
+        console_settings(sqlite_url, fake_rasa, assign_interval=0.2)
+    )
+    try:
+        token = await login(client, "alice")
+        handoff_id = await handoff(client, "wechat:swept", "wechat")
+        await form(client, f"/handoffs/{handoff_id}/claim", token)
+        await _answer(client, fake_rasa, handoff_id, "wechat:swept")
+        mine = (await (await client.get("/api/queue")).json())["mine"]
+        assert mine[0]["sla"] is None
+        asked = time.time()
+        fake_rasa.events["wechat:swept"].append(
+            {"event": "user", "text": "还在吗", "timestamp": asked}
+        )
+        for _ in range(50):
+            mine = (await (await client.get("/api/queue")).json())["mine"]
+            if mine[0]["sla"] is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert mine[0]["sla"]["kind"] == "next"
+        assert abs(mine[0]["sla"]["deadline"] - (asked + 120) * 1000) < 1000
+    finally:
+        await client.close()
