@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any
 
 from aiohttp import web
@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.console.assignment import PRESENCE_LABELS
 from bot.console.auth import current_user
 from bot.console.errors import ConsoleError
-from bot.console.keys import DISPATCHER, FLOOR, SETTINGS, WORKBENCH
+from bot.console.keys import DISPATCHER, FLOOR, SETTINGS, TIMERS, WORKBENCH
 from bot.console.models import AGENT, SUPERVISOR
 from bot.console.pages import render_page
 from bot.console.queue_views import now, queue_item
@@ -52,15 +52,18 @@ async def supervisor_page(request: web.Request) -> web.Response:
     floor = request.app[FLOOR]
     teams = await floor.teams()
     team_names = {team.id: team.name for team in teams}
-    live = await floor.live()
+    timers = request.app[TIMERS]
+    live = timers.by_urgency(await floor.live())
     tags = await request.app[WORKBENCH].tags_of([h.id for h in live])
     moment = now()
+    aware = moment.replace(tzinfo=timezone.utc)
     conversations = [
         {
             **queue_item(handoff, moment),
             "status": handoff.status,
             "team": team_names.get(handoff.team_id or 0, "未分组"),
             "tags": tags.get(handoff.id, []),
+            "sla": timers.timer_json(handoff, aware),
         }
         for handoff in live
     ]

@@ -295,3 +295,21 @@ async def test_the_sweep_notices_a_wechat_shopper_writing_without_a_page_open(
         assert abs(mine[0]["sla"]["deadline"] - (asked + 120) * 1000) < 1000
     finally:
         await client.close()
+
+
+async def test_the_supervisor_sees_each_live_timer(fake_rasa, sqlite_url):
+    await add_user(sqlite_url, "sue", "sue-password", role="supervisor")
+    client = await start_console(console_settings(sqlite_url, fake_rasa))
+    try:
+        await login(client, "sue")
+        handoff_id = await handoff(client, "web:supervised")
+        page = await (await client.get("/supervisor")).text()
+        row = page[page.index(f'<tr data-id="{handoff_id}">') :]
+        assert re.match(
+            r'<tr data-id="\d+">.*?<td class="sla sla-ok" data-timer=\'\{[^\']*'
+            r'"kind": "first"',
+            row,
+            re.S,
+        ), row[:600]
+    finally:
+        await client.close()
