@@ -73,15 +73,20 @@ class Timers:
         return sorted(handoffs, key=lambda h: (urgency(self.timer(h)), h.id))
 
     async def refresh(self, handoff: Handoff, lines: list[TranscriptLine]) -> Handoff:
-        """Store what the full transcript ``lines`` say; the handoff as stored."""
+        """Store what the full transcript ``lines`` add; the handoff as stored.
+
+        Only what the console cannot see pass through it is taken from the
+        transcript: a first reply not yet recorded, and the shopper writing
+        after the last reply. A recorded time is kept (it was recorded as it
+        happened); answering clears the wait (``ConsoleRepository.record_reply``).
+        """
         if handoff.status not in OPEN_STATES:
             return handoff
         seen = activity([(line.who, line.stamp) for line in lines], handoff.created_at)
-        first, awaiting = _naive(seen.first_reply_at), _naive(seen.awaiting_since)
-        if handoff.first_reply_at is not None and first is None:
-            first = handoff.first_reply_at  # recorded at send time
+        first = handoff.first_reply_at or _naive(seen.first_reply_at)
+        awaiting = handoff.awaiting_since or _naive(seen.awaiting_since)
         if (first, awaiting) == (handoff.first_reply_at, handoff.awaiting_since):
-            return handoff
+            return handoff  # nothing new: no write
         await self.service.repository.record_activity(handoff.id, first, awaiting)
         return await self.service.handoff(handoff.id) or handoff
 
