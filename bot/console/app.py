@@ -31,6 +31,7 @@ from bot.console.keys import (
     DISPATCHER,
     FLOOR,
     LOGIN_THROTTLE,
+    NUDGES,
     ORDERS,
     REVIEW,
     REVIEW_SCORE,
@@ -43,6 +44,7 @@ from bot.console.keys import (
     WORKBENCH,
 )
 from bot.console.migrate import migrate
+from bot.console.nudges import Nudges
 from bot.console.rasa import RasaClient
 from bot.console.repository import ConsoleRepository
 from bot.console.review import ReviewSettings
@@ -125,6 +127,7 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
 
 async def _stop_streams(app: web.Application) -> None:
     app[STOPPING].set()
+    app[NUDGES].wake_all()
 
 
 def create_app(settings: ConsoleSettings) -> web.Application:
@@ -141,6 +144,7 @@ def create_app(settings: ConsoleSettings) -> web.Application:
     app[SETTINGS] = settings
     app[API_TOKEN_KEY] = settings.api_token
     app[STOPPING] = asyncio.Event()
+    app[NUDGES] = Nudges()
     app[LOGIN_THROTTLE] = LoginThrottle()
     app[REVIEW_SETTINGS] = ReviewSettings.from_env(settings.environ)
     app[REVIEW_SCORE] = []

@@ -14,7 +14,7 @@ from bot.console.auth import current_user, sees_personal_data
 from bot.console.config import CHINA
 from bot.console.customer import customer_panel
 from bot.console.errors import ConsoleError
-from bot.console.keys import FLOOR, SERVICE, TIMERS, WORKBENCH
+from bot.console.keys import FLOOR, NUDGES, SERVICE, TIMERS, WORKBENCH
 from bot.console.labels import OUTCOME_LABELS
 from bot.console.pages import handoff_id, render_page, wants_json
 from bot.console.queue_views import now, queue_item
@@ -217,47 +217,64 @@ async def conversation_stream(request: web.Request) -> web.StreamResponse:
     start = int(request.query.get("from", "0") or 0)
     last_note = int(request.query.get("note", "0") or 0)
     response = await open_stream(request)
+    found = await service.handoff(wanted)
+    if found is None:
+        return response
+    with request.app[NUDGES].listen(found.conversation_id) as woken:
+        try:
+            await _stream_updates(request, response, wanted, start, last_note, woken)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+    return response
+
+
+async def _stream_updates(
+    request: web.Request,
+    response: web.StreamResponse,
+    wanted: int,
+    start: int,
+    last_note: int,
+    woken: asyncio.Event,
+) -> None:
+    """Send what changed, then wait a poll interval or until woken."""
+    service = request.app[SERVICE]
     status = None
     timers: dict[str, Any] | None = None
-    try:
-        while True:
-            handoff = await service.handoff(wanted)
-            if handoff is None:
-                break
-            if handoff.status != status:
-                status = handoff.status
-                await send_event(response, "status", {"status": status})
-            try:
-                every, count = await service.transcript(handoff)
-            except RasaError:
-                every, count = [], start
-            lines = [line for line in every if line.index >= start]
-            if every:
-                handoff = await request.app[TIMERS].refresh(handoff, every)
-                current = _timers(request, handoff, every)
-                if current != timers:
-                    timers = current
-                    await send_event(response, "timers", current)
-            if lines:
-                await send_event(
-                    response,
-                    "lines",
-                    [_shown(request, handoff, line.as_json()) for line in lines],
-                )
-            start = max(start, count)
-            notes = await request.app[WORKBENCH].notes(handoff.id, last_note)
-            if notes:  # staff only: this stream is behind the login
-                last_note = notes[-1].id
-                await send_event(
-                    response,
-                    "notes",
-                    [_shown(request, handoff, note_json(n)) for n in notes],
-                )
-            if not await pause(request):
-                break
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
-    return response
+    while True:
+        handoff = await service.handoff(wanted)
+        if handoff is None:
+            return
+        if handoff.status != status:
+            status = handoff.status
+            await send_event(response, "status", {"status": status})
+        try:
+            every, count = await service.transcript(handoff)
+        except RasaError:
+            every, count = [], start
+        lines = [line for line in every if line.index >= start]
+        if every:
+            handoff = await request.app[TIMERS].refresh(handoff, every)
+            current = _timers(request, handoff, every)
+            if current != timers:
+                timers = current
+                await send_event(response, "timers", current)
+        if lines:
+            await send_event(
+                response,
+                "lines",
+                [_shown(request, handoff, line.as_json()) for line in lines],
+            )
+        start = max(start, count)
+        notes = await request.app[WORKBENCH].notes(handoff.id, last_note)
+        if notes:  # staff only: this stream is behind the login
+            last_note = notes[-1].id
+            await send_event(
+                response,
+                "notes",
+                [_shown(request, handoff, note_json(n)) for n in notes],
+            )
+        if not await pause(request, woken):
+            return
 
 
 async def _reply_text(request: web.Request) -> str:
@@ -291,6 +308,9 @@ async def _agent_action(request: web.Request, what: str) -> web.StreamResponse:
         raise ConsoleError(
             502, "rasa_unavailable", "Rasa 服务器无响应，请稍后再试"
         ) from None
+    handoff = await service.handoff(wanted)
+    if handoff is not None:  # this process's pages of it show it at once
+        request.app[NUDGES].nudge(handoff.conversation_id)
     if wants_json(request):
         return web.json_response({"ok": True})
     raise web.HTTPSeeOther(f"/conversations/{wanted}" if what == "reply" else "/queue")

@@ -11,6 +11,7 @@ from actions.clients.orders import OrdersClient
 from bot.console.assignment import Dispatcher
 from bot.console.config import ConsoleSettings
 from bot.console.floor import FloorRepository
+from bot.console.nudges import Nudges
 from bot.console.review import ReviewSettings, Score
 from bot.console.review_repository import ReviewRepository
 from bot.console.service import ConsoleService
@@ -35,6 +36,8 @@ CRM = web.AppKey("crm", CrmClient)
 ORDERS = web.AppKey("orders", OrdersClient)
 #: Set at shutdown so live-update streams end instead of holding it up.
 STOPPING = web.AppKey("stopping", asyncio.Event)
+#: Wakes a conversation's live updates when this process sees it change.
+NUDGES = web.AppKey("nudges", Nudges)
 #: The NLU review queue: verdicts and roles, its settings, the last score.
 REVIEW = web.AppKey("review", ReviewRepository)
 REVIEW_SETTINGS = web.AppKey("review_settings", ReviewSettings)

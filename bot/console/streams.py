@@ -30,13 +30,23 @@ async def send_event(response: web.StreamResponse, event: str, data: Any) -> Non
     await response.write(f"event: {event}\ndata: {payload}\n\n".encode())
 
 
-async def pause(request: web.Request) -> bool:
-    """Wait one poll interval; ``False`` when the console is stopping."""
+async def pause(request: web.Request, woken: asyncio.Event | None = None) -> bool:
+    """Wait one poll interval, or until ``woken`` is set; ``False`` when stopping.
+
+    Args:
+        request: The stream's request.
+        woken: Set when the stream's conversation changed (``bot.console.nudges``);
+            it is also set for every stream when the console stops.
+    """
     stopping = request.app[STOPPING]
+    if stopping.is_set():
+        return False
     try:
         await asyncio.wait_for(
-            stopping.wait(), timeout=request.app[SETTINGS].poll_interval
+            (woken or stopping).wait(), timeout=request.app[SETTINGS].poll_interval
         )
     except asyncio.TimeoutError:
-        return True
-    return False
+        pass
+    if woken is not None:
+        woken.clear()
+    return not stopping.is_set()

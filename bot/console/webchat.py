@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.console.errors import ConsoleError, read_json
-from bot.console.keys import CHAT_ADDRESS_LIMIT, CHAT_SESSION_LIMIT, SERVICE
+from bot.console.keys import CHAT_ADDRESS_LIMIT, CHAT_SESSION_LIMIT, NUDGES, SERVICE
 from bot.console.rasa import RasaError
 from bot.platform.conversation_ids import WEB, conversation_id
 
@@ -73,6 +73,7 @@ async def chat_send(request: web.Request) -> web.Response:
         service = request.app[SERVICE]
         await service.repository.record_shopper_message(conversation_id(WEB, chat_id))
         answers = await service.rasa.send_web(chat_id, message.strip())
+        request.app[NUDGES].nudge(conversation_id(WEB, chat_id))
     except RasaError as error:
         logger.warning("web chat: %s", error)
         raise ConsoleError(

@@ -10,7 +10,7 @@ from bot.console.auth import current_user
 from bot.console.canned import fill, variable_values
 from bot.console.customer import customer_panel
 from bot.console.errors import ConsoleError, read_json
-from bot.console.keys import SERVICE, TRANSFERS, WORKBENCH
+from bot.console.keys import NUDGES, SERVICE, TRANSFERS, WORKBENCH
 from bot.console.pages import handoff_id, wants_json
 from bot.console.repository import Handoff
 from bot.console.service import MAX_TEXT, ConsoleActionError
@@ -59,6 +59,7 @@ async def add_note(request: web.Request) -> web.StreamResponse:
     note = await request.app[WORKBENCH].add_note(
         handoff.id, current_user(request), text
     )
+    request.app[NUDGES].nudge(handoff.conversation_id)
     return _done(request, handoff, note_id=note.id)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from dataclasses import replace
 
 from bot.backends.common.db import create_engine
 from bot.console.repository import ConsoleRepository, utcnow
@@ -17,6 +18,7 @@ from tests.integration.console.conftest import (
     login,
     start_console,
 )
+from tests.integration.console.test_console_api import web_shopper
 from tests.integration.console.test_workbench_api import JSON, form, post
 
 HOUR = 3600.0
@@ -311,5 +313,34 @@ async def test_the_supervisor_sees_each_live_timer(fake_rasa, sqlite_url):
             row,
             re.S,
         ), row[:600]
+    finally:
+        await client.close()
+
+
+async def test_a_web_chat_message_reaches_the_agents_stream_before_the_next_poll(
+    fake_rasa, sqlite_url
+):
+    """The console wakes its streams of the conversation (a 5 s poll here)."""
+    await add_user(sqlite_url, "alice", "alice-password")
+    settings = replace(console_settings(sqlite_url, fake_rasa), poll_interval=5.0)
+    client = await start_console(settings)
+    try:
+        token = await login(client, "alice")
+        shopper, conversation = await web_shopper(client, fake_rasa)
+        handoff_id = await handoff(client, conversation)
+        await form(client, f"/handoffs/{handoff_id}/claim", token)
+        count = len(fake_rasa.events[conversation])
+        stream = await client.get(f"/api/handoffs/{handoff_id}/stream?from={count}")
+        await stream.content.readline()  # the first event: the stream is polling
+        await asyncio.sleep(0.3)  # now in its 5 s pause
+        started = time.perf_counter()
+        await shopper.post("/chat/api/send", json={"message": "急！在吗"})
+        while True:
+            line = await asyncio.wait_for(stream.content.readline(), timeout=3)
+            if "急！在吗" in line.decode():
+                break
+        assert time.perf_counter() - started < 2  # not the 5 s poll
+        stream.close()
+        await shopper.close()
     finally:
         await client.close()
