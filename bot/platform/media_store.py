@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -37,6 +38,11 @@ EXTENSIONS = {
     "image/webp": "webp",
 }
 CONTENT_TYPES = {extension: kind for kind, extension in EXTENSIONS.items()}
+
+#: The intent and entity a channel puts a stored picture to the bot as:
+#: ``/send_image{"image_ref": "media:…"}`` (domain.yml).
+IMAGE_INTENT = "send_image"
+IMAGE_ENTITY = "image_ref"
 
 NOT_AN_IMAGE = "not_an_image"
 TOO_LARGE = "too_large"
@@ -104,6 +110,12 @@ def is_media_ref(text: object) -> bool:
     return isinstance(text, str) and REF_PATTERN.fullmatch(text) is not None
 
 
+def image_message(ref: MediaRef | str) -> str:
+    """The bot message for a stored picture (every channel sends it the same)."""
+    entities = json.dumps({IMAGE_ENTITY: str(ref)}, ensure_ascii=False)
+    return f"/{IMAGE_INTENT}{entities}"
+
+
 def sniff_image_type(data: bytes) -> str | None:
     """The image type of ``data`` by its signature; ``None`` for anything else."""
     if data.startswith(b"\xff\xd8\xff"):
@@ -115,6 +127,12 @@ def sniff_image_type(data: bytes) -> str | None:
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     return None
+
+
+def too_large(max_bytes: int) -> MediaRejected:
+    """The refusal of a picture over ``max_bytes``."""
+    limit_mb = f"{max_bytes / 1024 / 1024:g}"
+    return MediaRejected(TOO_LARGE, REFUSALS[TOO_LARGE].format(limit_mb=limit_mb))
 
 
 def check_image(data: bytes, max_bytes: int) -> str:
@@ -132,8 +150,7 @@ def check_image(data: bytes, max_bytes: int) -> str:
         MediaRejected: Too large, empty, or not a JPEG/PNG/GIF/WebP image.
     """
     if len(data) > max_bytes:
-        limit_mb = f"{max_bytes / 1024 / 1024:g}"
-        raise MediaRejected(TOO_LARGE, REFUSALS[TOO_LARGE].format(limit_mb=limit_mb))
+        raise too_large(max_bytes)
     kind = sniff_image_type(data)
     if kind is None:
         raise MediaRejected(NOT_AN_IMAGE, REFUSALS[NOT_AN_IMAGE])

@@ -27,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.platform.conversation_ids import WECOM
+from bot.platform.media_store import media_store_from_env
 from bot.wechat.dedup import MemoryStateStore, RedisStateStore, StateStore
 from bot.wecom.callback import open_callback
 from bot.wecom.client import WeComKfClient
@@ -200,6 +201,7 @@ class WeComKfInput(InputChannel):
             handoff_mode=settings.handoff_mode,
             handoff_state=settings.handoff_state,
             handoff_servicer=settings.handoff_servicer,
+            media=media_store_from_env(os.environ),
         )
 
     def _spawn(self, work: Awaitable[Any]) -> None:
