@@ -1,4 +1,4 @@
-"""Pictures in the console: shown in the transcript, sent by agents, sent from the web chat.
+"""Pictures in the console: in the transcript, from agents, from the web chat.
 
 A real console (aiohttp test server, SQLite) against the fake Rasa server of
 ``conftest.py``, a real media directory, and the WeChat and WeCom simulators
@@ -332,9 +332,7 @@ async def test_a_web_chat_upload_that_is_no_photo_is_refused_in_chinese(
     assert not any(c.startswith("web:") for c in fake_rasa.events)
 
 
-async def test_the_web_chat_serves_only_its_own_pictures(
-    console, fake_rasa, media_dir
-):
+async def test_the_web_chat_serves_only_its_own_pictures(console, fake_rasa, media_dir):
     ref = await LocalMediaStore(media_dir).save(JPEG)
     fake_rasa.events["web:somebody-else"].append(shopper_picture(str(ref)))
     await console.get("/chat")
