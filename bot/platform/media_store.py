@@ -4,10 +4,10 @@ Channels save what a shopper sent through one small interface,
 :class:`MediaStore`, and pass the returned :class:`MediaRef` on (to Rasa, to
 the order service as return evidence); whoever needs the picture opens it by
 that reference. :class:`LocalMediaStore`, a directory (``MEDIA_DIR``), is the
-default. An S3-compatible bucket is the production extension point: a class
-with the same two methods (boto3, already pinned by Rasa, in a worker thread)
-that keeps the same keys, so references stay valid when the store changes
-(docs/wechat.md, "Pictures").
+default. An S3-compatible bucket (``MEDIA_STORE=s3``,
+:class:`bot.platform.media_s3.S3MediaStore`) is the production option: the
+same two methods and the same keys, so references stay valid when the store
+changes (docs/wechat.md, "Pictures").
 
 Only images are kept: JPEG, PNG, GIF and WebP, recognised by their first
 bytes whatever the sender says they are, up to ``MEDIA_MAX_BYTES``.
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from bot.platform.settings import positive_int
+from bot.platform.settings import SettingError, positive_int
 
 DEFAULT_MEDIA_DIR = "var/media"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -228,14 +228,38 @@ class LocalMediaStore:
         partial.replace(path)
 
 
-def media_store_from_env(environ: Mapping[str, str]) -> LocalMediaStore:
-    """The store the environment describes (``MEDIA_DIR``, ``MEDIA_MAX_BYTES``).
+def media_store_from_env(environ: Mapping[str, str]) -> MediaStore:
+    """The store the environment describes.
+
+    ``MEDIA_STORE`` is ``local`` (the default: ``MEDIA_DIR``) or ``s3``
+    (``MEDIA_S3_BUCKET``, and optionally ``MEDIA_S3_ENDPOINT_URL``,
+    ``MEDIA_S3_REGION``, ``MEDIA_S3_PREFIX``; credentials from boto3's own
+    chain, e.g. ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``).
+    ``MEDIA_MAX_BYTES`` bounds both. Nothing is opened or contacted here.
 
     Raises:
         bot.platform.settings.SettingError: ``MEDIA_MAX_BYTES`` is not a
-            positive whole number.
+            positive whole number, ``MEDIA_STORE`` is unknown, or ``s3``
+            lacks its bucket.
     """
+    max_bytes = positive_int(environ, "MEDIA_MAX_BYTES", DEFAULT_MAX_BYTES)
+    kind = environ.get("MEDIA_STORE", "").strip().lower() or "local"
+    if kind == "s3":
+        from bot.platform.media_s3 import S3MediaStore
+
+        bucket = environ.get("MEDIA_S3_BUCKET", "").strip()
+        if not bucket:
+            raise SettingError(
+                "MEDIA_S3_BUCKET", "", "a bucket name when MEDIA_STORE=s3"
+            )
+        return S3MediaStore(
+            bucket,
+            max_bytes,
+            prefix=environ.get("MEDIA_S3_PREFIX", "").strip(),
+            endpoint_url=environ.get("MEDIA_S3_ENDPOINT_URL", "").strip() or None,
+            region=environ.get("MEDIA_S3_REGION", "").strip() or None,
+        )
+    if kind != "local":
+        raise SettingError("MEDIA_STORE", kind, "local or s3")
     root = environ.get("MEDIA_DIR", "").strip() or DEFAULT_MEDIA_DIR
-    return LocalMediaStore(
-        root, positive_int(environ, "MEDIA_MAX_BYTES", DEFAULT_MAX_BYTES)
-    )
+    return LocalMediaStore(root, max_bytes)
