@@ -9,7 +9,8 @@ return with a photo: the picture goes through ``media/get`` into the media
 directory, and its reference reaches the RMA in the order service; the shopper
 then asks for a person, and the agent sees the photo in the console transcript
 (and a second one sent during the handoff, which the bot leaves unanswered) and
-answers with a picture that reaches WeChat as an image message.
+answers with a picture that reaches WeChat as an image message. A web-chat
+shopper's photo answers the same returns photo step (王芳's charger).
 """
 
 from __future__ import annotations
@@ -287,3 +288,54 @@ async def test_the_agent_sees_the_return_photo_and_answers_with_a_picture(
         assert hashlib.sha256(AGENT_PICTURE).hexdigest() + ".png" in page
     finally:
         await agent.close()
+
+
+async def test_a_web_chat_photo_answers_the_return_photo_step(stack):
+    """The web chat's photo reaches Rasa as WeChat's does: 王芳's charger return."""
+    shopper = aiohttp.ClientSession(
+        base_url=stack.console.url, cookie_jar=aiohttp.CookieJar(unsafe=True)
+    )
+    said: list[str] = []
+
+    async def say(text: str) -> str:
+        answer = await shopper.post("/chat/api/send", json={"message": text})
+        assert answer.status == 200, await answer.text()
+        messages = (await answer.json())["messages"]
+        said.extend([f"顾客：{text}", *(m["text"] for m in messages)])
+        return " ".join(m["text"] for m in messages)
+
+    try:
+        await shopper.get("/chat")
+        # Verified first (the verification order is not the one returned).
+        assert "手机号" in await say("我有多少积分")
+        assert "订单号" in await say("13800138000")
+        assert "身份核实成功" in await say("XK202411110001")
+        assert "订单" in await say("我要退货")
+        # One line (the 65W charger): the reason is asked at once.
+        assert "原因" in await say("XK202411110008")
+        assert "照片" in await say("质量问题")
+        sent = await shopper.post(
+            "/chat/api/image",
+            data=WEB_PHOTO,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        assert sent.status == 200, await sent.text()
+        body = await sent.json()
+        said.extend(m["text"] for m in body["messages"])
+        assert "确认" in " ".join(m["text"] for m in body["messages"])
+        created = await say("确认")
+        assert "照片已收到" in created and "RMA" in created
+        rma = created[created.index("RMA") : created.index("RMA") + 15]
+        (made,) = [r for r in stack.returns_of("C100001") if r["rma_number"] == rma]
+        key = hashlib.sha256(WEB_PHOTO).hexdigest()
+        assert made["evidence"] == [f"media:{key}.jpg"]
+        assert (stack.media_dir / key[:2] / f"{key}.jpg").read_bytes() == WEB_PHOTO
+        assert (await shopper.get(body["image"])).status == 200
+    finally:
+        print("\n".join(said))  # shown when the test fails
+        await shopper.close()
+
+
+WEB_PHOTO = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "media" / "earbuds_photo.jpg"
+).read_bytes()
