@@ -31,6 +31,8 @@ from bot.console.workbench import Note
 from bot.platform.masking import mask_data
 
 logger = logging.getLogger(__name__)
+#: What a picture line says to staff who may not see the conversation unmasked.
+HIDDEN_PICTURE = "[图片]（接入后可查看）"
 
 
 def _shown(
@@ -40,6 +42,21 @@ def _shown(
     if sees_personal_data(request.get("user"), handoff.status, handoff.agent):
         return value
     return mask_data(value, names)
+
+
+def _visible(
+    request: web.Request, handoff: Handoff, line: TranscriptLine, names: tuple[str, ...]
+) -> TranscriptLine:
+    """A transcript line as ``request``'s user may see it.
+
+    A picture may show what masking hides in text (a shipping label, a phone
+    number): only who may read the conversation unmasked sees it.
+    """
+    if sees_personal_data(request.get("user"), handoff.status, handoff.agent):
+        return line
+    if line.image is not None:
+        return replace(line, text=HIDDEN_PICTURE, image=None)
+    return replace(line, text=mask_data(line.text, names))
 
 
 def _customer_names(customer: dict[str, Any]) -> tuple[str, ...]:
@@ -64,9 +81,7 @@ async def conversation_page(request: web.Request) -> web.Response:
     workbench = request.app[WORKBENCH]
     notes = await workbench.notes(handoff.id)
     floor = request.app[FLOOR]
-    shown = [
-        replace(line, text=_shown(request, handoff, line.text, names)) for line in lines
-    ]
+    shown = [_visible(request, handoff, line, names) for line in lines]
     return await render_page(
         request,
         "conversation.html",
@@ -159,7 +174,7 @@ async def conversation_stream(request: web.Request) -> web.StreamResponse:
                 await send_event(
                     response,
                     "lines",
-                    [_shown(request, handoff, line.as_json()) for line in lines],
+                    [_visible(request, handoff, line, ()).as_json() for line in lines],
                 )
             start = max(start, count)
             notes = await request.app[WORKBENCH].notes(handoff.id, last_note)

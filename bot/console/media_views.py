@@ -1,8 +1,9 @@
 """Pictures in the console: a conversation's pictures for staff, an agent's picture out.
 
 A picture is served only by its reference (``<sha256>.<ext>``, validated
-before the store is touched, so no path reaches the disk) and only inside a
-conversation whose events show it: the access rules are the transcript's. An
+before the store is touched, so no path reaches the disk), only inside a
+conversation whose events show it, and only to who may read that transcript
+unmasked (the agent holding it: a picture may show a label's name and phone). An
 agent's upload is checked by its content (whatever its name or declared type
 says) and size before it is stored and sent.
 """
@@ -13,7 +14,7 @@ import logging
 
 from aiohttp import BodyPartReader, web
 
-from bot.console.auth import CSRF_HEADER, current_user
+from bot.console.auth import CSRF_HEADER, current_user, sees_personal_data
 from bot.console.errors import ConsoleError
 from bot.console.keys import MEDIA, SERVICE, WORKBENCH
 from bot.console.pages import handoff_id, wants_json
@@ -78,12 +79,15 @@ async def picture(request: web.Request, ref: str, shown: set[str]) -> web.Respon
 
 
 async def conversation_image(request: web.Request) -> web.Response:
-    """A picture of a handed-off conversation, for staff who may read it."""
+    """A picture of a handed-off conversation, for the agent holding it."""
     ref = ref_of(request.match_info["key"])
     service = request.app[SERVICE]
     handoff = await service.handoff(handoff_id(request))
     if handoff is None:
         raise web.HTTPNotFound()
+    if not sees_personal_data(request.get("user"), handoff.status, handoff.agent):
+        # As for masked text: only the agent holding the conversation.
+        raise ConsoleError(403, "forbidden", "接入这个会话后才能查看图片")
     try:
         events = await service.events(handoff.conversation_id)
     except RasaError:

@@ -102,7 +102,7 @@ def shopper_picture(ref: str) -> dict:
     }
 
 
-async def test_a_shoppers_picture_is_shown_in_the_transcript_to_staff_only(
+async def test_a_shoppers_picture_is_shown_to_the_agent_holding_the_conversation(
     console, fake_rasa, media_dir
 ):
     ref = await LocalMediaStore(media_dir).save(JPEG)
@@ -115,7 +115,18 @@ async def test_a_shoppers_picture_is_shown_in_the_transcript_to_staff_only(
     # Nobody logged in: no picture.
     anonymous = await console.get(url, allow_redirects=False)
     assert anonymous.status == 303 and anonymous.headers["Location"] == "/login"
-    await login(console, "bob")  # any staff member may read the transcript
+    # Staff who do not hold it read the masked transcript: no picture either.
+    token = await login(console, "bob")
+    page = await (await console.get(f"/conversations/{handoff}")).text()
+    assert "[图片]（接入后可查看）" in page and ref.key not in page
+    assert (await console.get(url)).status == 403
+    await console.post("/logout", headers={"X-CSRF-Token": token})
+    # The agent who claims it sees it.
+    token = await login(console, "alice")
+    claim = await console.post(
+        f"/handoffs/{handoff}/claim", data={"csrf_token": token}, allow_redirects=False
+    )
+    assert claim.status == 303
     page = await (await console.get(f"/conversations/{handoff}")).text()
     assert f'<img src="{url}"' in page
     assert "/send_image" not in page
@@ -153,9 +164,8 @@ async def test_a_picture_path_that_is_not_a_reference_is_not_found(
 ):
     (media_dir.parent / "secret.txt").write_text("secret")
     fake_rasa.events["wechat:o-trav"].append(shopper_picture("media:" + "0" * 64))
-    ticket = await queue_handoff(console, "wechat:o-trav", channel="wechat")
-    await login(console)
-    answer = await console.get(f"/handoffs/{ticket['handoff_id']}/media/{key}")
+    handoff, _ = await claimed(console, "wechat:o-trav", "wechat")
+    answer = await console.get(f"/handoffs/{handoff}/media/{key}")
     assert answer.status == 404
     assert b"secret" not in await answer.read()
 
