@@ -348,3 +348,23 @@ async def test_the_web_chat_serves_only_its_own_pictures(console, fake_rasa, med
     await console.get("/chat")
     assert (await console.get(f"/chat/api/media/{ref.key}")).status == 404
     assert (await console.get("/chat/api/media/..%2F..%2Fsecret")).status == 404
+
+
+async def test_the_upload_form_works_without_javascript(console, fake_rasa):
+    handoff, token = await claimed(console, "web:no-script")
+    form = aiohttp.FormData()
+    form.add_field("csrf_token", token)
+    form.add_field("image", PNG, filename="dot.png", content_type="image/png")
+    answer = await console.post(
+        f"/handoffs/{handoff}/image", data=form, allow_redirects=False
+    )
+    assert answer.status == 303
+    assert answer.headers["Location"] == f"/conversations/{handoff}"
+    assert fake_rasa.events["web:no-script"][-1]["data"] == {
+        "image": f"media:{key_of(PNG, 'png')}"
+    }
+    forged = aiohttp.FormData()
+    forged.add_field("csrf_token", "not-the-token")
+    forged.add_field("image", PNG, filename="dot.png", content_type="image/png")
+    refused = await console.post(f"/handoffs/{handoff}/image", data=forged)
+    assert refused.status == 403
