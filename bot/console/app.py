@@ -31,6 +31,7 @@ from bot.console.keys import (
     DISPATCHER,
     FLOOR,
     LOGIN_THROTTLE,
+    MEDIA,
     NUDGES,
     ORDERS,
     REVIEW,
@@ -57,6 +58,7 @@ from bot.console.transfers import Transfers
 from bot.console.workbench import WorkbenchRepository
 from bot.platform.db import create_async_engine
 from bot.platform.logs import install_log_masking
+from bot.platform.media_store import media_store_from_env
 from bot.wechat.client import WeChatApiClient
 from bot.wechat.config import WeChatSettings
 from bot.wecom.relay import AgentRelay
@@ -96,6 +98,7 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     workbench = WorkbenchRepository(engine)
     app[WORKBENCH] = workbench
     kf_relay = AgentRelay.from_env(settings.environ)  # 微信客服, console mode
+    app[MEDIA] = media_store_from_env(settings.environ)
     service = ConsoleService(
         settings,
         repository,

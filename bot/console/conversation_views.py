@@ -38,6 +38,8 @@ from bot.console.workbench import Note
 from bot.platform.masking import mask_data
 
 logger = logging.getLogger(__name__)
+#: What a picture line says to staff who may not see the conversation unmasked.
+HIDDEN_PICTURE = "[图片]（接入后可查看）"
 
 
 def _shown(
@@ -47,6 +49,21 @@ def _shown(
     if sees_personal_data(request.get("user"), handoff.status, handoff.agent):
         return value
     return mask_data(value, names)
+
+
+def _visible(
+    request: web.Request, handoff: Handoff, line: TranscriptLine, names: tuple[str, ...]
+) -> TranscriptLine:
+    """A transcript line as ``request``'s user may see it.
+
+    A picture may show what masking hides in text (a shipping label, a phone
+    number): only who may read the conversation unmasked sees it.
+    """
+    if sees_personal_data(request.get("user"), handoff.status, handoff.agent):
+        return line
+    if line.image is not None:
+        return replace(line, text=HIDDEN_PICTURE, image=None)
+    return replace(line, text=mask_data(line.text, names))
 
 
 def _customer_names(customer: dict[str, Any]) -> tuple[str, ...]:
@@ -73,9 +90,7 @@ async def conversation_page(request: web.Request) -> web.Response:
     notes = await workbench.notes(handoff.id)
     floor = request.app[FLOOR]
     page, page_notes, earliest = last_page(lines, notes, PAGE_LINES)
-    shown = [
-        replace(line, text=_shown(request, handoff, line.text, names)) for line in page
-    ]
+    shown = [_visible(request, handoff, line, names) for line in page]
     return await render_page(
         request,
         "conversation.html",
@@ -155,6 +170,7 @@ async def transcript_page(request: web.Request) -> web.Response:
         ) from None
     notes = await request.app[WORKBENCH].notes(handoff.id)
     page, page_notes, earliest = page_before(lines, notes, before, size)
+    page = [_visible(request, handoff, line, ()) for line in page]
     entries = [
         {**entry, "text": _shown(request, handoff, entry["text"])}
         for entry in merged(page, page_notes)
@@ -262,7 +278,7 @@ async def _stream_updates(
             await send_event(
                 response,
                 "lines",
-                [_shown(request, handoff, line.as_json()) for line in lines],
+                [_visible(request, handoff, line, ()).as_json() for line in lines],
             )
         start = max(start, count)
         notes = await request.app[WORKBENCH].notes(handoff.id, last_note)

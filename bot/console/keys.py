@@ -19,6 +19,7 @@ from bot.console.throttle import LoginThrottle, RateLimiter
 from bot.console.timers import Timers
 from bot.console.transfers import Transfers
 from bot.console.workbench import WorkbenchRepository
+from bot.platform.media_store import MediaStore
 
 SETTINGS = web.AppKey("settings", ConsoleSettings)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
@@ -32,6 +33,8 @@ WORKBENCH = web.AppKey("workbench", WorkbenchRepository)
 TRANSFERS = web.AppKey("transfers", Transfers)
 #: Service timers (SLA) and WeChat's limits.
 TIMERS = web.AppKey("timers", Timers)
+#: Where shoppers' and agents' pictures are kept (``MEDIA_STORE``, ``MEDIA_DIR``).
+MEDIA: web.AppKey[MediaStore] = web.AppKey("media")
 CRM = web.AppKey("crm", CrmClient)
 ORDERS = web.AppKey("orders", OrdersClient)
 #: Set at shutdown so live-update streams end instead of holding it up.

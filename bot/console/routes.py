@@ -12,6 +12,7 @@ from bot.console import (
     conversation_views,
     internal_views,
     login_views,
+    media_views,
     presence_views,
     queue_views,
     review_views,
@@ -36,6 +37,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/queue/stream", queue_views.queue_stream)
     app.router.add_post("/handoffs/{handoff_id}/claim", queue_views.claim)
     app.router.add_post("/handoffs/{handoff_id}/reply", conversation_views.reply)
+    app.router.add_post("/handoffs/{handoff_id}/image", media_views.send_image)
+    app.router.add_get(
+        "/handoffs/{handoff_id}/media/{key}", media_views.conversation_image
+    )
     app.router.add_post("/handoffs/{handoff_id}/handback", conversation_views.hand_back)
     app.router.add_post("/handoffs/{handoff_id}/close", conversation_views.close)
     app.router.add_post("/handoffs/{handoff_id}/notes", workbench_views.add_note)
@@ -85,4 +90,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/chat", webchat.chat_page)
     app.router.add_post("/chat/api/send", webchat.chat_send)
     app.router.add_get("/chat/api/messages", webchat.chat_messages)
+    app.router.add_post("/chat/api/image", webchat.chat_image)
+    app.router.add_get("/chat/api/media/{key}", webchat.chat_picture)
     app.router.add_static("/static/", STATIC, name="static")

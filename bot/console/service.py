@@ -10,14 +10,16 @@ from typing import Any, Protocol
 
 from bot.console.assignment import Dispatcher
 from bot.console.canned import unfilled
-from bot.console.config import CHINA, ConsoleSettings
+from bot.console.config import ConsoleSettings
 from bot.console.erasure import Erasure, erase_shopper_data
 from bot.console.models import CLOSED, RETURNED
 from bot.console.passwords import verify_password
 from bot.console.phones import phone_hint
 from bot.console.rasa import RasaClient, RasaError
 from bot.console.repository import ConsoleRepository, Handoff, WebMessage
+from bot.console.transcript import IMAGE_TEXT, TranscriptLine, transcript
 from bot.platform.conversation_ids import identity_of
+from bot.platform.media_store import MediaRef
 from bot.wechat.errors import (
     CustomerServiceQuotaExceeded,
     CustomerServiceWindowClosed,
@@ -32,6 +34,11 @@ CLOSED_LINE = "本次人工服务已结束，感谢您的耐心！之后有问�
 CHANNELS = ("web", "wechat", "wecom", "rest")
 #: The longest message an agent or a web-chat shopper can send (characters).
 MAX_TEXT = 2000
+#: Picture types each platform's temporary media takes (the web chat: all).
+PLATFORM_IMAGE_TYPES = {
+    "wechat": ("image/jpeg", "image/png", "image/gif"),  # media/upload: JPG/PNG/GIF
+    "wecom": ("image/jpeg", "image/png"),  # WeCom media/upload: JPG/PNG
+}
 
 
 class DeliveryError(Exception):
@@ -48,12 +55,18 @@ class WeChatSender(Protocol):
     async def send_text(self, openid: str, content: str) -> None:
         """Send a customer-service text message."""
 
+    async def send_image(self, openid: str, data: bytes, filename: str) -> None:
+        """Upload a picture as temporary media and send it as an image message."""
+
 
 class KfSender(Protocol):
     """What the console needs of the 微信客服 relay (``bot.wecom.relay``)."""
 
     async def send(self, conversation_id: str, text: str) -> str:
         """Send an agent's text to the kf conversation's shopper."""
+
+    async def send_image(self, conversation_id: str, data: bytes, filename: str) -> str:
+        """Upload a picture and send it to the kf conversation's shopper."""
 
 
 @dataclass(frozen=True)
@@ -77,79 +90,6 @@ class Ticket:
             "opens_at": self.opens_at,
             "service_hours": self.service_hours,
         }
-
-
-@dataclass(frozen=True)
-class TranscriptLine:
-    """One line of the transcript as the agent sees it.
-
-    Attributes:
-        index: Position of the event in the tracker (for live updates).
-        who: ``shopper``, ``bot``, ``agent`` or ``system``.
-        text: What was said (or what happened).
-        agent: The agent's username for ``agent`` lines.
-        time: ``HH:MM`` China time.
-        stamp: The event's Unix time (to place internal notes among the lines).
-    """
-
-    index: int
-    who: str
-    text: str
-    agent: str | None
-    time: str
-    stamp: float = 0.0
-
-    def as_json(self) -> dict[str, Any]:
-        """JSON for the live updates."""
-        return {
-            "index": self.index,
-            "who": self.who,
-            "text": self.text,
-            "agent": self.agent,
-            "time": self.time,
-        }
-
-
-def _clock(timestamp: Any) -> str:
-    try:
-        moment = datetime.fromtimestamp(float(timestamp), timezone.utc)
-    except (TypeError, ValueError):
-        return ""
-    return moment.astimezone(CHINA).strftime("%H:%M")
-
-
-def transcript(events: list[dict[str, Any]], start: int = 0) -> list[TranscriptLine]:
-    """Turn tracker events (from index ``start``) into transcript lines."""
-    lines = []
-    for index, event in enumerate(events[start:], start=start):
-        kind = event.get("event")
-        when = _clock(event.get("timestamp"))
-        stamp = _stamp(event.get("timestamp"))
-        if kind == "user":
-            text = str(event.get("text") or "")
-            lines.append(TranscriptLine(index, "shopper", text, None, when, stamp))
-        elif kind == "bot" and event.get("text"):
-            agent = (event.get("metadata") or {}).get("agent")
-            who = "agent" if agent else "bot"
-            lines.append(
-                TranscriptLine(index, who, str(event["text"]), agent, when, stamp)
-            )
-        elif kind == "pause":
-            lines.append(
-                TranscriptLine(index, "system", "转人工，机器人暂停", None, when, stamp)
-            )
-        elif kind == "resume":
-            lines.append(
-                TranscriptLine(index, "system", "机器人恢复服务", None, when, stamp)
-            )
-    return lines
-
-
-def _stamp(timestamp: Any) -> float:
-    try:
-        return float(timestamp)
-    except (TypeError, ValueError):
-        return 0.0
 
 
 class ConsoleService:
@@ -260,43 +200,73 @@ class ConsoleService:
             raise ConsoleActionError("这个会话不在您手上（可能已交还或被关闭）")
         return handoff
 
-    async def deliver(self, handoff: Handoff, text: str, agent: str | None) -> None:
-        """Send ``text`` to the shopper through their own channel.
+    async def deliver(
+        self,
+        handoff: Handoff,
+        text: str,
+        agent: str | None,
+        image: tuple[MediaRef, bytes] | None = None,
+    ) -> None:
+        """Send ``text`` (or a picture) to the shopper through their own channel.
+
+        Args:
+            handoff: The conversation.
+            text: The text; for a picture, what the transcript says instead.
+            agent: Who sends it (``None``: the console itself).
+            image: A stored picture and its bytes, sent instead of ``text``.
 
         Raises:
             DeliveryError: The channel refused or is not configured.
         """
+        accepted = PLATFORM_IMAGE_TYPES.get(handoff.channel)
+        if image is not None and accepted and image[0].content_type not in accepted:
+            kinds = "、".join(kind.split("/")[1].upper() for kind in accepted)
+            raise DeliveryError(f"这个渠道只能发送 {kinds} 图片，请换一张再发，未送达")
         if handoff.channel == "wechat":
-            if self.wechat is None:
-                raise DeliveryError(
-                    "微信通道未配置（WECHAT_APP_ID/SECRET），消息未送达"
-                )
-            try:
-                openid = identity_of(handoff.conversation_id).local_id
-                await self.wechat.send_text(openid, text)
-            except CustomerServiceWindowClosed as error:
-                raise DeliveryError(
-                    "顾客超过48小时没有发消息，微信客服消息窗口已关闭（45015），"
-                    "消息未送达；等顾客再发消息后才能回复"
-                ) from error
-            except CustomerServiceQuotaExceeded as error:
-                raise DeliveryError(
-                    "顾客回复之前能发的客服消息已达微信上限（45047），消息未送达；"
-                    "等顾客回复后再发"
-                ) from error
-            except Exception as error:
-                logger.warning("WeChat delivery failed: %r", error)
-                raise DeliveryError(f"微信消息发送失败：{error}") from error
+            await self._deliver_wechat(handoff, text, image)
         elif handoff.channel == "wecom":
-            await self._deliver_kf(handoff, text)
-        else:
-            await self.repository.add_web_message(handoff.conversation_id, text, agent)
+            await self._deliver_kf(handoff, text, image)
+        else:  # the web chat shows a reference as the picture
+            shown = str(image[0]) if image is not None else text
+            await self.repository.add_web_message(handoff.conversation_id, shown, agent)
 
-    async def _deliver_kf(self, handoff: Handoff, text: str) -> None:
+    async def _deliver_wechat(
+        self, handoff: Handoff, text: str, image: tuple[MediaRef, bytes] | None
+    ) -> None:
+        if self.wechat is None:
+            raise DeliveryError("微信通道未配置（WECHAT_APP_ID/SECRET），消息未送达")
+        try:
+            openid = identity_of(handoff.conversation_id).local_id
+            if image is None:
+                await self.wechat.send_text(openid, text)
+            else:
+                await self.wechat.send_image(openid, image[1], image[0].key)
+        except CustomerServiceWindowClosed as error:
+            raise DeliveryError(
+                "顾客超过48小时没有发消息，微信客服消息窗口已关闭（45015），"
+                "消息未送达；等顾客再发消息后才能回复"
+            ) from error
+        except CustomerServiceQuotaExceeded as error:
+            raise DeliveryError(
+                "顾客回复之前能发的客服消息已达微信上限（45047），消息未送达；"
+                "等顾客回复后再发"
+            ) from error
+        except Exception as error:
+            logger.warning("WeChat delivery failed: %r", error)
+            raise DeliveryError(f"微信消息发送失败：{error}") from error
+
+    async def _deliver_kf(
+        self, handoff: Handoff, text: str, image: tuple[MediaRef, bytes] | None
+    ) -> None:
         if self.kf is None:
             raise DeliveryError("微信客服通道未配置（WECOM_*），消息未送达")
         try:
-            await self.kf.send(handoff.conversation_id, text)
+            if image is None:
+                await self.kf.send(handoff.conversation_id, text)
+            else:
+                await self.kf.send_image(
+                    handoff.conversation_id, image[1], image[0].key
+                )
         except SessionStateRefused as error:
             raise DeliveryError(
                 "微信客服会话已不在智能助手状态（95018，可能已转企业微信接待或已结束），"
@@ -310,6 +280,30 @@ class ConsoleService:
         except Exception as error:
             logger.warning("WeCom kf delivery failed: %r", error)
             raise DeliveryError(f"微信客服消息发送失败：{error}") from error
+
+    async def reply_image(
+        self, handoff_id: int, agent: str, ref: MediaRef, data: bytes
+    ) -> None:
+        """Deliver the agent's (stored, checked) picture and record it.
+
+        Raises:
+            ConsoleActionError: Not the agent's conversation.
+            DeliveryError: The shopper's channel refused.
+            RasaError: The transcript could not be updated.
+        """
+        handoff = await self._owned(handoff_id, agent)
+        await self.deliver(handoff, IMAGE_TEXT, agent, (ref, data))
+        await self.rasa.append_events(
+            handoff.conversation_id,
+            [
+                {
+                    "event": "bot",
+                    "text": IMAGE_TEXT,
+                    "data": {"image": str(ref)},
+                    "metadata": {"agent": agent},
+                }
+            ],
+        )
 
     async def reply(self, handoff_id: int, agent: str, text: str) -> None:
         """Deliver the agent's reply and record it in the transcript.
@@ -368,9 +362,13 @@ class ConsoleService:
         self, handoff: Handoff, start: int = 0
     ) -> tuple[list[TranscriptLine], int]:
         """Transcript lines from event ``start``, and the number of events."""
-        tracker = await self.rasa.tracker(handoff.conversation_id)
-        events = list(tracker.get("events") or [])
+        events = await self.events(handoff.conversation_id)
         return transcript(events, start), len(events)
+
+    async def events(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Every event of a conversation (Rasa's tracker)."""
+        tracker = await self.rasa.tracker(conversation_id)
+        return list(tracker.get("events") or [])
 
 
 __all__ = [

@@ -12,13 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 #: ``qrcode/create`` action names: string scenes and numeric ones, temporary or not.
 STRING_SCENES = frozenset({"QR_STR_SCENE", "QR_LIMIT_STR_SCENE"})
 NUMBER_SCENES = frozenset({"QR_SCENE", "QR_LIMIT_SCENE"})
 MAX_SCENE_STR = 64
 MAX_SCENE_ID = 100_000
+#: ``media/upload`` of a temporary image: JPG/PNG/GIF/BMP up to 10 MB.
+MAX_UPLOAD_IMAGE = 10 * 1024 * 1024
+UPLOAD_IMAGE_SIGNATURES = (
+    b"\xff\xd8\xff",
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF87a",
+    b"GIF89a",
+    b"BM",
+)
 
 
 @dataclass(frozen=True)
@@ -52,13 +61,14 @@ class UploadedMedia:
 
 
 class PlatformApi:
-    """``/cgi-bin/token``, ``message/custom/send``, ``qrcode/create``, ``media/get``.
+    """``/cgi-bin/token``, ``message/custom/send``, ``qrcode/create``, ``media/*``.
 
     Args:
         app_id: The Official Account's AppID.
         app_secret: Its AppSecret.
         token_lifetime: Seconds an access token stays valid.
-        deliver: Called with ``(openid, text)`` for every message sent.
+        deliver: Called with ``(openid, text)`` for every message sent, and
+            ``(openid, "[图片]", picture bytes)`` for an image message.
         token_requests: Where to record the token calls' queries.
         custom_calls: Where to record customer-service calls (token, raw body,
             parsed body, errcode).
@@ -69,6 +79,7 @@ class PlatformApi:
         media: MediaId → a medium shoppers sent (``media/get`` serves it).
         media_requests: The MediaIds asked for, in order.
         media_errors: MediaId → errcode to answer ``media/get`` with.
+        uploads: media_id → a picture the account uploaded (``media/upload``).
     """
 
     def __init__(
@@ -76,7 +87,7 @@ class PlatformApi:
         app_id: str,
         app_secret: str,
         token_lifetime: int,
-        deliver: Callable[[str, str], None],
+        deliver: Callable[..., None],
         *,
         token_requests: list[dict[str, str]],
         custom_calls: list[dict[str, Any]],
@@ -94,6 +105,7 @@ class PlatformApi:
         self.media: dict[str, UploadedMedia] = {}
         self.media_requests: list[str] = []
         self.media_errors: dict[str, int] = {}
+        self.uploads: dict[str, UploadedMedia] = {}
 
     def app(self) -> web.Application:
         """The aiohttp application serving the API."""
@@ -102,6 +114,7 @@ class PlatformApi:
         app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
         app.router.add_post("/cgi-bin/qrcode/create", self._qrcode_create)
         app.router.add_get("/cgi-bin/media/get", self._media_get)
+        app.router.add_post("/cgi-bin/media/upload", self._media_upload)
         return app
 
     def upload(self, data: bytes, content_type: str) -> str:
@@ -158,12 +171,48 @@ class PlatformApi:
             return web.json_response(
                 {"errcode": self.refuse[openid], "errmsg": "refused"}
             )
+        if body.get("msgtype") == "image":
+            media_id = (body.get("image") or {}).get("media_id", "")
+            if media_id not in self.uploads:
+                call["errcode"] = 40007
+                return web.json_response(
+                    {"errcode": 40007, "errmsg": "invalid media_id"}
+                )
+            call["errcode"] = 0
+            self._deliver(openid, "[图片]", self.uploads[media_id].data)
+            return web.json_response({"errcode": 0, "errmsg": "ok"})
         if body.get("msgtype") != "text" or not body.get("text", {}).get("content"):
             call["errcode"] = 44003
             return web.json_response({"errcode": 44003, "errmsg": "empty content"})
         call["errcode"] = 0
         self._deliver(openid, body["text"]["content"])
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _media_upload(self, request: web.Request) -> web.Response:
+        """``media/upload``: a multipart ``media`` file of the given ``type``."""
+        refused = self.token_error(request.query.get("access_token", ""))
+        if refused is not None:
+            return web.json_response(refused)
+        if request.query.get("type") != "image":
+            return web.json_response({"errcode": 40004, "errmsg": "invalid media type"})
+        data = b""
+        if request.content_type == "multipart/form-data":
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if isinstance(part, BodyPartReader) and part.name == "media":
+                    data = await part.read(decode=False)
+                    break
+        if not data:
+            return web.json_response({"errcode": 41005, "errmsg": "media data missing"})
+        if len(data) > MAX_UPLOAD_IMAGE:
+            return web.json_response({"errcode": 40009, "errmsg": "invalid image size"})
+        if not data.startswith(UPLOAD_IMAGE_SIGNATURES):
+            return web.json_response({"errcode": 40005, "errmsg": "invalid file type"})
+        media_id = secrets.token_urlsafe(32)
+        self.uploads[media_id] = UploadedMedia(bytes(data), "image")
+        return web.json_response(
+            {"type": "image", "media_id": media_id, "created_at": int(time.time())}
+        )
 
     async def _media_get(self, request: web.Request) -> web.StreamResponse:
         media_id = request.query.get("media_id", "")

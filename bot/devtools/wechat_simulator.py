@@ -67,6 +67,7 @@ class Delivery:
     text: str
     via: Literal["passive", "custom", "error"]
     message: str = ""  # the key of the message it answers (passive, error)
+    image: bytes | None = None  # an image message's picture (text "[图片]")
 
 
 @dataclass
@@ -118,7 +119,9 @@ class WeChatPlatform:
             self.app_id,
             self.app_secret,
             self.token_lifetime,
-            lambda openid, text: self._see(Delivery(openid, text, "custom")),
+            lambda openid, text, image=None: self._see(
+                Delivery(openid, text, "custom", image=image)
+            ),
             token_requests=self.token_requests,
             custom_calls=self.custom_calls,
             refuse=self.refuse,
@@ -169,6 +172,10 @@ class WeChatPlatform:
     def texts(self, openid: str) -> list[str]:
         """What the shopper has read so far, in order."""
         return [delivery.text for delivery in self.inbox.get(openid, [])]
+
+    def images(self, openid: str) -> list[bytes]:
+        """The pictures the shopper has received (image messages), in order."""
+        return [d.image for d in self.inbox.get(openid, []) if d.image is not None]
 
     def text_message(self, openid: str, content: str, msg_id: int | None = None) -> str:
         """A text message as WeChat pushes it."""

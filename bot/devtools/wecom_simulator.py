@@ -9,7 +9,8 @@ channel's code (only wechatpy's enterprise crypto is shared, as the peer):
 * the **API**: ``gettoken``, ``kf/sync_msg`` (cursor paging, ``has_more``),
   ``kf/send_msg`` and ``kf/send_msg_on_event`` (session-state and quota checks
   with WeCom's error codes: 95018 wrong state, 95001 quota of 5 per shopper
-  message), ``kf/service_state/get`` and ``kf/service_state/trans``.
+  message), ``kf/service_state/get`` and ``kf/service_state/trans``, and
+  ``media/upload`` / ``media/get`` (``bot.devtools.wecom_media_api``).
 
 Everything a shopper would see lands in ``outbox`` in order; refused sends in
 ``refused``.
@@ -23,7 +24,6 @@ settings must match the simulator's, ``WECOM_API_BASE_URL`` its address)::
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import itertools
 import secrets
@@ -37,6 +37,8 @@ import aiohttp
 import defusedxml.ElementTree as SafeElementTree
 from aiohttp import web
 from wechatpy.enterprise.crypto import WeChatCrypto
+
+from bot.devtools.wecom_media_api import WeComMediaApi
 
 WEBHOOK_PATH = "/webhooks/wecom/webhook"
 CORP_ID = "ww0123456789abcdef"
@@ -56,6 +58,7 @@ class Sent:
     text: str
     via: str  # send_msg, welcome
     errcode: int = 0
+    image: bytes | None = None  # an image message's picture (text "[图片]")
 
 
 @dataclass
@@ -102,6 +105,7 @@ class WeComPlatform:
         self._http: aiohttp.ClientSession | None = None
         self._delivered: asyncio.Event | None = None
         self.api_url = ""
+        self.media = WeComMediaApi(lambda token: token in self._access_tokens)
 
     # --- lifecycle -------------------------------------------------------
     def app(self) -> web.Application:
@@ -116,6 +120,7 @@ class WeComPlatform:
             ("service_state/trans", self._state_trans),
         ):
             app.router.add_post(f"/cgi-bin/kf/{path}", self._api(handler))
+        self.media.add_routes(app)
         return app
 
     async def start(self, port: int = 0) -> str:
@@ -175,17 +180,23 @@ class WeComPlatform:
         return self._append(open_kfid, entry)
 
     def customer_sends(
-        self, external_userid: str, msgtype: str, *, open_kfid: str = OPEN_KFID
+        self,
+        external_userid: str,
+        msgtype: str,
+        *,
+        open_kfid: str = OPEN_KFID,
+        data: bytes | None = None,
     ) -> str:
-        """The shopper sends an image, voice … (a fake media id)."""
+        """The shopper sends an image, voice …: ``media/get`` serves ``data``."""
         self._customer_wrote(open_kfid, external_userid)
+        media_id = self.media.keep(data) if data is not None else secrets.token_hex(8)
         return self._append(
             open_kfid,
             {
                 "external_userid": external_userid,
                 "origin": 3,
                 "msgtype": msgtype,
-                msgtype: {"media_id": secrets.token_hex(8)},
+                msgtype: {"media_id": media_id},
             },
         )
 
@@ -367,6 +378,13 @@ class WeComPlatform:
         open_kfid, user = str(body.get("open_kfid")), str(body.get("touser"))
         text = str((body.get("text") or {}).get("content", ""))
         sent = Sent(open_kfid, user, text, "send_msg")
+        if body.get("msgtype") == "image":
+            medium = self.media.media.get(
+                str((body.get("image") or {}).get("media_id"))
+            )
+            if medium is None:
+                return self._record(sent, 40007, "invalid media_id")
+            sent.text, sent.image = "[图片]", medium.data
         session = self.sessions.get((open_kfid, user))
         if session is None:
             return self._record(sent, 95000, "invalid touser")
@@ -416,33 +434,7 @@ def _fields(root: Element) -> dict[str, str]:
     return {child.tag: (child.text or "") for child in root}
 
 
-async def _try(args: argparse.Namespace) -> None:
-    platform = WeComPlatform(args.token, args.aes_key, server_url=args.url)
-    await platform.start(args.port)
-    print(f"kf API at {platform.api_url} (set WECOM_API_BASE_URL to it)")
-    try:
-        for text in args.texts:
-            platform.customer_says(args.user, text)
-            before = len(platform.texts_for(args.user))
-            status, _ = await platform.push_callback()
-            print(f"顾客：{text}  (callback → HTTP {status})")
-            for reply in (await platform.wait_for(args.user, before + 1))[before:]:
-                print(f"小客：{reply}")
-    finally:
-        await platform.stop()
-
-
-def main() -> None:
-    """Serve the simulated kf API and send the given texts as one shopper."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:5005")
-    parser.add_argument("--port", type=int, default=8901)
-    parser.add_argument("--token", required=True)
-    parser.add_argument("--aes-key", required=True)
-    parser.add_argument("--user", default="wmSimShopper001")
-    parser.add_argument("texts", nargs="+")
-    asyncio.run(_try(parser.parse_args()))
-
-
 if __name__ == "__main__":
+    from bot.devtools.wecom_simulator_cli import main
+
     main()

@@ -4,10 +4,10 @@ Channels save what a shopper sent through one small interface,
 :class:`MediaStore`, and pass the returned :class:`MediaRef` on (to Rasa, to
 the order service as return evidence); whoever needs the picture opens it by
 that reference. :class:`LocalMediaStore`, a directory (``MEDIA_DIR``), is the
-default. An S3-compatible bucket is the production extension point: a class
-with the same two methods (boto3, already pinned by Rasa, in a worker thread)
-that keeps the same keys, so references stay valid when the store changes
-(docs/wechat.md, "Pictures").
+default. An S3-compatible bucket (``MEDIA_STORE=s3``,
+:class:`bot.platform.media_s3.S3MediaStore`) is the production option: the
+same two methods and the same keys, so references stay valid when the store
+changes (docs/wechat.md, "Pictures").
 
 Only images are kept: JPEG, PNG, GIF and WebP, recognised by their first
 bytes whatever the sender says they are, up to ``MEDIA_MAX_BYTES``.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from bot.platform.settings import positive_int
+from bot.platform.settings import SettingError, positive_int
 
 DEFAULT_MEDIA_DIR = "var/media"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -37,6 +38,11 @@ EXTENSIONS = {
     "image/webp": "webp",
 }
 CONTENT_TYPES = {extension: kind for kind, extension in EXTENSIONS.items()}
+
+#: The intent and entity a channel puts a stored picture to the bot as:
+#: ``/send_image{"image_ref": "media:…"}`` (domain.yml).
+IMAGE_INTENT = "send_image"
+IMAGE_ENTITY = "image_ref"
 
 NOT_AN_IMAGE = "not_an_image"
 TOO_LARGE = "too_large"
@@ -104,6 +110,12 @@ def is_media_ref(text: object) -> bool:
     return isinstance(text, str) and REF_PATTERN.fullmatch(text) is not None
 
 
+def image_message(ref: MediaRef | str) -> str:
+    """The bot message for a stored picture (every channel sends it the same)."""
+    entities = json.dumps({IMAGE_ENTITY: str(ref)}, ensure_ascii=False)
+    return f"/{IMAGE_INTENT}{entities}"
+
+
 def sniff_image_type(data: bytes) -> str | None:
     """The image type of ``data`` by its signature; ``None`` for anything else."""
     if data.startswith(b"\xff\xd8\xff"):
@@ -115,6 +127,12 @@ def sniff_image_type(data: bytes) -> str | None:
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     return None
+
+
+def too_large(max_bytes: int) -> MediaRejected:
+    """The refusal of a picture over ``max_bytes``."""
+    limit_mb = f"{max_bytes / 1024 / 1024:g}"
+    return MediaRejected(TOO_LARGE, REFUSALS[TOO_LARGE].format(limit_mb=limit_mb))
 
 
 def check_image(data: bytes, max_bytes: int) -> str:
@@ -132,8 +150,7 @@ def check_image(data: bytes, max_bytes: int) -> str:
         MediaRejected: Too large, empty, or not a JPEG/PNG/GIF/WebP image.
     """
     if len(data) > max_bytes:
-        limit_mb = f"{max_bytes / 1024 / 1024:g}"
-        raise MediaRejected(TOO_LARGE, REFUSALS[TOO_LARGE].format(limit_mb=limit_mb))
+        raise too_large(max_bytes)
     kind = sniff_image_type(data)
     if kind is None:
         raise MediaRejected(NOT_AN_IMAGE, REFUSALS[NOT_AN_IMAGE])
@@ -211,14 +228,38 @@ class LocalMediaStore:
         partial.replace(path)
 
 
-def media_store_from_env(environ: Mapping[str, str]) -> LocalMediaStore:
-    """The store the environment describes (``MEDIA_DIR``, ``MEDIA_MAX_BYTES``).
+def media_store_from_env(environ: Mapping[str, str]) -> MediaStore:
+    """The store the environment describes.
+
+    ``MEDIA_STORE`` is ``local`` (the default: ``MEDIA_DIR``) or ``s3``
+    (``MEDIA_S3_BUCKET``, and optionally ``MEDIA_S3_ENDPOINT_URL``,
+    ``MEDIA_S3_REGION``, ``MEDIA_S3_PREFIX``; credentials from boto3's own
+    chain, e.g. ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``).
+    ``MEDIA_MAX_BYTES`` bounds both. Nothing is opened or contacted here.
 
     Raises:
         bot.platform.settings.SettingError: ``MEDIA_MAX_BYTES`` is not a
-            positive whole number.
+            positive whole number, ``MEDIA_STORE`` is unknown, or ``s3``
+            lacks its bucket.
     """
+    max_bytes = positive_int(environ, "MEDIA_MAX_BYTES", DEFAULT_MAX_BYTES)
+    kind = environ.get("MEDIA_STORE", "").strip().lower() or "local"
+    if kind == "s3":
+        from bot.platform.media_s3 import S3MediaStore
+
+        bucket = environ.get("MEDIA_S3_BUCKET", "").strip()
+        if not bucket:
+            raise SettingError(
+                "MEDIA_S3_BUCKET", "", "a bucket name when MEDIA_STORE=s3"
+            )
+        return S3MediaStore(
+            bucket,
+            max_bytes,
+            prefix=environ.get("MEDIA_S3_PREFIX", "").strip(),
+            endpoint_url=environ.get("MEDIA_S3_ENDPOINT_URL", "").strip() or None,
+            region=environ.get("MEDIA_S3_REGION", "").strip() or None,
+        )
+    if kind != "local":
+        raise SettingError("MEDIA_STORE", kind, "local or s3")
     root = environ.get("MEDIA_DIR", "").strip() or DEFAULT_MEDIA_DIR
-    return LocalMediaStore(
-        root, positive_int(environ, "MEDIA_MAX_BYTES", DEFAULT_MAX_BYTES)
-    )
+    return LocalMediaStore(root, max_bytes)

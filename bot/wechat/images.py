@@ -8,14 +8,16 @@ asking for a photo (the returns flow) takes it like any other answer.
 
 from __future__ import annotations
 
-import json
-
-from bot.platform.media_store import MediaRef, MediaStore
+from bot.platform.media_store import (
+    IMAGE_ENTITY,
+    IMAGE_INTENT,
+    MediaRef,
+    MediaStore,
+    image_message,
+)
 from bot.wechat.client import WeChatApiClient
 
-#: The intent and entity of a picture (domain.yml).
-IMAGE_INTENT = "send_image"
-IMAGE_ENTITY = "image_ref"
+__all__ = ["IMAGE_ENTITY", "IMAGE_INTENT", "image_message", "receive_image"]
 
 
 async def receive_image(
@@ -37,9 +39,3 @@ async def receive_image(
     """
     media = await client.get_media(media_id, store.max_bytes)
     return await store.save(media.data, media.content_type)
-
-
-def image_message(ref: MediaRef) -> str:
-    """The bot message for a stored picture."""
-    entities = json.dumps({IMAGE_ENTITY: str(ref)}, ensure_ascii=False)
-    return f"/{IMAGE_INTENT}{entities}"

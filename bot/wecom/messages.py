@@ -20,13 +20,14 @@ class KfKind(str, Enum):
     """What the channel does with a message."""
 
     TEXT = "text"  # goes to the bot
-    MEDIA = "media"  # image, voice …: "text only for now"
+    IMAGE = "image"  # a picture: fetched by media_id, stored, put to the bot
+    MEDIA = "media"  # voice, video …: "text only for now"
     ENTER_SESSION = "enter_session"  # the shopper opened the chat: welcome
     SESSION_CHANGE = "session_status_change"  # a person took, passed or ended it
     OTHER = "other"  # anything else: logged, ignored
 
 
-#: Media kinds answered with "text only for now" (another helper adds images).
+#: Media kinds answered with "text only for now" (an image with a media_id is taken).
 MEDIA_TYPES = frozenset({"image", "voice", "video", "file", "location", "link"})
 
 
@@ -45,6 +46,7 @@ class KfMessage:
         text: The text of ``TEXT``.
         welcome_code: Of ``enter_session`` (valid 20 s, once), may be empty.
         change_type: Of ``session_status_change`` (3: the session ended).
+        media_id: Of ``IMAGE`` (``media/get``, valid three days).
     """
 
     msgid: str
@@ -57,6 +59,7 @@ class KfMessage:
     text: str = ""
     welcome_code: str = ""
     change_type: int = 0
+    media_id: str = ""
 
 
 def _event_fields(raw: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -85,12 +88,16 @@ def parse_kf_message(raw: Mapping[str, Any]) -> KfMessage | None:
     kind = KfKind.OTHER
     text = ""
     welcome_code = ""
+    media_id = ""
     if msgtype == "text" and origin == Origin.CUSTOMER:
         content = raw.get("text")
         text = str(content.get("content") or "") if isinstance(content, Mapping) else ""
         kind = KfKind.TEXT if text.strip() else KfKind.OTHER
     elif msgtype in MEDIA_TYPES and origin == Origin.CUSTOMER:
-        kind = KfKind.MEDIA
+        content = raw.get(msgtype)
+        if isinstance(content, Mapping) and msgtype == "image":
+            media_id = str(content.get("media_id") or "")
+        kind = KfKind.IMAGE if media_id else KfKind.MEDIA
     elif msgtype == "event":
         event_type = str(event.get("event_type") or "").lower()
         if event_type == KfKind.ENTER_SESSION.value:
@@ -109,4 +116,5 @@ def parse_kf_message(raw: Mapping[str, Any]) -> KfMessage | None:
         text=text,
         welcome_code=welcome_code,
         change_type=change_type,
+        media_id=media_id,
     )

@@ -1,4 +1,4 @@
-"""Relay a human agent's text to a kf shopper: what the console calls (console mode).
+"""Relay a human agent's text or picture to a kf shopper (console handoff mode).
 
 The console runs in its own process; it builds an :class:`AgentRelay` from the
 same ``WECOM_*`` settings as the channel and sends by conversation id::
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 class AgentRelay:
-    """Sends agents' texts through ``kf/send_msg``.
+    """Sends agents' texts and pictures through ``kf/send_msg``.
 
     Args:
         client: The kf API client (closed by :meth:`close`).
@@ -76,6 +76,32 @@ class AgentRelay:
         except SendRefused as error:
             logger.warning(
                 "agent text to %s refused: %s %s",
+                conversation_id,
+                error.errcode,
+                error.errmsg,
+            )
+            raise
+
+    async def send_image(self, conversation_id: str, data: bytes, filename: str) -> str:
+        """Upload a picture (``media/upload``) and send it; return the msgid.
+
+        Raises:
+            ValueError: Not a kf conversation id.
+            SendRefused: As for :meth:`send`.
+            WeComApiError: The upload was refused (e.g. a type WeCom won't take).
+            WeComTransportError: The platform could not be reached.
+        """
+        identity = identity_of(conversation_id)
+        if identity.channel != WECOM or identity.account is None:
+            raise ValueError(f"not a WeCom kf conversation: {conversation_id!r}")
+        media_id = await self._client.upload_image(data, filename)
+        try:
+            return await self._client.send_image(
+                identity.account, identity.local_id, media_id
+            )
+        except SendRefused as error:
+            logger.warning(
+                "agent picture to %s refused: %s %s",
                 conversation_id,
                 error.errcode,
                 error.errmsg,

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.platform.conversation_ids import WECOM, account_conversation_id
+from bot.platform.media_store import MediaRejected, MediaStore, image_message
 from bot.wechat.dedup import StateStore
 from bot.wechat.menu import pick_from_menu
-from bot.wechat.replies import render_bot_message
+from bot.wechat.replies import IMAGE_FETCH_FAILED_REPLY, render_bot_message
 from bot.wecom.callback import KfCallback
 from bot.wecom.client import WeComKfClient
 from bot.wecom.config import HandoffMode
@@ -84,6 +85,8 @@ class KfService:
         max_age: Customer messages older than this many seconds get no answer
             (a first pull returns three days).
         menu_ttl: Seconds a numbered menu stays answerable.
+        media: Where shoppers' pictures are kept (``None``: pictures get
+            "text only for now").
     """
 
     def __init__(
@@ -99,7 +102,9 @@ class KfService:
         handoff_servicer: str = "",
         max_age: float = 7200.0,
         menu_ttl: int = 86400,
+        media: MediaStore | None = None,
     ) -> None:
+        self._media = media
         self._client = client
         self._cursors = cursors
         self._store = store
@@ -183,7 +188,7 @@ class KfService:
             await self._welcome(message)
         elif message.kind is KfKind.SESSION_CHANGE:
             await self._session_changed(message)
-        elif message.kind in (KfKind.TEXT, KfKind.MEDIA):
+        elif message.kind in (KfKind.TEXT, KfKind.IMAGE, KfKind.MEDIA):
             if message.send_time and time.time() - message.send_time > self._max_age:
                 logger.info("WeCom kf message %s too old to answer", message.msgid)
                 return
@@ -229,11 +234,19 @@ class KfService:
         if self._mode is HandoffMode.WECOM:
             # Back in 0/1 after a WeCom agent: the bot answers again.
             await self._resume_if_paused(conversation)
-        if message.kind is KfKind.MEDIA:
+        if message.kind is KfKind.IMAGE and self._media is not None:
+            # During a console handoff the picture is recorded like a text
+            # (Rasa is paused: the agent sees it, the bot stays silent).
+            text = await self._picture(message, self._media)
+            if text is None:
+                return
+        elif message.kind in (KfKind.MEDIA, KfKind.IMAGE):
             await self._send(message.open_kfid, message.external_userid, [TEXT_ONLY])
             return
-        text = pick_from_menu(message.text, await self._last_menu(conversation))
-        collected = await self._ask_bot(conversation, text or message.text)
+        else:
+            picked = pick_from_menu(message.text, await self._last_menu(conversation))
+            text = picked or message.text
+        collected = await self._ask_bot(conversation, text)
         rendered = [item for item in map(render_bot_message, collected) if item]
         menus = [item.payloads for item in rendered if item.payloads]
         if menus:
@@ -256,6 +269,25 @@ class KfService:
                 conversation,
                 self._handoff_state,
             )
+
+    async def _picture(self, message: KfMessage, media: MediaStore) -> str | None:
+        """Fetch and keep a picture; the bot message, or ``None`` if refused."""
+        refusal = IMAGE_FETCH_FAILED_REPLY
+        try:
+            data, declared = await self._client.get_media(
+                message.media_id, media.max_bytes
+            )
+            ref = await media.save(data, declared)
+        except MediaRejected as error:
+            logger.info("kf picture %s refused: %s", message.msgid, error.code)
+            refusal = error.shopper_message
+        except WeComError as error:
+            logger.warning("kf picture %s not fetched: %s", message.msgid, error)
+        else:
+            logger.info("kf picture %s stored as %s", message.msgid, ref)
+            return image_message(ref)
+        await self._send(message.open_kfid, message.external_userid, [refusal])
+        return None
 
     async def _last_menu(self, conversation: str) -> list[str]:
         raw = await self._store.pop(f"menu:{conversation}")

@@ -84,3 +84,78 @@ def test_shopper_gets_a_person_and_then_the_bot_back(
     finally:
         shopper_context.close()
         agent_context.close()
+
+
+MEDIA = ROOT / "tests" / "fixtures" / "media"
+
+
+def _loaded(image) -> bool:
+    """Whether the browser fetched and decoded the picture (not a broken icon)."""
+    image.wait_for()
+    width = image.evaluate(
+        """(img) => img.complete ? img.naturalWidth : new Promise((done) => {
+             img.addEventListener("load", () => done(img.naturalWidth));
+             img.addEventListener("error", () => done(0));
+           })"""
+    )
+    return bool(width)
+
+
+def test_pictures_go_both_ways_between_the_web_chat_and_the_agent(
+    shared_stack: SharedStack, browser
+):
+    console, workdir = shared_stack.console, shared_stack.workdir
+    earlier = shared_stack.web_conversations()
+    shopper_context = browser.new_context()
+    agent_context = browser.new_context()
+    shopper = shopper_context.new_page()
+    agent = agent_context.new_page()
+    for page in (shopper, agent):
+        page.set_default_timeout(TIMEOUT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        shopper.goto(f"{console.url}/chat")
+        # A PDF named like a photo is refused in Chinese before anything else.
+        shopper.set_input_files("#chat-photo", str(MEDIA / "invoice_named_as.jpg"))
+        shopper.locator("#messages li.system", has_text="只能收下照片").wait_for()
+        assert shared_stack.web_conversations() == earlier  # nothing reached Rasa
+        shopper.fill("#chat-input", "转人工")
+        shopper.press("#chat-input", "Enter")
+        shopper.locator("#messages li.bot", has_text="已为您转接人工客服").wait_for()
+        (chat,) = shared_stack.web_conversations() - earlier
+
+        agent.goto(f"{console.url}/queue")
+        agent.fill("input[name=username]", console.username)
+        agent.fill("input[name=password]", console.password)
+        agent.click("#login")
+        row = agent.locator("#queue tbody tr", has_text=chat)
+        row.locator("button.claim").click()
+        agent.wait_for_url("**/conversations/*")
+
+        # The shopper's photo: shown to them, and live in the agent's transcript.
+        shopper.set_input_files("#chat-photo", str(MEDIA / "earbuds_photo.jpg"))
+        assert _loaded(shopper.locator("#messages li.me img.picture"))
+        assert _loaded(agent.locator("#transcript li.shopper a.picture img"))
+        bots = shopper.locator("#messages li.bot").count()
+
+        # The agent's picture: in the transcript, and polled by the web chat.
+        agent.set_input_files("#reply-image", str(MEDIA / "red_dot.png"))
+        agent.click("#send-image")
+        assert _loaded(agent.locator("#transcript li.agent a.picture img"))
+        assert _loaded(shopper.locator("#messages li.agent img.picture"))
+        # The paused bot said nothing to the photo.
+        assert shopper.locator("#messages li.bot").count() == bots
+        agent.screenshot(path=str(ARTIFACTS / "console_pictures.png"))
+        # A PDF from the agent is refused by content, with the reason shown.
+        agent.set_input_files("#reply-image", str(MEDIA / "invoice_named_as.jpg"))
+        agent.click("#send-image")
+        agent.locator("#reply-error", has_text="不是图片").wait_for()
+        agent.click("#close")
+    except Exception:
+        for name, page in (("shopper", shopper), ("agent", agent)):
+            page.screenshot(path=str(ARTIFACTS / f"pictures_failure_{name}.png"))
+        print((workdir / "console.log").read_text()[-3000:])
+        raise
+    finally:
+        shopper_context.close()
+        agent_context.close()

@@ -177,11 +177,14 @@ def run_shared_stack(model_path: Path, workdir: Path) -> Iterator[SharedStack]:
         "WECOM_HANDOFF_MODE": WECOM_HANDOFF_MODE,
         "WECOM_STATE_DIR": str(workdir / "wecom"),
     }
+    # The Rasa server keeps shoppers' pictures here, the console serves them.
+    media = {"MEDIA_DIR": str(workdir / "media")}
     with run_backends(workdir) as backends:
         env = {
             **backends,
             **wechat,
             **wecom,
+            **media,
             "CONSOLE_URL": f"http://127.0.0.1:{console_port}",
             "CONSOLE_API_TOKEN": console_token,
             "MAX_MESSAGE_CHARS": str(MAX_MESSAGE_CHARS),
@@ -190,6 +193,7 @@ def run_shared_stack(model_path: Path, workdir: Path) -> Iterator[SharedStack]:
             console_env = {
                 **backends,
                 **wechat,
+                **media,
                 "RASA_URL": assistant.url,
                 "RASA_TOKEN": assistant.token,
             }

@@ -79,8 +79,20 @@
       const li = el("li", line.who);
       const who = line.who === "agent" ? `客服 ${line.agent}`
         : line.who === "note" ? `内部备注 · ${line.agent}` : WHO[line.who];
-      li.append(el("span", "who", who), el("span", "time", line.time), " ",
-                el("span", "text", line.text));
+      li.append(el("span", "who", who), el("span", "time", line.time), " ");
+      if (line.image) {
+        const link = el("a", "picture");
+        link.href = transcript.dataset.media + line.image;
+        link.target = "_blank";
+        link.rel = "noopener";
+        const img = el("img");
+        img.src = link.href;
+        img.alt = line.text;
+        link.append(img);
+        li.append(link);
+      } else {
+        li.append(el("span", "text", line.text));
+      }
       return li;
     };
     const show = (event) => {
@@ -141,6 +153,23 @@
       } else {
         const body = await response.json().catch(() => ({}));
         error.textContent = (body.error && body.error.message) || "发送失败";
+        error.hidden = false;
+      }
+    });
+    const imageForm = document.getElementById("image-form");
+    imageForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      const response = await fetch(imageForm.action, {
+        method: "POST",
+        headers: { "Accept": "application/json", "X-CSRF-Token": token },
+        body: new FormData(imageForm),
+      });
+      if (response.ok) {
+        imageForm.reset();
+      } else {
+        const body = await response.json().catch(() => ({}));
+        error.textContent = (body.error && body.error.message) || "图片发送失败";
         error.hidden = false;
       }
     });

@@ -27,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.platform.conversation_ids import WECOM
+from bot.platform.media_store import MediaStore, media_store_from_env
 from bot.wechat.dedup import MemoryStateStore, RedisStateStore, StateStore
 from bot.wecom.callback import open_callback
 from bot.wecom.client import WeComKfClient
@@ -111,11 +112,13 @@ class WeComKfInput(InputChannel):
         store: StateStore | None = None,
         cursors: CursorStore | None = None,
         control: ConversationControl | None = None,
+        media: MediaStore | None = None,
     ) -> None:
         self.settings = settings
         self._store = store
         self._cursors = cursors
         self._control = control
+        self._media = media
         self.service: KfService | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -200,6 +203,7 @@ class WeComKfInput(InputChannel):
             handoff_mode=settings.handoff_mode,
             handoff_state=settings.handoff_state,
             handoff_servicer=settings.handoff_servicer,
+            media=self._media or media_store_from_env(os.environ),
         )
 
     def _spawn(self, work: Awaitable[Any]) -> None:

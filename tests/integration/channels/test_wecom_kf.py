@@ -8,6 +8,8 @@ and quota checks, service_state), independent of the channel's code.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -19,6 +21,7 @@ import aiohttp
 import pytest
 
 from bot.devtools.wecom_simulator import CORP_ID, KF_SECRET, OPEN_KFID, WeComPlatform
+from bot.platform.media_store import LocalMediaStore
 from bot.rasa_server.channels.wecom_kf import WeComKfInput
 from bot.wechat.dedup import RedisStateStore
 from bot.wecom.config import HandoffMode, WeComSettings
@@ -32,6 +35,10 @@ from tests.support.services import require_service
 TOKEN = "kf-integration-token"
 AES_KEY = "Kf0123456789abcdefghijklmnopqrstuvwxyzABCDE"
 HANDOFF_TEXT = "好的，正在为您转接人工客服，请稍候～"
+PICTURE = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "media" / "broken_earbuds.jpg"
+).read_bytes()
+MAX_PICTURE = 100_000
 
 
 @dataclass
@@ -131,6 +138,7 @@ async def make_harness(tmp_path) -> AsyncIterator[Any]:
             ),
             store=store,
             control=control,
+            media=LocalMediaStore(tmp_path / "media", max_bytes=MAX_PICTURE),
         )
         bot = KfBot(control)
         url, server = await serve(channel, bot)
@@ -187,13 +195,60 @@ async def test_the_welcome_uses_the_enter_session_code(make_harness):
     assert h.bot.calls == []
 
 
-async def test_images_and_voice_get_the_text_only_answer(make_harness):
+async def test_voice_gets_the_text_only_answer(make_harness):
     h = await make_harness()
-    h.platform.customer_sends("wmPhoto", "image")
-    h.platform.customer_sends("wmPhoto", "voice")
+    h.platform.customer_sends("wmVoice", "voice")
+    h.platform.customer_sends("wmVoice", "video")
     await h.platform.push_callback()
     await h.channel.drain()
-    assert await h.platform.wait_for("wmPhoto", 2) == [TEXT_ONLY, TEXT_ONLY]
+    assert await h.platform.wait_for("wmVoice", 2) == [TEXT_ONLY, TEXT_ONLY]
+    assert h.bot.calls == []
+
+
+async def test_a_picture_is_fetched_stored_and_put_to_the_bot(make_harness, tmp_path):
+    h = await make_harness()
+    h.platform.customer_sends("wmPhoto", "image", data=PICTURE)
+    await h.platform.push_callback()
+    await h.channel.drain()
+    ref = f"media:{hashlib.sha256(PICTURE).hexdigest()}.jpg"
+    message = "/send_image" + json.dumps({"image_ref": ref})
+    assert h.bot.calls == [(h.conversation("wmPhoto"), message)]
+    assert await h.platform.wait_for("wmPhoto", 1) == [f"收到：{message}"]
+    assert h.platform.media.get_requests  # fetched with media/get
+    key = ref.removeprefix("media:")
+    assert (tmp_path / "media" / key[:2] / key).read_bytes() == PICTURE
+
+
+async def test_a_picture_during_a_console_handoff_reaches_the_agent_silently(
+    make_harness,
+):
+    h = await make_harness()
+    await h.say("wmHanded", "转人工", 1)
+    h.platform.customer_sends("wmHanded", "image", data=PICTURE)
+    await h.platform.push_callback()
+    await h.channel.drain()
+    # Recorded in the conversation (Rasa paused), nothing said to the shopper.
+    assert h.bot.calls[-1][1].startswith("/send_image")
+    await asyncio.sleep(0.2)
+    assert h.platform.texts_for("wmHanded") == [HANDOFF_TEXT]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"%PDF-1.7 not a picture", "只能收下照片"),
+        (PICTURE[:4] + bytes(MAX_PICTURE), "太大"),
+    ],
+)
+async def test_a_file_that_is_no_picture_is_refused_in_chinese(
+    make_harness, data, expected
+):
+    h = await make_harness()
+    h.platform.customer_sends("wmBadPhoto", "image", data=data)
+    await h.platform.push_callback()
+    await h.channel.drain()
+    (answer,) = await h.platform.wait_for("wmBadPhoto", 1)
+    assert expected in answer
     assert h.bot.calls == []
 
 

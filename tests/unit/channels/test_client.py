@@ -222,3 +222,42 @@ async def test_media_with_a_refused_token_is_fetched_again_once(client):
         media = await client.get_media("M1", max_bytes=100)
         assert media.data == b"GIF89a"
         assert len(calls(mocked, TOKEN_URL)) == 2
+
+
+UPLOAD_URL = re.compile(r"^http://wechat\.test/cgi-bin/media/upload\?.*$")
+SEND_URL = re.compile(r"^http://wechat\.test/cgi-bin/message/custom/send\?.*$")
+
+
+async def test_a_picture_is_uploaded_then_sent_as_an_image_message(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.post(UPLOAD_URL, payload={"type": "image", "media_id": "MID"})
+        mocked.post(SEND_URL, payload={"errcode": 0, "errmsg": "ok"})
+        await client.send_image("o-1", b"\x89PNG\r\n\x1a\nrest", "k.png")
+        ((key, _upload),) = calls(mocked, UPLOAD_URL)
+        assert "type=image" in str(key[1]) and "access_token=T1" in str(key[1])
+        ((_, send),) = calls(mocked, SEND_URL)
+        assert json.loads(send.kwargs["data"]) == {
+            "touser": "o-1",
+            "msgtype": "image",
+            "image": {"media_id": "MID"},
+        }
+
+
+async def test_an_upload_with_a_refused_token_is_sent_again_once(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.get(TOKEN_URL, payload={"access_token": "T2", "expires_in": 7200})
+        mocked.post(UPLOAD_URL, payload={"errcode": 40001, "errmsg": "invalid"})
+        mocked.post(UPLOAD_URL, payload={"type": "image", "media_id": "MID2"})
+        assert await client.upload_image(b"GIF89a", "k.gif") == "MID2"
+        assert len(calls(mocked, TOKEN_URL)) == 2
+
+
+async def test_a_refused_upload_raises_with_its_errcode(client):
+    with aioresponses() as mocked:
+        mocked.get(TOKEN_URL, payload={"access_token": "T1", "expires_in": 7200})
+        mocked.post(UPLOAD_URL, payload={"errcode": 40005, "errmsg": "invalid type"})
+        with pytest.raises(WeChatApiError) as raised:
+            await client.upload_image(b"RIFF....WEBP", "k.webp")
+        assert raised.value.errcode == 40005

@@ -113,8 +113,10 @@ def test_settings_come_from_the_environment(tmp_path: Path) -> None:
     store = media_store_from_env(
         {"MEDIA_DIR": str(tmp_path), "MEDIA_MAX_BYTES": "1024"}
     )
+    assert isinstance(store, LocalMediaStore)
     assert (store.root, store.max_bytes) == (tmp_path, 1024)
     default = media_store_from_env({})
+    assert isinstance(default, LocalMediaStore)
     assert (str(default.root), default.max_bytes) == ("var/media", 5 * 1024 * 1024)
     with pytest.raises(SettingError):
         media_store_from_env({"MEDIA_MAX_BYTES": "5MB"})

@@ -37,11 +37,24 @@ def test_a_servicer_text_is_not_a_customer_message():
     assert message is not None and message.kind is KfKind.OTHER
 
 
-@pytest.mark.parametrize("msgtype", ["image", "voice"])
-def test_images_and_voice_are_media(msgtype):
+@pytest.mark.parametrize("msgtype", ["voice", "video", "file"])
+def test_voice_and_files_are_media(msgtype):
     message = parse_kf_message(
         {"msgid": "m3", "origin": 3, "msgtype": msgtype, msgtype: {"media_id": "x"}}
     )
+    assert message is not None and message.kind is KfKind.MEDIA
+
+
+def test_an_image_carries_its_media_id():
+    message = parse_kf_message(
+        {"msgid": "m4", "origin": 3, "msgtype": "image", "image": {"media_id": "m"}}
+    )
+    assert message is not None and message.kind is KfKind.IMAGE
+    assert message.media_id == "m"
+
+
+def test_an_image_without_a_media_id_is_media():
+    message = parse_kf_message({"msgid": "m5", "origin": 3, "msgtype": "image"})
     assert message is not None and message.kind is KfKind.MEDIA
 
 
