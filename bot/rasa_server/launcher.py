@@ -1,4 +1,4 @@
-"""Rasa's command line with masked logs and one fix: cheap reply validation.
+"""Rasa's command line with masked logs, cheap reply validation and NLU off the loop.
 
 ``python -m bot.rasa_server run …`` takes exactly the arguments of ``rasa``;
 the Procfile, the tests and the benchmarks start the Rasa server this way.
@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.platform.logs import install_log_masking
+from bot.rasa_server.nlu_offload import install_nlu_offload
 
 
 def install_compiled_action_validator() -> None:
@@ -51,7 +52,10 @@ def install_compiled_action_validator() -> None:
 
 
 def main() -> None:
-    """Run Rasa's command line with the fix and the log masking installed.
+    """Run Rasa's command line with the fixes and the log masking installed.
+
+    The fixes: the compiled action-reply validator (above) and the NLU graph
+    run off the event loop (``bot.rasa_server.nlu_offload``).
 
     The masking (``bot.platform.logs``) keeps personal data out of the Rasa
     server's logs: at DEBUG (``LOG_LEVEL=DEBUG``) Rasa logs every message,
@@ -61,4 +65,5 @@ def main() -> None:
 
     install_log_masking()
     install_compiled_action_validator()
+    install_nlu_offload()
     rasa_main()
