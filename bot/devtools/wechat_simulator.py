@@ -288,7 +288,9 @@ class WeChatPlatform:
                 timeout=aiohttp.ClientTimeout(total=timeout or self.attempt_timeout),
             ) as response:
                 return response.status, await response.text()
-        except asyncio.TimeoutError:
+        except (asyncio.TimeoutError, aiohttp.ClientError):
+            # No answer in time, or the connection refused or reset: a failed
+            # attempt, which the platform retries.
             return None, ""
 
     async def verify(self, params: dict[str, str]) -> tuple[int, str]:

@@ -17,6 +17,7 @@ process and inherit it).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from bot.platform.logs import install_log_masking
@@ -55,7 +56,8 @@ def main() -> None:
     """Run Rasa's command line with the fixes and the log masking installed.
 
     The fixes: the compiled action-reply validator (above) and the NLU graph
-    run off the event loop (``bot.rasa_server.nlu_offload``).
+    run off the event loop (``bot.rasa_server.nlu_offload``; ``NLU_OFFLOAD=0``
+    leaves it on the loop, to compare).
 
     The masking (``bot.platform.logs``) keeps personal data out of the Rasa
     server's logs: at DEBUG (``LOG_LEVEL=DEBUG``) Rasa logs every message,
@@ -65,5 +67,6 @@ def main() -> None:
 
     install_log_masking()
     install_compiled_action_validator()
-    install_nlu_offload()
+    if os.environ.get("NLU_OFFLOAD", "1") != "0":
+        install_nlu_offload()
     rasa_main()
