@@ -307,7 +307,7 @@ class BusyBot:
         self.most_running = max(self.most_running, self.running)
         try:
             for _ in range(4):
-                time.sleep(0.01)  # policies, tracker: CPU work on the loop
+                time.sleep(0.01)  # noqa: ASYNC251 (policies, tracker: CPU work on the loop)
                 await asyncio.sleep(0)
         finally:
             self.running -= 1
