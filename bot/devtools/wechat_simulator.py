@@ -146,7 +146,9 @@ class WeChatPlatform:
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.api_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
-        self._session = aiohttp.ClientSession()
+        # WeChat pushes from many servers: no cap on connections at once
+        # (aiohttp's default of 100 would queue pushes inside the simulator).
+        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         return self.api_url
 
     async def stop(self) -> None:

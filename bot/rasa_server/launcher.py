@@ -23,6 +23,9 @@ from typing import Any
 from bot.platform.logs import install_log_masking
 from bot.rasa_server.nlu_offload import install_nlu_offload
 
+#: Pending connections the Rasa server's socket holds (``SANIC_BACKLOG``).
+DEFAULT_BACKLOG = 1024
+
 
 def install_compiled_action_validator() -> None:
     """Replace Rasa's per-call schema check by one compiled validator."""
@@ -67,6 +70,9 @@ def main() -> None:
 
     install_log_masking()
     install_compiled_action_validator()
+    # Rasa listens with a backlog of 100: a burst of WeChat pushes beyond that
+    # waits for TCP's 1 s SYN retry before the server even sees it.
+    os.environ.setdefault("SANIC_BACKLOG", str(DEFAULT_BACKLOG))
     if os.environ.get("NLU_OFFLOAD", "1") != "0":
         install_nlu_offload()
     rasa_main()
