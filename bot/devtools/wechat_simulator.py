@@ -149,7 +149,9 @@ class WeChatPlatform:
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.api_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
-        self._session = aiohttp.ClientSession()
+        # WeChat pushes from many servers: no cap on connections at once
+        # (aiohttp's default of 100 would queue pushes inside the simulator).
+        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         return self.api_url
 
     async def stop(self) -> None:
@@ -295,7 +297,9 @@ class WeChatPlatform:
                 timeout=aiohttp.ClientTimeout(total=timeout or self.attempt_timeout),
             ) as response:
                 return response.status, await response.text()
-        except asyncio.TimeoutError:
+        except (asyncio.TimeoutError, aiohttp.ClientError):
+            # No answer in time, or the connection refused or reset: a failed
+            # attempt, which the platform retries.
             return None, ""
 
     async def verify(self, params: dict[str, str]) -> tuple[int, str]:

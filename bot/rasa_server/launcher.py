@@ -1,4 +1,4 @@
-"""Rasa's command line with masked logs and one fix: cheap reply validation.
+"""Rasa's command line with masked logs, cheap reply validation and NLU off the loop.
 
 ``python -m bot.rasa_server run …`` takes exactly the arguments of ``rasa``;
 the Procfile, the tests and the benchmarks start the Rasa server this way.
@@ -17,9 +17,14 @@ process and inherit it).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from bot.platform.logs import install_log_masking
+from bot.rasa_server.nlu_offload import install_nlu_offload
+
+#: Pending connections the Rasa server's socket holds (``SANIC_BACKLOG``).
+DEFAULT_BACKLOG = 1024
 
 
 def install_compiled_action_validator() -> None:
@@ -51,7 +56,11 @@ def install_compiled_action_validator() -> None:
 
 
 def main() -> None:
-    """Run Rasa's command line with the fix and the log masking installed.
+    """Run Rasa's command line with the fixes and the log masking installed.
+
+    The fixes: the compiled action-reply validator (above) and the NLU graph
+    run off the event loop (``bot.rasa_server.nlu_offload``; ``NLU_OFFLOAD=0``
+    leaves it on the loop, to compare).
 
     The masking (``bot.platform.logs``) keeps personal data out of the Rasa
     server's logs: at DEBUG (``LOG_LEVEL=DEBUG``) Rasa logs every message,
@@ -61,4 +70,9 @@ def main() -> None:
 
     install_log_masking()
     install_compiled_action_validator()
+    # Rasa listens with a backlog of 100: a burst of WeChat pushes beyond that
+    # waits for TCP's 1 s SYN retry before the server even sees it.
+    os.environ.setdefault("SANIC_BACKLOG", str(DEFAULT_BACKLOG))
+    if os.environ.get("NLU_OFFLOAD", "1") != "0":
+        install_nlu_offload()
     rasa_main()

@@ -17,6 +17,10 @@ DEFAULT_MAX_BODY = 64 * 1024
 DEFAULT_TIMESTAMP_WINDOW = 300
 #: WeChat's limit of a passive text reply's ``Content``, in UTF-8 bytes.
 DEFAULT_PASSIVE_LIMIT = 2048
+#: Bot turns of WeChat messages in progress at once in one server process. A turn
+#: is ≈ 30 ms of CPU, so 8 keep the server's core busy while the event loop's
+#: rounds stay short enough for every waiting push to get its answer on time.
+DEFAULT_MAX_TURNS = 8
 AES_KEY_LENGTH = 43
 
 #: Menu CLICK ``EventKey`` → message sent to Rasa. Both the ASCII keys we suggest
@@ -100,6 +104,9 @@ class WeChatSettings:
         api_timeout: ``WECHAT_API_TIMEOUT``, seconds per platform API call.
         passive_limit: ``WECHAT_PASSIVE_LIMIT``, largest passive reply in UTF-8
             bytes; a turn's answer longer than that is split.
+        max_turns: ``WECHAT_MAX_TURNS``, bot turns in progress at once; more
+            messages wait their turn, so the acknowledgments of waiting
+            messages are never delayed behind a crowd of turns.
     """
 
     token: str
@@ -114,6 +121,7 @@ class WeChatSettings:
     menu: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MENU))
     api_timeout: float = 5.0
     passive_limit: int = DEFAULT_PASSIVE_LIMIT
+    max_turns: int = DEFAULT_MAX_TURNS
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -126,6 +134,10 @@ class WeChatSettings:
                 )
             if not self.app_id:
                 raise ConfigurationError("WECHAT_AES_KEY needs WECHAT_APP_ID")
+        if self.max_turns < 1:
+            raise ConfigurationError(
+                f"WECHAT_MAX_TURNS must be at least 1, got {self.max_turns}"
+            )
         if self.passive_limit < 16:
             raise ConfigurationError(
                 f"WECHAT_PASSIVE_LIMIT of {self.passive_limit} bytes is too small"
@@ -173,4 +185,5 @@ class WeChatSettings:
             passive_limit=int(
                 _float(values, "WECHAT_PASSIVE_LIMIT", DEFAULT_PASSIVE_LIMIT)
             ),
+            max_turns=int(_float(values, "WECHAT_MAX_TURNS", DEFAULT_MAX_TURNS)),
         )

@@ -90,6 +90,10 @@ class ReplyService:
             its remaining parts.
         media: Where shoppers' pictures are kept (``None``: pictures are
             politely declined).
+        max_turns: Bot turns in progress at once; further messages wait (in
+            order) for a free place. Under overload the event loop then never
+            holds hundreds of turns at once, whose work would delay the
+            ``success`` answers past WeChat's 5 s.
     """
 
     def __init__(
@@ -106,8 +110,11 @@ class ReplyService:
         passive_limit: int = PASSIVE_LIMIT,
         follow_up_delay: float = 0.5,
         media: MediaStore | None = None,
+        max_turns: int = 8,
     ) -> None:
         self._bot = bot
+        self._max_turns = max_turns
+        self._turns: asyncio.Semaphore | None = None
         self._store = store
         self._client = client
         self._menu = dict(menu)
@@ -201,6 +208,12 @@ class ReplyService:
         self._spawn(self._deliver_late(message.openid, key, task))
         return None
 
+    def _turn_place(self) -> asyncio.Semaphore:
+        # Made on first use, inside the server's event loop.
+        if self._turns is None:
+            self._turns = asyncio.Semaphore(self._max_turns)
+        return self._turns
+
     async def _answer_passively(
         self, openid: str, key: str, messages: list[OutgoingText]
     ) -> str | None:
@@ -246,7 +259,8 @@ class ReplyService:
     ) -> list[OutgoingText]:
         before = [preface] if preface is not None else []
         try:
-            produced = await self._bot(openid, text)
+            async with self._turn_place():
+                produced = await self._bot(openid, text)
         except Exception:
             logger.exception("the bot failed on a WeChat message from %s", openid)
             return [*before, OutgoingText(ERROR_REPLY)]

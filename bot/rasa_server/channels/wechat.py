@@ -251,6 +251,7 @@ class WeChatInput(InputChannel):
             state_ttl=settings.timestamp_window * 2,
             passive_limit=settings.passive_limit,
             media=self._media,
+            max_turns=settings.max_turns,
         )
 
     def blueprint(

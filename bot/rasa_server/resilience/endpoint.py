@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+from types import TracebackType
 from typing import Any
 
+import aiohttp
 from rasa.core.agent import Agent
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
@@ -20,6 +23,28 @@ _REJECTION = 400
 #: 5 minutes, so a hung (not dead) action server kept the shopper waiting that
 #: long; past this the turn fails and the channel apologises.
 DEFAULT_CALL_TIMEOUT = 10.0
+#: Seconds an idle pooled connection to the action server is kept: below the
+#: action server's (Sanic's) keep-alive of 5 s, so a connection is never reused
+#: just as the server closes it.
+POOL_KEEPALIVE = 2.0
+
+
+class _Lent:
+    """``async with`` over the pooled session that leaves it open afterwards."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self._session
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
 
 
 class WatchedActionEndpoint(EndpointConfig):
@@ -31,6 +56,8 @@ class WatchedActionEndpoint(EndpointConfig):
     """
 
     call_timeout: float = DEFAULT_CALL_TIMEOUT
+    _pooled: aiohttp.ClientSession | None = None
+    _pooled_loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def watching(cls, endpoint: EndpointConfig) -> WatchedActionEndpoint:
@@ -59,6 +86,30 @@ class WatchedActionEndpoint(EndpointConfig):
         except ValueError:
             logger.warning("ACTION_CALL_TIMEOUT=%r is not a number: ignored", raw)
         return watched
+
+    def session(self) -> Any:
+        """Lend this event loop's pooled client session (Rasa makes one per call).
+
+        Rasa 3.6 opens a new ``aiohttp.ClientSession``, and so a new connection,
+        for every action call; here one session per event loop keeps its
+        connections to the action server alive between calls.
+        """
+        loop = asyncio.get_running_loop()
+        pooled = self._pooled
+        if pooled is None or pooled.closed or self._pooled_loop is not loop:
+            auth = None
+            if self.basic_auth:
+                auth = aiohttp.BasicAuth(
+                    self.basic_auth["username"], self.basic_auth["password"]
+                )
+            pooled = aiohttp.ClientSession(
+                headers=self.headers,
+                auth=auth,
+                connector=aiohttp.TCPConnector(keepalive_timeout=POOL_KEEPALIVE),
+                timeout=aiohttp.ClientTimeout(total=self.call_timeout),
+            )
+            self._pooled, self._pooled_loop = pooled, loop
+        return _Lent(pooled)
 
     async def request(
         self,

@@ -108,6 +108,22 @@ async def test_faq_question_selects_a_faq_answer(agent):
     assert chosen == "faq/invoice"
 
 
+async def test_small_talk_selects_a_small_talk_answer(agent):
+    parsed = await parse(agent, "你叫什么名字")
+    assert parsed["intent"]["name"] == "chitchat"
+    chosen = parsed["response_selector"]["chitchat"]["response"]
+    assert chosen["intent_response_key"] == "chitchat/ask_name"
+    assert chosen["utter_action"] == "utter_chitchat/ask_name"
+    assert parsed["intent"]["full_retrieval_intent_name"] == "chitchat/ask_name"
+
+
+async def test_the_response_selector_runs_only_for_faq_and_small_talk(agent):
+    parsed = await parse(agent, "我的快递到哪了")
+    assert parsed["intent"]["name"] == "track_delivery"
+    selected = parsed.get("response_selector", {})
+    assert "faq" not in selected and "chitchat" not in selected
+
+
 async def test_gibberish_does_not_start_a_flow(agent):
     parsed = await parse(agent, "asdfghjkl")
     assert parsed["intent"]["name"] in {"nlu_fallback", "out_of_scope"}

@@ -1,4 +1,5 @@
 import asyncio
+import time
 
 import pytest
 
@@ -292,3 +293,59 @@ async def test_a_retried_scan_starts_registration_once():
     first, retry = await asyncio.gather(svc.handle(scan), svc.handle(scan))
     assert first == retry
     assert len(bot.calls) == 1
+
+
+class BusyBot:
+    """A bot whose turns hold the event loop in chunks, as Rasa's turns do."""
+
+    def __init__(self):
+        self.running = 0
+        self.most_running = 0
+
+    async def __call__(self, openid, text):
+        self.running += 1
+        self.most_running = max(self.most_running, self.running)
+        try:
+            for _ in range(4):
+                time.sleep(0.01)  # noqa: ASYNC251 (policies, tracker: CPU work on the loop)
+                await asyncio.sleep(0)
+        finally:
+            self.running -= 1
+        return [{"recipient_id": openid, "text": f"收到：{text}"}]
+
+
+@pytest.mark.parametrize("max_turns", [4])
+async def test_a_crowd_of_messages_is_acknowledged_within_the_budget(max_turns):
+    bot = BusyBot()
+    service = ReplyService(
+        bot, MemoryStateStore(), Client(), {}, reply_budget=0.3, max_turns=max_turns
+    )
+
+    async def push(number):
+        started = time.monotonic()
+        await service.handle(text(f"第{number}条", msg_id=number, openid=f"u{number}"))
+        return time.monotonic() - started
+
+    waits = await asyncio.gather(*(push(n) for n in range(60)))
+
+    assert bot.most_running <= max_turns
+    assert max(waits) < 0.3 + 0.15
+    await asyncio.sleep(0)  # late answers go on in the background
+
+
+async def test_without_a_limit_the_crowd_delays_the_acknowledgments():
+    """The measurement above can fail: with every turn at once they come late."""
+    bot = BusyBot()
+    service = ReplyService(
+        bot, MemoryStateStore(), Client(), {}, reply_budget=0.3, max_turns=1000
+    )
+
+    async def push(number):
+        started = time.monotonic()
+        await service.handle(text(f"第{number}条", msg_id=number, openid=f"u{number}"))
+        return time.monotonic() - started
+
+    waits = await asyncio.gather(*(push(n) for n in range(60)))
+
+    assert bot.most_running == 60
+    assert max(waits) > 0.3 + 0.15
