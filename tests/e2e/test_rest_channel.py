@@ -37,6 +37,16 @@ class Shop:
         response.raise_for_status()
         return "\n".join(message.get("text", "") for message in response.json())
 
+    def buttons(self, sender: str, text: str) -> list[dict]:
+        """Say ``text``; the buttons of the answer (title and payload)."""
+        response = requests.post(
+            f"{self.url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return [b for m in response.json() for b in m.get("buttons") or []]
+
     def returns_of(self, customer_id: str) -> list[dict]:
         response = requests.get(
             f"{self.orders_url}/v1/customers/{customer_id}/returns",
@@ -144,6 +154,19 @@ def test_return_is_created_once_with_rma_address_and_refund(shop):
     returns = [r for r in shop.returns_of("C100001") if r["rma_number"] == rma]
     assert len(returns) == 1
     assert returns[0]["order_number"] == "XK202411110004"
+
+
+def test_tapping_an_item_button_picks_that_item(shop):
+    # The button's payload is /inform{"item": "<SKU>"}: the SKU fills the slot,
+    # not the payload's text (which answered 没在这个订单里找到这件商品).
+    sender = new_shopper()
+    verify(shop, sender, "查下积分")
+    shop.say(sender, "我要退货")
+    buttons = shop.buttons(sender, "XK202411110004")
+    sunscreen = next(b for b in buttons if "SK-SUN-50" in b["payload"])
+    reply = shop.say(sender, sunscreen["payload"])
+    assert "原因" in reply and "没在这个订单里" not in reply
+    assert "取消" in shop.say(sender, "取消")
 
 
 def test_reason_in_the_first_message_still_gets_the_refund_amount(shop):
