@@ -12,6 +12,7 @@ from bot.console.floor import FloorRepository
 from bot.console.models import AWAY, PRESENCE_STATES
 from bot.console.repository import Handoff, utcnow
 from bot.console.routing import Team, route, summary_intents
+from bot.console.sweeps import sweep_until
 
 logger = logging.getLogger(__name__)
 
@@ -134,17 +135,9 @@ class Dispatcher:
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Sweep every ``assign_interval`` seconds until ``stopping`` is set."""
-        while not stopping.is_set():
-            try:
-                await self.sweep()
-            except Exception:  # a database hiccup must not end the loop
-                logger.exception("assignment sweep failed")
-            try:
-                await asyncio.wait_for(
-                    stopping.wait(), timeout=self.settings.assign_interval
-                )
-            except asyncio.TimeoutError:
-                pass
+        await sweep_until(
+            stopping, self.settings.assign_interval, self.sweep, "assignment"
+        )
 
 
 def _eligible(team_id: int | None, teams: list[Team]) -> set[str]:

@@ -23,6 +23,7 @@ from bot.console.rasa import RasaError
 from bot.console.repository import Handoff
 from bot.console.service import ConsoleService, TranscriptLine
 from bot.console.sla import SlaLimits, Timer, activity, timer_for, urgency
+from bot.console.sweeps import sweep_until
 from bot.console.wechat_limits import send_limits
 
 logger = logging.getLogger(__name__)
@@ -111,17 +112,7 @@ class Timers:
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Sweep every ``assign_interval`` seconds until ``stopping`` is set."""
-        while not stopping.is_set():
-            try:
-                await self.sweep()
-            except Exception:  # a database hiccup must not end the loop
-                logger.exception("timer sweep failed")
-            try:
-                await asyncio.wait_for(
-                    stopping.wait(), timeout=self.settings.assign_interval
-                )
-            except asyncio.TimeoutError:
-                pass
+        await sweep_until(stopping, self.settings.assign_interval, self.sweep, "timer")
 
 
 def limits_json(

@@ -134,9 +134,15 @@ class WeChatApiClient:
         return self._session
 
     async def _call(
-        self, method: str, path: str, *, params: dict[str, str], body: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str],
+        body: Any = None,
+        form: aiohttp.FormData | None = None,
     ) -> dict[str, Any]:
-        data = None
+        data: Any = form
         headers = {}
         if body is not None:
             # WeChat wants UTF-8 text, not \\u escapes.
@@ -276,23 +282,9 @@ class WeChatApiClient:
         path = "/cgi-bin/media/upload"
         form = aiohttp.FormData()
         form.add_field("media", data, filename=filename)
-        try:
-            async with self._http().post(
-                f"{self._base_url}{path}",
-                params={"access_token": token, "type": "image"},
-                data=form,
-                timeout=self._timeout,
-            ) as response:
-                if response.status != 200:
-                    raise WeChatTransportError(
-                        f"{path} answered HTTP {response.status}"
-                    )
-                payload = await response.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-            raise WeChatTransportError(f"{path}: {type(error).__name__}") from error
-        if not isinstance(payload, dict):
-            raise WeChatTransportError(f"{path} answered {type(payload).__name__}")
-        return payload
+        return await self._call(
+            "POST", path, params={"access_token": token, "type": "image"}, form=form
+        )
 
     async def send_image(self, openid: str, data: bytes, filename: str) -> None:
         """Upload a picture, then send it as a customer-service image message.
