@@ -66,20 +66,11 @@ class AgentRelay:
             SendRefused: Another refusal.
             WeComTransportError: The platform could not be reached.
         """
-        identity = identity_of(conversation_id)
-        if identity.channel != WECOM or identity.account is None:
-            raise ValueError(f"not a WeCom kf conversation: {conversation_id!r}")
+        account, customer = _kf_party(conversation_id)
         try:
-            return await self._client.send_text(
-                identity.account, identity.local_id, text
-            )
+            return await self._client.send_text(account, customer, text)
         except SendRefused as error:
-            logger.warning(
-                "agent text to %s refused: %s %s",
-                conversation_id,
-                error.errcode,
-                error.errmsg,
-            )
+            _log_refusal("text", conversation_id, error)
             raise
 
     async def send_image(self, conversation_id: str, data: bytes, filename: str) -> str:
@@ -91,23 +82,36 @@ class AgentRelay:
             WeComApiError: The upload was refused (e.g. a type WeCom won't take).
             WeComTransportError: The platform could not be reached.
         """
-        identity = identity_of(conversation_id)
-        if identity.channel != WECOM or identity.account is None:
-            raise ValueError(f"not a WeCom kf conversation: {conversation_id!r}")
+        account, customer = _kf_party(conversation_id)
         media_id = await self._client.upload_image(data, filename)
         try:
-            return await self._client.send_image(
-                identity.account, identity.local_id, media_id
-            )
+            return await self._client.send_image(account, customer, media_id)
         except SendRefused as error:
-            logger.warning(
-                "agent picture to %s refused: %s %s",
-                conversation_id,
-                error.errcode,
-                error.errmsg,
-            )
+            _log_refusal("picture", conversation_id, error)
             raise
 
     async def close(self) -> None:
         """Close the HTTP session."""
         await self._client.close()
+
+
+def _kf_party(conversation_id: str) -> tuple[str, str]:
+    """The open_kfid and the customer of a kf conversation id.
+
+    Raises:
+        ValueError: Not a kf conversation id.
+    """
+    identity = identity_of(conversation_id)
+    if identity.channel != WECOM or identity.account is None:
+        raise ValueError(f"not a WeCom kf conversation: {conversation_id!r}")
+    return identity.account, identity.local_id
+
+
+def _log_refusal(what: str, conversation_id: str, error: SendRefused) -> None:
+    logger.warning(
+        "agent %s to %s refused: %s %s",
+        what,
+        conversation_id,
+        error.errcode,
+        error.errmsg,
+    )
