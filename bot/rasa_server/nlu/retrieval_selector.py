@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import (
     RESPONSE_SELECTOR_DEFAULT_INTENT,
     RESPONSE_SELECTOR_PREDICTION_KEY,
@@ -33,6 +34,9 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data import util
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.rasa_server.nlu.bucketed_batches import bucketed_training
 
 
 def restrict_to_intent(
@@ -83,8 +87,21 @@ class RetrievalResponseSelector(ResponseSelector):
 
     Put it after the intent classifier (``DIETClassifier``) and leave
     ``retrieval_intent`` unset; ``ranking_length: 0`` keeps every candidate so
-    that the best one of the classified intent is always found.
+    that the best one of the classified intent is always found. Trained on
+    batches of messages of similar length (:mod:`.bucketed_batches`).
     """
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Train as ``ResponseSelector`` does, with bucketed batches.
+
+        Args:
+            training_data: The NLU training data.
+
+        Returns:
+            The resource the model was persisted to.
+        """
+        with bucketed_training():
+            return super().train(training_data)
 
     def _retrieval_intent_of(self, message: Message) -> str | None:
         intent = message.get(INTENT) or {}
