@@ -7,6 +7,14 @@ domain, training data, the NLU code and resources, the built spaCy pipeline
 and the locked dependency versions). If an archive with that name exists it is
 reused (and marked newest, so ``rasa run --model models`` picks it); otherwise
 Rasa trains one. Older archives beyond the last few are removed.
+
+Rasa's own training cache (``.rasa/``) reuses a trained component when its
+configuration and training data are unchanged, but it does not look at a
+custom component's code: after a change to the normaliser, DIET would be
+restored from the cache, trained on text the new code no longer produces.
+So Rasa gets one cache per version of the code that shapes the features
+(``RASA_CACHE_DIRECTORY=.rasa/cache-<hash>``); a data-only change still
+reuses it.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -29,6 +38,10 @@ INPUTS = (
 )
 PREFIX = "xiaoke-"
 KEEP = 3
+# What Rasa's training cache cannot see: our components' code and resources.
+CODE_INPUTS = ("bot/rasa_server/nlu", "build/spacy_zh", "requirements.lock")
+CACHE_PREFIX = "cache-"
+KEEP_CACHES = 2
 
 
 def input_files(root: Path, inputs: Iterable[str] = INPUTS) -> list[Path]:
@@ -81,6 +94,33 @@ def prune(models: Path, keep: int = KEEP) -> None:
         old.unlink()
 
 
+def training_cache(root: Path) -> Path:
+    """The Rasa training-cache directory for the current version of our code.
+
+    Args:
+        root: The project root.
+
+    Returns:
+        ``.rasa/cache-<hash of CODE_INPUTS>`` under ``root``.
+    """
+    return root / ".rasa" / f"{CACHE_PREFIX}{fingerprint(root, CODE_INPUTS)}"
+
+
+def prune_caches(current: Path, keep: int = KEEP_CACHES) -> None:
+    """Remove Rasa training caches of older code, keeping the newest ``keep``.
+
+    Args:
+        current: The cache in use (never removed).
+        keep: How many caches to keep, ``current`` included.
+    """
+    caches = sorted(
+        (p for p in current.parent.glob(f"{CACHE_PREFIX}*") if p != current),
+        key=os.path.getmtime,
+    )
+    for old in caches[: max(len(caches) - (keep - 1), 0)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def ensure_model(root: Path, models: Path) -> Path:
     """Return the model for the current inputs, training it if it doesn't exist.
 
@@ -106,7 +146,11 @@ def ensure_model(root: Path, models: Path) -> Path:
         sys.executable, "-m", "rasa", "train",
         "--out", str(models), "--fixed-model-name", name,
     ]  # fmt: skip
-    result = subprocess.run(command, cwd=root, check=False)  # noqa: S603
+    cache = training_cache(root)
+    cache.mkdir(parents=True, exist_ok=True)
+    prune_caches(cache)
+    env = {**os.environ, "RASA_CACHE_DIRECTORY": str(cache)}
+    result = subprocess.run(command, cwd=root, env=env, check=False)  # noqa: S603
     if result.returncode != 0 or not archive.exists():
         raise SystemExit(f"training failed (exit {result.returncode})")
     prune(models)

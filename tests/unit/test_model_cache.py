@@ -3,7 +3,13 @@
 import os
 import time
 
-from bot.model_cache import fingerprint, input_files, prune
+from bot.model_cache import (
+    fingerprint,
+    input_files,
+    prune,
+    prune_caches,
+    training_cache,
+)
 
 
 def make_project(root):
@@ -53,3 +59,34 @@ def test_prune_keeps_the_newest_archives(tmp_path):
         "xiaoke-0.tar.gz",
         "xiaoke-1.tar.gz",
     ]
+
+
+def test_rasa_gets_a_new_training_cache_when_our_nlu_code_changes(tmp_path):
+    make_project(tmp_path)
+    code = tmp_path / "bot" / "rasa_server" / "nlu"
+    code.mkdir(parents=True)
+    (code / "normalizer.py").write_text("X = 1\n")
+    before = training_cache(tmp_path)
+
+    (tmp_path / "data" / "nlu" / "a.yml").write_text("nlu: [x]\n")
+    assert training_cache(tmp_path) == before  # data: Rasa's cache sees it
+
+    (code / "normalizer.py").write_text("X = 2\n")
+    assert training_cache(tmp_path) != before
+    assert training_cache(tmp_path).parent == tmp_path / ".rasa"
+
+
+def test_prune_caches_keeps_the_current_and_the_newest_other(tmp_path):
+    now = time.time()
+    caches = []
+    for age in range(4):
+        cache = tmp_path / f"cache-{age}"
+        cache.mkdir()
+        (cache / "cache.db").write_bytes(b"")
+        os.utime(cache, (now - age * 60, now - age * 60))
+        caches.append(cache)
+    current = caches[3]  # the oldest directory, but the one in use
+
+    prune_caches(current, keep=2)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache-0", "cache-3"]

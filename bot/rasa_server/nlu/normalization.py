@@ -4,7 +4,7 @@ Every step works on characters and records, for each character of the output,
 which span of the original text it came from. Most steps replace one character
 with one character (traditional → simplified, full-width → half-width, Latin
 lower case, emoji and control characters → space, an app's pasted order header
-→ spaces), so offsets stay the same;
+and social-media handles and links → spaces), so offsets stay the same;
 Chinese numerals → digits is the one step that changes the length, and the map
 lets entity offsets found in the normalised text point back into the original.
 """
@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 
 from bot.rasa_server.nlu.order_details import blank_order_details
+from bot.rasa_server.nlu.social_noise import blank_mentions_and_links
 
 Span = tuple[int, int]
 
@@ -257,6 +258,7 @@ class TextNormalizer:
         current = _map_chars(current, to_ascii_lower)
         current = _map_chars(current, blank_noise)
         current = blank_order_details(current)  # same length: offsets kept
+        current = blank_mentions_and_links(current)  # same length
         spans = _identity_spans(text)
         if self._to_number is not None:
             current, spans = self._replace_numerals(current, spans)

@@ -151,3 +151,36 @@ def test_an_apps_order_header_is_blanked_but_the_order_number_stays(
         typed.index(kept[0]) if kept[0] in typed else start,
         (typed.index(kept[0]) if kept[0] in typed else start) + len(kept[0]),
     )
+
+
+def _blanked(text: str, *parts: str) -> str:
+    for part in parts:
+        text = text.replace(part, " " * len(part))
+    return text
+
+
+@pytest.mark.parametrize(
+    ("typed", "blanked"),
+    [
+        ("请返还积分@某某电信客服", ["@某某电信客服"]),
+        ("@某某客服 积分怎么没了", ["@某某客服"]),
+        (
+            "兑换不了 @某客服 我在这里:http://t.cn/abc12",
+            ["@某客服", "http://t.cn/abc12"],
+        ),
+        ("看下www.example.com/a这个", ["www.example.com/a"]),
+    ],
+)
+def test_social_media_handles_and_links_become_spaces(normalizer, typed, blanked):
+    result = normalizer.normalize(typed)
+
+    assert result.text == _blanked(typed, *blanked)
+    assert len(result.text) == len(typed)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["@小客我的快递呢", "@小客", "发票发到abc@qq.com", "订单xk123.5元"],
+)
+def test_an_at_sign_that_is_no_handle_is_kept(normalizer, typed):
+    assert normalizer.normalize(typed).text == typed.lower()
