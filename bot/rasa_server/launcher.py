@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.platform.logs import install_log_masking
-from bot.rasa_server.eager_model_load import install_eager_model_load
+from bot.rasa_server.fast_model_load import install_fast_model_load
 from bot.rasa_server.model_unpack_cache import cache_dir_from_env, install_model_cache
 from bot.rasa_server.nlu_offload import install_nlu_offload
 
@@ -63,7 +63,7 @@ def install_fast_start(environ: Mapping[str, str]) -> None:
     """Start the server faster, with the same model and the same predictions.
 
     The model's weights are built without tracing a training step
-    (``bot.rasa_server.eager_model_load``) and the model archive is unpacked
+    (``bot.rasa_server.fast_model_load``) and the model archive is unpacked
     once per archive, into ``MODEL_CACHE_DIR`` (``var/model-cache`` by default;
     ``off`` unpacks on every start as Rasa does;
     ``bot.rasa_server.model_unpack_cache``). Only for ``run``: training and
@@ -72,7 +72,7 @@ def install_fast_start(environ: Mapping[str, str]) -> None:
     Args:
         environ: The environment (``MODEL_CACHE_DIR``).
     """
-    install_eager_model_load()
+    install_fast_model_load()
     cache_dir = cache_dir_from_env(environ)
     if cache_dir is not None:
         install_model_cache(cache_dir)

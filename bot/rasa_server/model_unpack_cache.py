@@ -25,6 +25,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ MANIFEST = "xiaoke-manifest.json"
 #: Inside an archive: the graph components and the model's metadata (Rasa 3.6).
 COMPONENTS_DIR = "components"
 METADATA_FILE = "metadata.json"
+#: An unpacking this old was abandoned (its server was killed): removed.
+ABANDONED_AFTER_SECONDS = 3600
+_STAGING_PREFIX = ".unpacking-"
 _CHUNK = 1 << 20
 
 
@@ -116,7 +120,7 @@ def unpacked_model(archive: Path, cache_dir: Path) -> Path:
         logger.warning("Model cache entry %s is incomplete: unpacking again", entry)
         shutil.rmtree(entry, ignore_errors=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=cache_dir))
+    staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=cache_dir))
     try:
         _unpack(archive, staging)
         try:
@@ -133,14 +137,18 @@ def unpacked_model(archive: Path, cache_dir: Path) -> Path:
 
 
 def _prune(cache_dir: Path, keep: Path) -> None:
-    entries = sorted(
-        (path for path in cache_dir.iterdir() if path.is_dir() and path != keep),
-        key=lambda path: path.stat().st_mtime,
-        reverse=True,
-    )
-    for stale in entries[KEEP_ENTRIES - 1 :]:
-        if not stale.name.startswith(".unpacking-"):
-            shutil.rmtree(stale, ignore_errors=True)
+    """Remove all but the most recently used entries, and abandoned unpackings."""
+    entries: list[Path] = []
+    staging: list[Path] = []
+    for path in cache_dir.iterdir():
+        if path.is_dir() and path != keep:
+            is_staging = path.name.startswith(_STAGING_PREFIX)
+            (staging if is_staging else entries).append(path)
+    entries.sort(key=lambda path: path.stat().st_mtime, reverse=True)
+    stale_before = time.time() - ABANDONED_AFTER_SECONDS
+    abandoned = [path for path in staging if path.stat().st_mtime < stale_before]
+    for path in entries[KEEP_ENTRIES - 1 :] + abandoned:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def link_components(entry: Path, storage_path: Path) -> None:
@@ -187,8 +195,6 @@ def install_model_cache(cache_dir: Path, storage_class: Any = None) -> None:
         storage_class: The class to change; Rasa's ``LocalModelStorage`` by
             default (a stand-in in tests).
     """
-    from rasa.engine.storage.storage import ModelMetadata
-
     if storage_class is None:
         from rasa.engine.storage.local_model_storage import LocalModelStorage
 
@@ -196,10 +202,10 @@ def install_model_cache(cache_dir: Path, storage_class: Any = None) -> None:
 
     def from_model_archive(
         cls: Any, storage_path: Path, model_archive_path: str | Path
-    ) -> tuple[Any, ModelMetadata]:
+    ) -> tuple[Any, Any]:
         entry = unpacked_model(Path(model_archive_path), cache_dir)
         link_components(entry, storage_path)
-        metadata = json.loads((entry / METADATA_FILE).read_text(encoding="utf-8"))
-        return cls(storage_path), ModelMetadata.from_dict(metadata)
+        # Rasa's own reading of metadata.json into its ModelMetadata.
+        return cls(storage_path), cls._load_metadata(entry)
 
     storage_class.from_model_archive = classmethod(from_model_archive)
