@@ -26,6 +26,7 @@ from bot.platform.logs import install_log_masking
 from bot.rasa_server.fast_model_load import install_fast_model_load
 from bot.rasa_server.model_unpack_cache import cache_dir_from_env, install_model_cache
 from bot.rasa_server.nlu_offload import install_nlu_offload
+from bot.rasa_server.shared_spacy import install_shared_spacy_model
 
 #: Pending connections the Rasa server's socket holds (``SANIC_BACKLOG``).
 DEFAULT_BACKLOG = 1024
@@ -62,17 +63,19 @@ def install_compiled_action_validator() -> None:
 def install_fast_start(environ: Mapping[str, str]) -> None:
     """Start the server faster, with the same model and the same predictions.
 
-    The model's weights are built without tracing a training step
-    (``bot.rasa_server.fast_model_load``) and the model archive is unpacked
-    once per archive, into ``MODEL_CACHE_DIR`` (``var/model-cache`` by default;
-    ``off`` unpacks on every start as Rasa does;
-    ``bot.rasa_server.model_unpack_cache``). Only for ``run``: training and
-    fine-tuning keep Rasa's own loading.
+    The TensorFlow models are loaded without tracing a training step or
+    AutoGraph (``bot.rasa_server.fast_model_load``), the spaCy pipeline is
+    loaded once instead of once per graph node (``bot.rasa_server.shared_spacy``)
+    and the model archive is unpacked once per archive, into ``MODEL_CACHE_DIR``
+    (``var/model-cache`` by default; ``off`` unpacks on every start as Rasa
+    does; ``bot.rasa_server.model_unpack_cache``). Only for ``run``: training
+    and fine-tuning keep Rasa's own loading.
 
     Args:
         environ: The environment (``MODEL_CACHE_DIR``).
     """
     install_fast_model_load()
+    install_shared_spacy_model()
     cache_dir = cache_dir_from_env(environ)
     if cache_dir is not None:
         install_model_cache(cache_dir)
