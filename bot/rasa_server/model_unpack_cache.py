@@ -11,7 +11,9 @@ components instead. A retrained model has another digest and is unpacked again.
 An entry is unpacked into a private temporary directory beside it and renamed
 into place only when complete, with a manifest of every file's size: an entry
 without a manifest, or whose files no longer match it, is not used but removed
-and unpacked again. Only the most recently used entries are kept.
+and unpacked again. Only the most recently used entries are kept. When the
+cache cannot be written (a read-only or full disk), the server unpacks as Rasa
+does.
 
 Only ``run`` uses the cache (``bot.rasa_server.launcher``): training and
 fine-tuning write into the model storage, which must not be the cache.
@@ -200,10 +202,20 @@ def install_model_cache(cache_dir: Path, storage_class: Any = None) -> None:
 
         storage_class = LocalModelStorage
 
+    rasa_from_model_archive = storage_class.from_model_archive.__func__
+
     def from_model_archive(
         cls: Any, storage_path: Path, model_archive_path: str | Path
     ) -> tuple[Any, Any]:
-        entry = unpacked_model(Path(model_archive_path), cache_dir)
+        try:
+            entry = unpacked_model(Path(model_archive_path), cache_dir)
+        except OSError as error:  # e.g. a read-only or full disk
+            logger.warning(
+                "Model cache %s not usable (%s): unpacking as Rasa does",
+                cache_dir,
+                error,
+            )
+            return rasa_from_model_archive(cls, storage_path, model_archive_path)
         link_components(entry, storage_path)
         # Rasa's own reading of metadata.json into its ModelMetadata.
         return cls(storage_path), cls._load_metadata(entry)

@@ -51,7 +51,7 @@ class Storage:
     def from_model_archive(
         cls, storage_path: Path, model_archive_path: Path
     ) -> tuple[Storage, Any]:
-        raise AssertionError("Rasa's own unpacking ran")
+        return cls(storage_path), "Rasa's own unpacking"
 
     @staticmethod
     def _load_metadata(directory: Path) -> dict[str, Any]:
@@ -72,9 +72,14 @@ def unpack_calls(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 
 def load(archive: Path, cache: Path, storage_path: Path) -> tuple[Storage, Any]:
-    install_model_cache(cache, storage_class=Storage)
+    """One server start: Rasa's storage class with the cache installed."""
+
+    class Started(Storage):
+        pass
+
+    install_model_cache(cache, storage_class=Started)
     storage_path.mkdir()
-    return Storage.from_model_archive(storage_path, archive)
+    return Started.from_model_archive(storage_path, archive)
 
 
 def test_first_start_unpacks_and_fills_the_storage(tmp_path, unpack_calls):
@@ -176,6 +181,16 @@ def test_only_the_most_recent_entries_are_kept(tmp_path):
     assert sorted(cache.iterdir()) == sorted(
         [kept, in_progress, *entries[-(KEEP_ENTRIES - 1) :]]
     )
+
+
+def test_without_a_writable_cache_rasa_unpacks(tmp_path, unpack_calls):
+    archive = make_archive(tmp_path / "xiaoke-a.tar.gz")
+    not_a_directory = tmp_path / "cache"
+    not_a_directory.write_text("")
+    storage, metadata = load(archive, not_a_directory, tmp_path / "storage")
+    assert metadata == "Rasa's own unpacking"
+    assert storage.storage_path == tmp_path / "storage"
+    assert unpack_calls == []
 
 
 def test_the_cache_directory_from_the_environment(tmp_path, monkeypatch):
