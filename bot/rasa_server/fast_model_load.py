@@ -1,4 +1,4 @@
-"""Load DIET, the ResponseSelector and TED without tracing more than prediction needs.
+"""Load DIET, the ResponseSelector and TED without tracing a training step.
 
 Rasa 3.6 loads its TensorFlow models (``RasaModel.load``) by creating an empty
 model, training it on one example to create every weight (``model.fit``),
@@ -7,9 +7,11 @@ example, which traces the prediction graph. Two costs dominate the Rasa
 server's start-up (benchmarks/README.md, "Start-up"):
 
 - ``fit`` first traces the whole training step (forward pass, gradients, Adam's
-  update) into a TensorFlow graph, which a server never runs again. Here that
-  one step runs eagerly: the same weights and optimizer slots are created, and
-  all of them are then overwritten from the archive as before.
+  update) into a TensorFlow graph, which a server never runs again, then runs
+  it. Here only the training step's loss is computed, eagerly, on the example:
+  that creates every weight of the model, and all of them are then read from
+  the archive as before. Adam's state in the archive is not read (a server
+  never trains), so no optimizer weights are made for it.
 - Tracing the prediction graph converts the source of every layer with
   AutoGraph (parsing and rewriting Python), most of the tracing time. The
   prediction step has no Python control flow on tensors, so it is traced
@@ -99,14 +101,17 @@ def install_fast_model_load(model_class: Any = None) -> None:
         from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
 
         model = cls(*args, **kwargs)
-        optimizer = tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001))
-        # One training step on one example creates every weight (as in Rasa),
-        # eagerly: no graph is traced for a step that never runs again.
-        model.compile(optimizer=optimizer, run_eagerly=True)
-        model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=0)
-        # Predictions go through a traced graph, as in Rasa.
-        model.compile(optimizer=optimizer, run_eagerly=config.get(RUN_EAGERLY))
-        model.load_weights(model_file_name)
+        model.compile(
+            optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+            run_eagerly=config.get(RUN_EAGERLY),
+        )
+        # The training step's loss on one example creates every weight of the
+        # model (as Rasa's one-step fit does), eagerly and without gradients.
+        example_batch = RasaBatchDataGenerator(model_data_example, batch_size=1)[0][0]
+        model._training = True
+        model.batch_loss(example_batch)
+        # The archive also holds Adam's state, which only training would use.
+        model.load_weights(model_file_name).expect_partial()
         if predict_data_example:
             _trace_prediction_without_autograph(model, predict_data_example)
         return model

@@ -43,10 +43,21 @@ class Model:
         self._run_eagerly = run_eagerly
 
     def fit(self, data: Any, verbose: int) -> None:
-        self.steps.append(("fit", "eagerly" if self._run_eagerly else "traced"))
+        self.steps.append("fit")
 
-    def load_weights(self, file_name: str) -> None:
-        self.steps.append(("load_weights", file_name))
+    def batch_loss(self, batch: Any) -> Any:
+        eagerly = tf.executing_eagerly()
+        self.steps.append(("training loss", "eagerly" if eagerly else "traced", batch))
+        return tf.constant(0.0)
+
+    def load_weights(self, file_name: str) -> Any:
+        steps = self.steps
+
+        class Status:
+            def expect_partial(self) -> None:
+                steps.append(("load_weights", file_name, "optimizer state left out"))
+
+        return Status()
 
     def predict_step(self, batch: Any) -> dict[str, Any]:
         features = batch[0]
@@ -79,7 +90,11 @@ def model_class(monkeypatch: pytest.MonkeyPatch) -> type[Model]:
     class Fresh(Model):
         steps: ClassVar[list[Any]] = []
 
-    monkeypatch.setattr(data_generator, "RasaBatchDataGenerator", lambda *a, **k: [])
+    monkeypatch.setattr(
+        data_generator,
+        "RasaBatchDataGenerator",
+        lambda example, batch_size: [((f"{example}, batch of {batch_size}",), None)],
+    )
     monkeypatch.setattr(
         train_utils,
         "create_data_generators",
@@ -94,8 +109,8 @@ def test_weights_built_eagerly_then_loaded_then_prediction_traced(model_class):
     assert isinstance(model, model_class)
     assert model.steps == [
         "create",
-        ("fit", "eagerly"),
-        ("load_weights", "DIET.tf_model"),
+        ("training loss", "eagerly", ("example, batch of 1",)),
+        ("load_weights", "DIET.tf_model", "optimizer state left out"),
         ("predict", "traced without AutoGraph"),
     ]
     assert model._run_eagerly is None  # predictions go through the graph
