@@ -18,13 +18,23 @@ process and inherit it).
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Mapping
 from typing import Any
 
 from bot.platform.logs import install_log_masking
+from bot.rasa_server.fast_model_load import install_fast_model_load
+from bot.rasa_server.model_unpack_cache import cache_dir_from_env, install_model_cache
 from bot.rasa_server.nlu_offload import install_nlu_offload
+from bot.rasa_server.shared_spacy import install_shared_spacy_model
 
 #: Pending connections the Rasa server's socket holds (``SANIC_BACKLOG``).
 DEFAULT_BACKLOG = 1024
+#: Packages the server never uses that would be imported on the way to what it
+#: uses: TensorFlow's TFLite converter tries ``from jax import xla_computation``
+#: (``tensorflow/lite/python/util.py``) and does without it on ImportError;
+#: jax, jaxlib and filelock were about a fifth of importing TensorFlow.
+UNUSED_IMPORTS = ("jax",)
 
 
 def install_compiled_action_validator() -> None:
@@ -55,6 +65,39 @@ def install_compiled_action_validator() -> None:
     RemoteAction._validate_action_result = validate_action_result
 
 
+def skip_unused_imports(modules: dict[str, Any] = sys.modules) -> None:
+    """Make importing ``UNUSED_IMPORTS`` fail fast (ImportError), if not imported yet.
+
+    Args:
+        modules: ``sys.modules`` (another dictionary in tests).
+    """
+    for name in UNUSED_IMPORTS:
+        modules.setdefault(name, None)
+
+
+def install_fast_start(environ: Mapping[str, str]) -> None:
+    """Start the server faster, with the same model and the same predictions.
+
+    Packages the server never uses are not imported (``skip_unused_imports``),
+    the TensorFlow models are loaded without tracing a training step or
+    AutoGraph (``bot.rasa_server.fast_model_load``), the spaCy pipeline is
+    loaded once instead of once per graph node (``bot.rasa_server.shared_spacy``)
+    and the model archive is unpacked once per archive, into ``MODEL_CACHE_DIR``
+    (``var/model-cache`` by default; ``off`` unpacks on every start as Rasa
+    does; ``bot.rasa_server.model_unpack_cache``). Only for ``run``: training
+    and fine-tuning keep Rasa's own loading.
+
+    Args:
+        environ: The environment (``MODEL_CACHE_DIR``).
+    """
+    skip_unused_imports()
+    install_fast_model_load()
+    install_shared_spacy_model()
+    cache_dir = cache_dir_from_env(environ)
+    if cache_dir is not None:
+        install_model_cache(cache_dir)
+
+
 def main() -> None:
     """Run Rasa's command line with the fixes and the log masking installed.
 
@@ -66,6 +109,9 @@ def main() -> None:
     server's logs: at DEBUG (``LOG_LEVEL=DEBUG``) Rasa logs every message,
     entity and slot value. Sanic's forked workers inherit it.
     """
+    serving = sys.argv[1:2] == ["run"] and sys.argv[2:3] != ["actions"]
+    if serving:
+        skip_unused_imports()  # before Rasa imports TensorFlow
     from rasa.__main__ import main as rasa_main
 
     install_log_masking()
@@ -75,4 +121,6 @@ def main() -> None:
     os.environ.setdefault("SANIC_BACKLOG", str(DEFAULT_BACKLOG))
     if os.environ.get("NLU_OFFLOAD", "1") != "0":
         install_nlu_offload()
+    if serving:
+        install_fast_start(os.environ)
     rasa_main()

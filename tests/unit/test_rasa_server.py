@@ -1,5 +1,8 @@
-"""The Rasa server's launcher: the compiled validator judges as Rasa does."""
+"""The Rasa server's launcher: the compiled validator, the imports it skips."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +56,33 @@ def test_the_fix_is_what_the_server_runs():
     procfile = (Path(__file__).resolve().parents[2] / "Procfile").read_text()
     rasa_line = next(line for line in procfile.splitlines() if line.startswith("rasa:"))
     assert "-m bot.rasa_server run" in rasa_line
+
+
+def test_unused_packages_are_not_imported_unless_already_there():
+    from bot.rasa_server.launcher import UNUSED_IMPORTS, skip_unused_imports
+
+    modules: dict = {}
+    skip_unused_imports(modules)
+    assert modules == dict.fromkeys(UNUSED_IMPORTS)
+    imported = {name: object() for name in UNUSED_IMPORTS}
+    skip_unused_imports(imported)
+    assert all(module is not None for module in imported.values())
+
+
+def test_tensorflow_imports_without_the_skipped_packages():
+    code = (
+        "import sys\n"
+        "from bot.rasa_server.launcher import UNUSED_IMPORTS, skip_unused_imports\n"
+        "skip_unused_imports()\n"
+        "import tensorflow, rasa.core.agent\n"
+        "assert all(sys.modules[name] is None for name in UNUSED_IMPORTS)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
