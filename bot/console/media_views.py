@@ -16,7 +16,7 @@ from aiohttp import BodyPartReader, web
 
 from bot.console.auth import CSRF_HEADER, current_user, sees_personal_data
 from bot.console.errors import ConsoleError
-from bot.console.keys import MEDIA, SERVICE, WORKBENCH
+from bot.console.keys import MEDIA, NUDGES, SERVICE, WORKBENCH
 from bot.console.pages import handoff_id, wants_json
 from bot.console.rasa import RasaError
 from bot.console.service import ConsoleActionError, DeliveryError
@@ -161,6 +161,9 @@ async def send_image(request: web.Request) -> web.StreamResponse:
             502, "rasa_unavailable", "Rasa 服务器无响应，请稍后再试"
         ) from None
     logger.info("agent %s sent picture %s in handoff %s", user, ref, wanted)
+    handoff = await request.app[SERVICE].handoff(wanted)
+    if handoff is not None:  # this process's pages of it show it at once
+        request.app[NUDGES].nudge(handoff.conversation_id)
     if wants_json(request):
         return web.json_response({"ok": True, "image": ref.key})
     raise web.HTTPSeeOther(f"/conversations/{wanted}")

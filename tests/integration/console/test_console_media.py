@@ -19,6 +19,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.console.keys import NUDGES
 from bot.console.users import add_user
 from bot.devtools.wechat_simulator import WeChatPlatform
 from bot.devtools.wecom_simulator import OPEN_KFID, WeComPlatform
@@ -194,6 +195,25 @@ async def test_an_agents_picture_reaches_the_web_chat_shopper(console, fake_rasa
     assert shown.status == 200 and await shown.read() == PNG
     # The agent's session has no chat: the shopper's picture is not its to see.
     assert (await console.get(messages[-1]["image"])).status == 404
+    await shopper.session.close()
+
+
+async def test_an_agents_picture_wakes_the_conversations_live_updates_at_once(
+    console, fake_rasa
+):
+    shopper = TestClient(console.server)
+    await shopper.start_server()
+    await shopper.get("/chat")
+    assert (
+        await shopper.post("/chat/api/send", json={"message": "转人工"})
+    ).status == 200
+    (conversation,) = [c for c in fake_rasa.events if c.startswith("web:")]
+    handoff, token = await claimed(console, conversation)
+
+    with console.server.app[NUDGES].listen(conversation) as woken:
+        answer = await upload(console, handoff, token, PNG, filename="x.png")
+        assert answer.status == 200, await answer.text()
+        assert woken.is_set()
     await shopper.session.close()
 
 
