@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.console.auth import current_user, sees_personal_data
 from bot.console.config import CHINA
-from bot.console.customer import customer_panel
+from bot.console.customer import customer_names, customer_panel
 from bot.console.errors import ConsoleError
 from bot.console.keys import FLOOR, NUDGES, SERVICE, TIMERS, WORKBENCH
 from bot.console.labels import OUTCOME_LABELS
@@ -64,6 +64,13 @@ def _visible(
     if line.image is not None:
         return replace(line, text=HIDDEN_PICTURE, image=None)
     return replace(line, text=mask_data(line.text, names))
+
+
+async def _names_to_mask(request: web.Request, handoff: Handoff) -> tuple[str, ...]:
+    """The customer's name if ``request``'s user sees the conversation masked."""
+    if sees_personal_data(request.get("user"), handoff.status, handoff.agent):
+        return ()
+    return await customer_names(request, handoff.customer_id)
 
 
 def _customer_names(customer: dict[str, Any]) -> tuple[str, ...]:
@@ -170,9 +177,10 @@ async def transcript_page(request: web.Request) -> web.Response:
         ) from None
     notes = await request.app[WORKBENCH].notes(handoff.id)
     page, page_notes, earliest = page_before(lines, notes, before, size)
-    page = [_visible(request, handoff, line, ()) for line in page]
+    names = await _names_to_mask(request, handoff)
+    page = [_visible(request, handoff, line, names) for line in page]
     entries = [
-        {**entry, "text": _shown(request, handoff, entry["text"])}
+        {**entry, "text": _shown(request, handoff, entry["text"], names)}
         for entry in merged(page, page_notes)
     ]
     return web.json_response({"entries": entries, "earliest": earliest})
@@ -275,10 +283,11 @@ async def _stream_updates(
                 timers = current
                 await send_event(response, "timers", current)
         if lines:
+            names = await _names_to_mask(request, handoff)
             await send_event(
                 response,
                 "lines",
-                [_visible(request, handoff, line, ()).as_json() for line in lines],
+                [_visible(request, handoff, line, names).as_json() for line in lines],
             )
         start = max(start, count)
         notes = await request.app[WORKBENCH].notes(handoff.id, last_note)

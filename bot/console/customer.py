@@ -30,3 +30,27 @@ async def customer_panel(
         logger.warning("customer %s not loaded: %s", customer_id, error)
         return {"note": "客户资料暂时查不到（后台系统无响应）"}
     return {"customer": customer, "loyalty": loyalty, "orders": orders}
+
+
+async def customer_names(
+    request: web.Request, customer_id: str | None
+) -> tuple[str, ...]:
+    """The customer's name as the CRM has it, to mask in what others see.
+
+    Args:
+        request: The console request (its app holds the CRM client).
+        customer_id: The conversation's verified customer, if any.
+
+    Returns:
+        The name, or nothing when the shopper is unverified or the CRM does not
+        answer (phones, addresses and ID numbers are masked by their shape).
+    """
+    if not customer_id:
+        return ()
+    try:
+        customer = await request.app[CRM].get_customer(customer_id)
+    except BackendError as error:
+        logger.warning("customer %s not loaded: %s", customer_id, error)
+        return ()
+    name = customer.get("name")
+    return (str(name),) if name else ()
