@@ -212,9 +212,16 @@ def run_stack(
         for name in databases:
             asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
         base = POSTGRES_ADMIN.rsplit("/", 1)[0]
-        # The profile's ports (ORDERS_PORT=8001, ...) would send the backends to
-        # other ports than the free ones ORDERS_URL and CRM_URL point at.
-        env.update({k: v for k, v in defaults.items() if k not in backends})
+        # As launch.py: the caller's environment wins (TRACKER_WINDOW_EVENTS=0 ...),
+        # and the profile's ports (ORDERS_PORT=8001, ...) would send the backends
+        # elsewhere than the free ports ORDERS_URL and CRM_URL point at.
+        env.update(
+            {
+                k: v
+                for k, v in defaults.items()
+                if k not in backends and k not in os.environ
+            }
+        )
         env.update(
             {
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",

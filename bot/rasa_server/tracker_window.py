@@ -19,17 +19,19 @@ tracker it builds is:
    ``slot`` event for every slot set or changed before the window, and
    ``pause``/``resume`` when the paused state changed;
 3. the window: the last rows, from the ``action_listen`` before a user message,
-   at least ``TRACKER_WINDOW_EVENTS`` of them and at least two user messages, so
-   policies see whole turns.
+   at least ``TRACKER_WINDOW_EVENTS`` of them and at least ten user messages, so
+   policies see whole turns and the hand-off summary its last ten intents.
 
 Reverted rows (``rewind``, ``undo``) and ``restart`` before the window are
 applied as Rasa's ``applied_events`` applies them, from the type column alone.
 Slots, active loop, paused state, latest message and the policies' view of the
-last turns are those of the full tracker (tests/integration/production/
+last turns are those of the full tracker (tests/integration/
 test_tracker_window.py compares them). What differs: ``tracker.events`` lacks the
-older turns, so a custom action reading the history (the hand-off summary's
-intents and order numbers) sees only the window; the default of 100 rows keeps
-the summary's last 10 intents in the usual conversation.
+older turns (the custom actions get them too), so the hand-off summary's order
+numbers miss one the shopper typed only before the window and that is not the
+``order_id`` slot; Rasa's ``action_session_start`` carries over the slots' values
+with fewer ``slot`` events; the story export of ``GET /conversations/{id}/story``
+and ``POST .../tracker/events``'s answer show the compacted events.
 
 ``save`` inserts exactly the events added since the tracker was built or last
 saved (Rasa's ``_additional_events`` counts stored rows, which a compacted
@@ -77,8 +79,10 @@ logger = logging.getLogger(__name__)
 
 WINDOW_SETTING = "TRACKER_WINDOW_EVENTS"
 DEFAULT_WINDOW_EVENTS = 100
-#: User messages the window holds at least (the last turn is never the first).
-MIN_USER_TURNS = 2
+#: User messages the window holds at least: the last turn is never the first,
+#: and the hand-off summary's last 10 intents (actions/handoff.py
+#: ``INTENT_HISTORY``) are those of the full tracker.
+MIN_USER_TURNS = 10
 #: Row types whose events make the state at the window's start.
 _STATE_TYPES = frozenset({"slot", "reset_slots", "active_loop", "pause", "resume"})
 #: Rows fetched per ``IN`` query (SQLite's older limit is 999 parameters).

@@ -198,7 +198,7 @@ async def test_a_compacted_tracker_has_the_full_trackers_state(agent, backend):
     full = await _store(backend, agent, window=0).retrieve(SENDER)
 
     assert len(full.events) == len(talk.events) - 1  # action_session_start: older
-    assert len(compacted.events) < WINDOW + 15
+    assert len(compacted.events) < len(full.events) / 3
     assert _state(compacted) == _state(full)
     assert compacted.active_loop == full.active_loop
     assert compacted.slots["customer_id"].value == "C0001"
@@ -232,6 +232,30 @@ async def test_a_compacted_tracker_gets_the_full_trackers_predictions(
     assert _predictions(agent, compacted, last_user) == _predictions(
         agent, full, last_user
     )
+
+
+async def test_the_handoff_summary_is_the_full_trackers(agent, backend):
+    from rasa.shared.core.trackers import EventVerbosity
+    from rasa_sdk import Tracker
+
+    from actions.handoff import build_summary
+
+    store = _store(backend, agent)
+    talk = long_conversation(turns=60)
+    talk.user("human_handoff", "转人工，XK202612010001 的退货")
+    await _stored(store, talk)
+
+    compacted = await store.retrieve(SENDER)
+    full = await _store(backend, agent, window=0).retrieve(SENDER)
+
+    def summary(tracker):
+        state = tracker.current_state(EventVerbosity.ALL)
+        return build_summary(Tracker.from_dict(state), "shopper_request")
+
+    assert len(compacted.events) < len(full.events) / 3
+    assert summary(compacted) == summary(full)
+    assert summary(full)["order_numbers"] == ["XK202612010001"]
+    assert len(summary(full)["intents"]) == 10
 
 
 async def test_the_paused_state_survives_the_window(agent, backend):
