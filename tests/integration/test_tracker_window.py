@@ -101,11 +101,13 @@ class Conversation:
         return self.add(*(SlotSet(k, v) for k, v in values.items()))
 
     def faq_in_return_form(self) -> Conversation:
-        from rasa.shared.core.events import ActiveLoop, BotUttered
+        """A side question in the form: it rejects, the rule answers, it goes on."""
+        from rasa.shared.core.events import ActionExecutionRejected, BotUttered
 
-        self.user("faq", "运费怎么算").act("utter_faq")
+        self.user("faq", "运费怎么算").add(ActionExecutionRejected("return_form"))
+        self.act("utter_faq")
         self.add(BotUttered("运费说明", metadata={"utter_action": "utter_faq"}))
-        self.act("return_form").add(ActiveLoop("return_form"))
+        self.act("return_form")
         return self.slot(requested_slot="item").act("action_listen")
 
 
