@@ -43,7 +43,7 @@ ones, ``PUT /conversations/{id}/tracker/events``) are saved as Rasa does.
 transcripts, exports) stays Rasa's: every event of every session.
 
 ``TRACKER_WINDOW_EVENTS`` (read once, when the store is created): the window's
-rows, default 100; ``0`` turns the window off (Rasa's own behaviour).
+rows, default 50; ``0`` turns the window off (Rasa's own behaviour).
 Configure it in ``endpoints.yml``::
 
     tracker_store:
@@ -78,7 +78,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 logger = logging.getLogger(__name__)
 
 WINDOW_SETTING = "TRACKER_WINDOW_EVENTS"
-DEFAULT_WINDOW_EVENTS = 100
+DEFAULT_WINDOW_EVENTS = 50
 #: User messages the window holds at least: the last turn is never the first,
 #: and the hand-off summary's last 10 intents (actions/handoff.py
 #: ``INTENT_HISTORY``) are those of the full tracker.
@@ -90,7 +90,7 @@ _CHUNK = 500
 
 
 def window_events_setting(value: int | str | None = None) -> int:
-    """The window's size: ``value``, else ``TRACKER_WINDOW_EVENTS``, else 100.
+    """The window's size: ``value``, else ``TRACKER_WINDOW_EVENTS``, else 50.
 
     Args:
         value: The size given in the endpoints file, if any.
@@ -323,7 +323,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
 
     Args:
         window_events: The window's rows (``TRACKER_WINDOW_EVENTS`` when not
-            given, 100 when that is unset; 0 = off).
+            given, 50 when that is unset; 0 = off).
         **kwargs: The arguments of Rasa's ``SQLTrackerStore`` (``type: sql``).
     """
 
