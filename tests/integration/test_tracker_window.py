@@ -352,3 +352,26 @@ async def test_an_expired_session_starts_a_new_one_with_the_slots(
     assert new_session.active_loop_name is None
     full = await store.retrieve_full_tracker(SENDER)
     assert len(full.events) == len(rows)
+
+
+def test_the_embedded_endpoints_load_the_windowed_store(tmp_path, monkeypatch):
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.core.utils import read_endpoints_from_path
+    from rasa.shared.core.domain import Domain
+
+    from bot.rasa_server.tracker_window import WindowedSQLTrackerStore
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "test-action-server-token")
+    monkeypatch.setenv("RASA_TRACKER_DB", str(tmp_path / "tracker.db"))
+    monkeypatch.delenv("TRACKER_WINDOW_EVENTS", raising=False)
+    endpoints = read_endpoints_from_path(ROOT / "endpoints.yml")
+
+    store = TrackerStore.create(endpoints.tracker_store, Domain.empty())
+
+    # Rasa wraps it; an import error would silently give an InMemoryTrackerStore.
+    inner = getattr(store, "_tracker_store", store)
+    inner = getattr(inner, "_tracker_store", inner)
+    assert isinstance(inner, WindowedSQLTrackerStore)
+    assert inner.window_events == 50
