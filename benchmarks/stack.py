@@ -190,9 +190,10 @@ def run_stack(
     ports = {name: free_port() for name in ("orders", "crm", "actions", "rasa")}
     suffix = uuid.uuid4().hex[:8]
     token = uuid.uuid4().hex
+    backends = backend_env(work, ports["orders"], ports["crm"], uuid.uuid4().hex)
     env = {
         **os.environ,
-        **backend_env(work, ports["orders"], ports["crm"], uuid.uuid4().hex),
+        **backends,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
         "ACTION_SERVER_TOKEN": uuid.uuid4().hex,
         # The REST channel wants a bearer token in production (channels/doors.py).
@@ -211,7 +212,16 @@ def run_stack(
         for name in databases:
             asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
         base = POSTGRES_ADMIN.rsplit("/", 1)[0]
-        env.update(defaults)
+        # As launch.py: the caller's environment wins (TRACKER_WINDOW_EVENTS=0 ...),
+        # and the profile's ports (ORDERS_PORT=8001, ...) would send the backends
+        # elsewhere than the free ports ORDERS_URL and CRM_URL point at.
+        env.update(
+            {
+                k: v
+                for k, v in defaults.items()
+                if k not in backends and k not in os.environ
+            }
+        )
         env.update(
             {
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",

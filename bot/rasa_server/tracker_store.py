@@ -10,6 +10,11 @@ Here the new events are found once, by the stored count as Rasa's own insert
 does, inserted, committed, and then published: the broker sees exactly the
 rows that were stored, in order.
 
+It is built on ``WindowedSQLTrackerStore`` (bot/rasa_server/tracker_window.py):
+``retrieve`` loads the session as a snapshot plus its last
+``TRACKER_WINDOW_EVENTS`` events, and the new events are those added since
+that load (by the stored count, as Rasa does, for a tracker it did not load).
+
 Configure it in ``endpoints.production.yml``::
 
     tracker_store:
@@ -24,16 +29,17 @@ from __future__ import annotations
 import json
 import logging
 
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.rasa_server.tracker_window import WindowedSQLTrackerStore
+
 logger = logging.getLogger(__name__)
 
 
-class BrokeredSQLTrackerStore(SQLTrackerStore):
-    """``SQLTrackerStore`` whose ``save`` publishes the events it inserts."""
+class BrokeredSQLTrackerStore(WindowedSQLTrackerStore):
+    """``WindowedSQLTrackerStore`` whose ``save`` publishes the events it inserts."""
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Insert the events not stored yet, commit, then publish them."""
