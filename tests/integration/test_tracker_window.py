@@ -19,21 +19,12 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.services import throwaway_postgres_database
+from tests.support.trackers import RecordingBroker
 
 pytestmark = pytest.mark.model
 
 WINDOW = 40
 SENDER = "shopper-window"
-
-
-class RecordingBroker:
-    """An event broker that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.published: list[dict] = []
-
-    def publish(self, event: dict) -> None:
-        self.published.append(event)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Trackers for action tests, built from JSON fixtures in tests/fixtures/trackers."""
+"""Trackers for action tests (JSON fixtures) and helpers for tracker-store tests."""
 
 from __future__ import annotations
 
@@ -89,3 +89,13 @@ def stored_events(url: str, sender: str) -> list[dict[str, Any]]:
     finally:
         engine.dispose()
     return [json.loads(row.data) for row in rows]
+
+
+class RecordingBroker:
+    """An event broker that keeps what it is given (the publishing side is Rasa's)."""
+
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, event: dict[str, Any]) -> None:
+        self.published.append(event)

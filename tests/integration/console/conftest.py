@@ -96,7 +96,9 @@ async def fake_rasa():
     await server.close()
 
 
-def console_settings(database_url: str, rasa: FakeRasa, **extra) -> ConsoleSettings:
+def console_settings(
+    database_url: str, rasa: FakeRasa, environ: dict[str, str] | None = None, **extra
+) -> ConsoleSettings:
     return ConsoleSettings(
         secret_key=os.urandom(32),
         api_token=API_TOKEN,
@@ -106,7 +108,7 @@ def console_settings(database_url: str, rasa: FakeRasa, **extra) -> ConsoleSetti
         development=True,
         service_hours=ServiceHours.parse("00:00-24:00"),
         poll_interval=0.05,
-        environ={},
+        environ=environ or {},
         **extra,
     )
 

@@ -51,11 +51,8 @@ def media_dir(tmp_path: Path) -> Path:
 async def make_console(sqlite_url, fake_rasa, media_dir: Path, **environ: str):
     await add_user(sqlite_url, "alice", "alice-password")
     await add_user(sqlite_url, "bob", "bob-password")
-    settings = console_settings(sqlite_url, fake_rasa)
     env = {"MEDIA_DIR": str(media_dir), "MEDIA_MAX_BYTES": str(MAX_BYTES), **environ}
-    return await start_console(
-        settings.__class__(**{**settings.__dict__, "environ": env})
-    )
+    return await start_console(console_settings(sqlite_url, fake_rasa, env))
 
 
 @pytest.fixture

@@ -24,15 +24,12 @@ async def test_the_transcript_api_masks_the_name_until_the_agent_holds_it(
     backends, fake_rasa, sqlite_url
 ):
     await add_user(sqlite_url, "alice", "alice-password")
-    settings = console_settings(sqlite_url, fake_rasa)
     environ = {
         "CRM_URL": backends.crm_url,
         "ORDERS_URL": backends.orders_url,
         "BACKEND_API_TOKEN": TOKEN,
     }
-    console = await start_console(
-        settings.__class__(**{**settings.__dict__, "environ": environ})
-    )
+    console = await start_console(console_settings(sqlite_url, fake_rasa, environ))
     try:
         fake_rasa.events[CONVERSATION] = [
             {"event": "user", "text": "我是王芳，电话13800138000", "timestamp": 1.0},

@@ -26,17 +26,15 @@ async def test_agent_reply_and_hand_back_reach_the_wechat_shopper(
     platform = WeChatPlatform(token="console-test")
     api_url = await platform.start()
     await add_user(sqlite_url, "alice", "alice-password")
-    settings = console_settings(sqlite_url, fake_rasa)
-    settings = settings.__class__(
-        **{
-            **settings.__dict__,
-            "environ": {
-                "WECHAT_TOKEN": "console-test",
-                "WECHAT_APP_ID": platform.app_id,
-                "WECHAT_APP_SECRET": platform.app_secret,
-                "WECHAT_API_BASE_URL": api_url,
-            },
-        }
+    settings = console_settings(
+        sqlite_url,
+        fake_rasa,
+        {
+            "WECHAT_TOKEN": "console-test",
+            "WECHAT_APP_ID": platform.app_id,
+            "WECHAT_APP_SECRET": platform.app_secret,
+            "WECHAT_API_BASE_URL": api_url,
+        },
     )
     console = await start_console(settings)
     try:
@@ -90,17 +88,15 @@ async def test_a_reply_wechat_refuses_shows_as_not_delivered_with_the_reason(
     platform = WeChatPlatform(token="console-test")
     api_url = await platform.start()
     await add_user(sqlite_url, "alice", "alice-password")
-    settings = console_settings(sqlite_url, fake_rasa)
-    settings = settings.__class__(
-        **{
-            **settings.__dict__,
-            "environ": {
-                "WECHAT_TOKEN": "console-test",
-                "WECHAT_APP_ID": platform.app_id,
-                "WECHAT_APP_SECRET": platform.app_secret,
-                "WECHAT_API_BASE_URL": api_url,
-            },
-        }
+    settings = console_settings(
+        sqlite_url,
+        fake_rasa,
+        {
+            "WECHAT_TOKEN": "console-test",
+            "WECHAT_APP_ID": platform.app_id,
+            "WECHAT_APP_SECRET": platform.app_secret,
+            "WECHAT_API_BASE_URL": api_url,
+        },
     )
     console = await start_console(settings)
     try:

@@ -28,7 +28,6 @@ def _aes_key() -> str:
 
 async def _console_for(platform: WeComPlatform, sqlite_url, fake_rasa):
     await add_user(sqlite_url, "alice", "alice-password")
-    settings = console_settings(sqlite_url, fake_rasa)
     environ = {
         "WECOM_TOKEN": platform.token,
         "WECOM_AES_KEY": platform.aes_key,
@@ -36,9 +35,7 @@ async def _console_for(platform: WeComPlatform, sqlite_url, fake_rasa):
         "WECOM_KF_SECRET": platform.kf_secret,
         "WECOM_API_BASE_URL": platform.api_url,
     }
-    return await start_console(
-        settings.__class__(**{**settings.__dict__, "environ": environ})
-    )
+    return await start_console(console_settings(sqlite_url, fake_rasa, environ))
 
 
 async def _claimed(console) -> tuple[int, str]:

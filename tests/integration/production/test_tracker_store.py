@@ -9,19 +9,9 @@ import pytest
 from profiles import launch
 from tests.conftest import ROOT
 from tests.support.services import throwaway_postgres_database
-from tests.support.trackers import stored_events
+from tests.support.trackers import RecordingBroker, stored_events
 
 pytestmark = pytest.mark.services
-
-
-class RecordingBroker:
-    """An event broker that keeps what it is given (the publishing side is Rasa's)."""
-
-    def __init__(self) -> None:
-        self.published: list[dict] = []
-
-    def publish(self, event: dict) -> None:
-        self.published.append(event)
 
 
 @pytest.fixture(scope="module")
