@@ -10,8 +10,8 @@ still seen once per epoch, each batch's classes come from the same shuffled
 window, and a batch is padded only to lengths close to its own.
 
 :class:`BucketedDIETClassifier` is Rasa's ``DIETClassifier`` trained this way;
-:func:`bucketed_training` applies the same to a subclass's ``train`` (the
-retrieval selector uses it). Prediction is unchanged.
+the :class:`BucketedTraining` mixin does the same for another of Rasa's
+classifiers (the retrieval selector uses it). Prediction is unchanged.
 """
 
 from __future__ import annotations
@@ -151,14 +151,14 @@ def bucketed_training() -> Iterator[None]:
             rasa.utils.train_utils.create_data_generators = original
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
-class BucketedDIETClassifier(DIETClassifier):
-    """Rasa's ``DIETClassifier``, trained on batches of messages of similar length."""
+class BucketedTraining:
+    """Mixin for Rasa's TensorFlow classifiers: ``train`` on bucketed batches.
+
+    Put it before the Rasa class (``class X(BucketedTraining, DIETClassifier)``).
+    """
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Train as ``DIETClassifier`` does, with bucketed batches.
+        """Train as the Rasa class does, with bucketed batches.
 
         Args:
             training_data: The NLU training data.
@@ -167,4 +167,11 @@ class BucketedDIETClassifier(DIETClassifier):
             The resource the model was persisted to.
         """
         with bucketed_training():
-            return super().train(training_data)
+            return super().train(training_data)  # type: ignore[misc]
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class BucketedDIETClassifier(BucketedTraining, DIETClassifier):
+    """Rasa's ``DIETClassifier``, trained on batches of messages of similar length."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import (
     RESPONSE_SELECTOR_DEFAULT_INTENT,
     RESPONSE_SELECTOR_PREDICTION_KEY,
@@ -34,9 +33,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data import util
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.rasa_server.nlu.bucketed_batches import bucketed_training
+from bot.rasa_server.nlu.bucketed_batches import BucketedTraining
 
 
 def restrict_to_intent(
@@ -82,7 +80,7 @@ def restrict_to_intent(
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
-class RetrievalResponseSelector(ResponseSelector):
+class RetrievalResponseSelector(BucketedTraining, ResponseSelector):
     """A ResponseSelector over all retrieval intents, run where one was classified.
 
     Put it after the intent classifier (``DIETClassifier``) and leave
@@ -90,18 +88,6 @@ class RetrievalResponseSelector(ResponseSelector):
     that the best one of the classified intent is always found. Trained on
     batches of messages of similar length (:mod:`.bucketed_batches`).
     """
-
-    def train(self, training_data: TrainingData) -> Resource:
-        """Train as ``ResponseSelector`` does, with bucketed batches.
-
-        Args:
-            training_data: The NLU training data.
-
-        Returns:
-            The resource the model was persisted to.
-        """
-        with bucketed_training():
-            return super().train(training_data)
 
     def _retrieval_intent_of(self, message: Message) -> str | None:
         intent = message.get(INTENT) or {}
