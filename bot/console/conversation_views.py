@@ -264,6 +264,7 @@ async def _stream_updates(
     service = request.app[SERVICE]
     status = None
     timers: dict[str, Any] | None = None
+    names: tuple[str, ...] | None = None
     while True:
         handoff = await service.handoff(wanted)
         if handoff is None:
@@ -283,7 +284,8 @@ async def _stream_updates(
                 timers = current
                 await send_event(response, "timers", current)
         if lines:
-            names = await _names_to_mask(request, handoff)
+            if names is None:  # once per stream: the customer does not change
+                names = await customer_names(request, handoff.customer_id)
             await send_event(
                 response,
                 "lines",
