@@ -22,7 +22,8 @@ to JSON, HTTP, validating the answer), and the rest of Rasa's turn handling. It
 then does the same for FAQ and action turns in conversations that already hold
 ``--sizes`` events.
 Figures are printed and written to ``benchmarks/results/profile_turn.json``.
-``--fixed`` applies ``install_compiled_action_validator`` first (``_fixed`` files).
+``--fixed`` applies ``install_turn_speedups`` first (``_fixed`` files), as ``rasa run``
+through the launcher does.
 
 ``--server`` instead starts the whole stack with ``rasa run`` (one Sanic worker),
 records the Rasa server with py-spy (``--py-spy``, installed outside the project
@@ -53,7 +54,7 @@ from typing import Any
 from benchmarks.growth import filler_events
 from benchmarks.load import CONVERSATIONS, run_level
 from benchmarks.stack import RESULTS, ROOT, latest_model, run_stack
-from bot.rasa_server.launcher import install_compiled_action_validator
+from bot.rasa_server.launcher import install_turn_speedups
 
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.tsv"
 FAQ_TEXT = "包邮吗"
@@ -269,14 +270,14 @@ async def profile(
     configure_logging_and_warnings(logging.INFO, warn_only_once=True)
     configure_structlog(logging.INFO)
     model = Path(args.model) if args.model else latest_model()
+    if args.fixed:  # before loading: the processor picks its graph runner then
+        install_turn_speedups(os.environ)
     started = time.perf_counter()
     agent = await load_agent(
         model_path=str(model), endpoints=AvailableEndpoints.read_endpoints(endpoints)
     )
     print(f"model {model.name} loaded in {time.perf_counter() - started:.1f} s")
     instrument(agent)
-    if args.fixed:
-        install_compiled_action_validator()
     report: dict = {"model": model.name, "compiled_action_validator": args.fixed}
     report["nlu_only"] = await nlu_only(agent, dev_texts())
     print_summary("NLU alone (parse_message, dev set)", report["nlu_only"])
@@ -387,7 +388,7 @@ def main() -> None:
     parser.add_argument("--py-spy", default="/tmp/pyspy/bin/py-spy", help="its path")
     parser.add_argument(
         "--fixed", action="store_true",
-        help="with install_compiled_action_validator (in --server: rasa run with it)",
+        help="with install_turn_speedups (in --server: rasa run with them)",
     )  # fmt: skip
     parser.add_argument("--rounds", type=int, default=3, help="passes over the flows")
     parser.add_argument("--sizes", nargs="+", type=int, default=[37, 100, 500])
