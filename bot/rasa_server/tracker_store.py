@@ -26,12 +26,10 @@ Configure it in ``endpoints.production.yml``::
 
 from __future__ import annotations
 
-import json
 import logging
 
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.rasa_server.tracker_window import WindowedSQLTrackerStore
 
@@ -45,20 +43,7 @@ class BrokeredSQLTrackerStore(WindowedSQLTrackerStore):
         """Insert the events not stored yet, commit, then publish them."""
         with self.session_scope() as session:
             new_events: list[Event] = list(self._additional_events(session, tracker))
-            for event in new_events:
-                data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {})
-                        .get("intent", {})
-                        .get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
+            self.insert_events(session, tracker.sender_id, new_events)
             session.commit()
         if self.event_broker is not None and new_events:
             await self._stream_new_events(

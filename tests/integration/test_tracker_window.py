@@ -366,3 +366,13 @@ def test_the_embedded_endpoints_load_the_windowed_store(tmp_path, monkeypatch):
     inner = getattr(inner, "_tracker_store", inner)
     assert isinstance(inner, WindowedSQLTrackerStore)
     assert inner.window_events == 50
+
+
+def test_sqlite_store_writes_ahead_without_full_sync(tmp_path, agent):
+    """The embedded store's commits append to SQLite's log (no fsync per turn)."""
+    url = f"sqlite:///{tmp_path / 'wal.db'}"
+    store = _store(url, agent)
+    with store.engine.connect() as connection:
+        journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+        synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    assert (journal, synchronous) == ("wal", 1)  # 1 = NORMAL (2 = FULL, the default)
