@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from bot.rasa_server.flat_predict_call import (
+    install_flat_predict_call,
+    uninstall_flat_predict_call,
+)
 from bot.rasa_server.graph_runner import (
     install_ordered_graph_runner,
     uninstall_ordered_graph_runner,
@@ -25,6 +29,10 @@ LEVERS: dict[str, tuple[Callable[[], None], Callable[[], None]]] = {
         uninstall_ordered_graph_runner,
     ),
     "indexed rule lookup": (install_rule_index, uninstall_rule_index),
+    "flat TensorFlow prediction call": (
+        install_flat_predict_call,
+        uninstall_flat_predict_call,
+    ),
 }
 
 

@@ -136,3 +136,23 @@ async def test_levers_parse_as_rasa_does(agent, text, rasa_only):
     for install, _ in LEVERS.values():
         install()
     assert await agent.parse_message(text) == rasa
+
+
+async def test_diet_predicts_through_the_flat_call(agent, rasa_only):
+    from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+    from rasa.nlu.selectors.response_selector import ResponseSelector
+
+    from bot.rasa_server.flat_predict_call import install_flat_predict_call
+
+    install_flat_predict_call()
+    rasa = await agent.parse_message(TEXTS[0])  # the first call checks, then keeps it
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    (diet,) = [
+        n._component
+        for n in nodes
+        if isinstance(n._component, DIETClassifier)
+        and not isinstance(n._component, ResponseSelector)
+    ]
+    step, call = diet.model.__dict__["_xiaoke_flat_call"]
+    assert step is diet.model._tf_predict_step and call is not None
+    assert await agent.parse_message(TEXTS[0]) == rasa
