@@ -33,7 +33,7 @@ from typing import Any
 from benchmarks.load import CONVERSATIONS
 from benchmarks.stack import RESULTS, latest_model, run_stack
 from bot.rasa_server.launcher import install_compiled_action_validator
-from bot.rasa_server.turn_speedups import LEVERS, uninstall_levers
+from bot.rasa_server.turn_speedups import LEVERS, install_lever, uninstall_levers
 
 RASA = "Rasa's own"
 ALL = "all levers"
@@ -62,7 +62,7 @@ def use(setting: str, levers: list[str]) -> None:
     uninstall_levers()
     chosen = levers if setting == ALL else [] if setting == RASA else [setting]
     for name in chosen:
-        LEVERS[name][0]()
+        install_lever(name)
 
 
 async def compare(

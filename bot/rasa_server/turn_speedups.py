@@ -10,30 +10,41 @@ few milliseconds). The launcher installs them all for ``rasa run``;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+from collections.abc import Mapping
 
-from bot.rasa_server.flat_predict_call import (
-    install_flat_predict_call,
-    uninstall_flat_predict_call,
-)
-from bot.rasa_server.graph_runner import (
-    install_ordered_graph_runner,
-    uninstall_ordered_graph_runner,
-)
-from bot.rasa_server.rule_index import install_rule_index, uninstall_rule_index
-
-#: Lever name → (install, uninstall).
-LEVERS: dict[str, tuple[Callable[[], None], Callable[[], None]]] = {
+#: Lever name → (module, its install function, its uninstall function). The
+#: modules import Rasa and TensorFlow: they are imported when a lever is
+#: installed, not with this module (the launcher imports it before Rasa).
+LEVERS: dict[str, tuple[str, str, str]] = {
     "ordered graph runner": (
-        install_ordered_graph_runner,
-        uninstall_ordered_graph_runner,
+        "bot.rasa_server.graph_runner",
+        "install_ordered_graph_runner",
+        "uninstall_ordered_graph_runner",
     ),
-    "indexed rule lookup": (install_rule_index, uninstall_rule_index),
+    "indexed rule lookup": (
+        "bot.rasa_server.rule_index",
+        "install_rule_index",
+        "uninstall_rule_index",
+    ),
     "flat TensorFlow prediction call": (
-        install_flat_predict_call,
-        uninstall_flat_predict_call,
+        "bot.rasa_server.flat_predict_call",
+        "install_flat_predict_call",
+        "uninstall_flat_predict_call",
     ),
 }
+
+
+def install_lever(name: str) -> None:
+    """Install the lever ``name`` (a key of ``LEVERS``)."""
+    module, install, _ = LEVERS[name]
+    getattr(importlib.import_module(module), install)()
+
+
+def uninstall_lever(name: str) -> None:
+    """Take the lever ``name`` out (Rasa's own piece back)."""
+    module, _, uninstall = LEVERS[name]
+    getattr(importlib.import_module(module), uninstall)()
 
 
 def install_levers(environ: Mapping[str, str]) -> list[str]:
@@ -47,12 +58,12 @@ def install_levers(environ: Mapping[str, str]) -> list[str]:
     """
     if environ.get("TURN_SPEEDUPS", "1") == "0":
         return []
-    for install, _ in LEVERS.values():
-        install()
+    for name in LEVERS:
+        install_lever(name)
     return list(LEVERS)
 
 
 def uninstall_levers() -> None:
     """Take every lever out again (Rasa's own pieces back)."""
-    for _, uninstall in LEVERS.values():
-        uninstall()
+    for name in LEVERS:
+        uninstall_lever(name)

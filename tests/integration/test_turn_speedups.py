@@ -117,11 +117,11 @@ def _predictions(agent, trackers: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def test_levers_predict_as_rasa_does(agent, story_trackers, rasa_only):
-    from bot.rasa_server.turn_speedups import LEVERS
+    from bot.rasa_server.turn_speedups import LEVERS, install_lever
 
     rasa = _predictions(agent, story_trackers)
-    for install, _ in LEVERS.values():
-        install()
+    for name in LEVERS:
+        install_lever(name)
     levers = _predictions(agent, story_trackers)
     assert len(levers) == len(rasa) > 300
     assert levers == rasa
@@ -130,11 +130,11 @@ def test_levers_predict_as_rasa_does(agent, story_trackers, rasa_only):
 
 @pytest.mark.parametrize("text", TEXTS)
 async def test_levers_parse_as_rasa_does(agent, text, rasa_only):
-    from bot.rasa_server.turn_speedups import LEVERS
+    from bot.rasa_server.turn_speedups import LEVERS, install_lever
 
     rasa = await agent.parse_message(text)
-    for install, _ in LEVERS.values():
-        install()
+    for name in LEVERS:
+        install_lever(name)
     assert await agent.parse_message(text) == rasa
 
 

@@ -28,6 +28,22 @@ REPLIES = {
     "event without a kind": {"events": [{"name": "x"}]},
     "unknown event kind": {"events": [{"event": "teleport"}]},
     "responses not a list": {"responses": "utter_x"},
+    "user and bot events": {
+        "events": [
+            {
+                "event": "user",
+                "text": "你好",
+                "parse_data": {"intent": {"name": "greet"}},
+            },
+            {"event": "bot", "text": "您好", "data": {"buttons": []}},
+            {"event": "slot", "name": "order_id", "value": None, "timestamp": None},
+        ]
+    },
+    "a kind with a wrong field": {"events": [{"event": "user", "text": 5}]},
+    "a wrong common field": {"events": [{"event": "pause", "timestamp": "now"}]},
+    "an event not an object": {"events": ["slot"]},
+    "a response not an object": {"responses": [{"text": "x"}, "utter_x"]},
+    "reply not an object": ["events"],
 }
 
 
