@@ -27,6 +27,11 @@ LEVERS: dict[str, tuple[str, str, str]] = {
         "install_rule_index",
         "uninstall_rule_index",
     ),
+    "memoization without memories": (
+        "bot.rasa_server.empty_memoization",
+        "install_empty_memoization",
+        "uninstall_empty_memoization",
+    ),
     "flat TensorFlow prediction call": (
         "bot.rasa_server.flat_predict_call",
         "install_flat_predict_call",
