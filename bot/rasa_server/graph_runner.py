@@ -12,8 +12,10 @@ about a tenth of a turn's CPU outside the graph nodes themselves.
 and set of targets, the nodes those targets need in an order where every node
 comes after what it needs, then calls the same ``GraphNode`` objects one after
 the other with the same arguments dask would pass. Results, errors and the
-input-name check are Rasa's. The launcher installs it for ``rasa run`` only:
-training keeps dask.
+input-name check are Rasa's. The launcher installs it for ``rasa run`` only
+(``rasa train`` keeps dask; a training started through the server's HTTP API runs
+in that process, with it). Independent nodes may run in another order than
+dask's; the graphs' nodes do not change what they share.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def ordered_run(
     run_targets = tuple(targets if targets else self._graph_schema.target_names)
     steps = plan(self, run_targets)
     values: dict[str, Any] = {}
+    provided = set(inputs or {})
     for name, value in (inputs or {}).items():
         if isinstance(value, str) and value in self._graph_schema.nodes:
             raise GraphRunError(
@@ -112,6 +115,8 @@ def ordered_run(
     nodes = self._instantiated_nodes
     try:
         for name, needs in steps:
+            if name in provided:
+                continue  # an input named like a node replaces it, as in dask
             # dask passes a need that names no task as the literal string
             values[name] = nodes[name](*(values.get(need, need) for need in needs))
     except RuntimeError as error:

@@ -14,7 +14,9 @@ only against the rules whose required values it has (or that require neither);
 every candidate then goes through Rasa's own ``_is_rule_applicable`` for every
 state, and the walk stops once no candidate is left or every candidate is
 shorter than the states walked. The set returned is the one Rasa's method
-returns.
+returns. (When two applicable rules have keys of the same length, Rasa's
+``max(keys, key=len)`` takes whichever the set yields first, which already
+depends on the process's hash seed; the same holds here.)
 """
 
 from __future__ import annotations

@@ -371,8 +371,13 @@ def sqlite_engine(url: Any) -> sa.engine.Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA journal_mode=WAL")  # kept in the file
+    try:
+        with engine.connect() as connection:  # the mode is kept in the file
+            mode = connection.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
+    except sa.exc.OperationalError as error:  # another process holds a lock now
+        mode = f"unchanged ({error})"
+    if mode != "wal":
+        logger.warning("SQLite tracker file %s: journal mode %s", url, mode)
     return engine
 
 

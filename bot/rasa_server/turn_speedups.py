@@ -4,8 +4,9 @@ Each lever replaces a piece of Rasa 3.6 by one that gives the same results for
 less CPU, and can be taken out again: ``benchmarks/turn_ab.py`` switches them
 in one process, round after round, to measure each against Rasa's own (this
 machine's speed varies too much between runs for before/after runs to show a
-few milliseconds). The launcher installs them all for ``rasa run``;
-``TURN_SPEEDUPS=0`` leaves Rasa's (to compare a whole server).
+few milliseconds). The launcher installs them all for ``rasa run`` (a
+training started through that server's HTTP API runs with them too: the same
+results); ``TURN_SPEEDUPS=0`` leaves Rasa's (to compare a whole server).
 """
 
 from __future__ import annotations
