@@ -257,9 +257,24 @@ def dev_texts() -> list[str]:
     return [line.split("\t")[3] for line in lines if line.count("\t") >= 4]
 
 
-async def profile(
-    args: argparse.Namespace, env: dict[str, str], endpoints: str
-) -> dict:
+async def load_in_process(
+    env: dict[str, str],
+    endpoints: str,
+    model_path: str | None,
+    before_load: Callable[[], None] | None = None,
+) -> tuple[Any, Path]:
+    """Load the agent in this process as ``rasa run`` loads it (INFO logging).
+
+    Args:
+        env: The stack's environment (set in ``os.environ`` first).
+        endpoints: The stack's endpoints file.
+        model_path: The model (default: the newest).
+        before_load: Patches to install before loading (the processor picks
+            its graph runner at load).
+
+    Returns:
+        The agent and the model's path.
+    """
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
     from rasa.utils.common import configure_logging_and_warnings
@@ -269,12 +284,24 @@ async def profile(
     # What ``rasa run`` does at its default log level (INFO).
     configure_logging_and_warnings(logging.INFO, warn_only_once=True)
     configure_structlog(logging.INFO)
-    model = Path(args.model) if args.model else latest_model()
-    if args.fixed:  # before loading: the processor picks its graph runner then
-        install_turn_speedups(os.environ)
-    started = time.perf_counter()
+    model = Path(model_path) if model_path else latest_model()
+    if before_load is not None:
+        before_load()
     agent = await load_agent(
         model_path=str(model), endpoints=AvailableEndpoints.read_endpoints(endpoints)
+    )
+    return agent, model
+
+
+async def profile(
+    args: argparse.Namespace, env: dict[str, str], endpoints: str
+) -> dict:
+    started = time.perf_counter()
+    agent, model = await load_in_process(
+        env,
+        endpoints,
+        args.model,
+        (lambda: install_turn_speedups(os.environ)) if args.fixed else None,
     )
     print(f"model {model.name} loaded in {time.perf_counter() - started:.1f} s")
     instrument(agent)

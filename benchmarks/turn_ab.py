@@ -22,16 +22,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import statistics
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 from benchmarks.load import CONVERSATIONS
-from benchmarks.stack import RESULTS, latest_model, run_stack
+from benchmarks.profile_turn import load_in_process
+from benchmarks.stack import RESULTS, run_stack
 from bot.rasa_server.launcher import install_compiled_action_validator
 from bot.rasa_server.turn_speedups import LEVERS, install_lever, uninstall_levers
 
@@ -68,18 +67,9 @@ def use(setting: str, levers: list[str]) -> None:
 async def compare(
     args: argparse.Namespace, env: dict[str, str], endpoints: str
 ) -> dict:
-    from rasa.core.agent import load_agent
-    from rasa.core.utils import AvailableEndpoints
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    os.environ.update(env)
-    configure_logging_and_warnings(logging.INFO, warn_only_once=True)
-    configure_structlog(logging.INFO)
-    install_compiled_action_validator()  # in every setting, as in ``rasa run``
-    model = Path(args.model) if args.model else latest_model()
-    agent = await load_agent(
-        model_path=str(model), endpoints=AvailableEndpoints.read_endpoints(endpoints)
+    # the compiled validator in every setting, as in ``rasa run``
+    agent, model = await load_in_process(
+        env, endpoints, args.model, install_compiled_action_validator
     )
     levers = args.levers or list(LEVERS)
     settings = [RASA, *levers] + ([ALL] if len(levers) > 1 else [])

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from keras.utils import tf_utils
 from rasa.shared.constants import DIAGNOSTIC_DATA
 from rasa.utils.tensorflow.models import RasaModel
 
@@ -78,8 +79,6 @@ def flat_rasa_predict(self: RasaModel, batch_in: Any) -> dict[str, Any]:
     Returns:
         The model's outputs, as Rasa's ``_rasa_predict`` returns them.
     """
-    from keras.utils import tf_utils
-
     step = self._tf_predict_step
     if self._run_eagerly or step is None or not self.prepared_for_prediction:
         return RASA_PREDICT(self, batch_in)  # Rasa traces or runs eagerly

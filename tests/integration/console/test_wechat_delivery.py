@@ -20,22 +20,23 @@ from tests.integration.console.conftest import (
 OPENID = "demo-openid-001"
 
 
+def wechat_env(platform: WeChatPlatform, api_url: str) -> dict[str, str]:
+    """The console's WeChat settings for the simulated platform."""
+    return {
+        "WECHAT_TOKEN": "console-test",
+        "WECHAT_APP_ID": platform.app_id,
+        "WECHAT_APP_SECRET": platform.app_secret,
+        "WECHAT_API_BASE_URL": api_url,
+    }
+
+
 async def test_agent_reply_and_hand_back_reach_the_wechat_shopper(
     sqlite_url, fake_rasa
 ):
     platform = WeChatPlatform(token="console-test")
     api_url = await platform.start()
     await add_user(sqlite_url, "alice", "alice-password")
-    settings = console_settings(
-        sqlite_url,
-        fake_rasa,
-        {
-            "WECHAT_TOKEN": "console-test",
-            "WECHAT_APP_ID": platform.app_id,
-            "WECHAT_APP_SECRET": platform.app_secret,
-            "WECHAT_API_BASE_URL": api_url,
-        },
-    )
+    settings = console_settings(sqlite_url, fake_rasa, wechat_env(platform, api_url))
     console = await start_console(settings)
     try:
         ticket = await queue_handoff(console, OPENID, channel="wechat")
@@ -88,16 +89,7 @@ async def test_a_reply_wechat_refuses_shows_as_not_delivered_with_the_reason(
     platform = WeChatPlatform(token="console-test")
     api_url = await platform.start()
     await add_user(sqlite_url, "alice", "alice-password")
-    settings = console_settings(
-        sqlite_url,
-        fake_rasa,
-        {
-            "WECHAT_TOKEN": "console-test",
-            "WECHAT_APP_ID": platform.app_id,
-            "WECHAT_APP_SECRET": platform.app_secret,
-            "WECHAT_API_BASE_URL": api_url,
-        },
-    )
+    settings = console_settings(sqlite_url, fake_rasa, wechat_env(platform, api_url))
     console = await start_console(settings)
     try:
         ticket = await queue_handoff(console, OPENID, channel="wechat")
