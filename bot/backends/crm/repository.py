@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from bot.backends.crm.models import (
     ChannelIdentity,
@@ -36,18 +36,18 @@ class CrmRepository:
         result = await self.session.execute(
             select(Customer)
             .where(Customer.id == customer_id)
-            .options(selectinload(Customer.identities))
+            .options(joinedload(Customer.identities))
         )
-        return result.scalars().first()
+        return result.unique().scalars().first()
 
     async def find_by_phone(self, phone: str) -> Customer | None:
         """Return the customer with a phone number."""
         result = await self.session.execute(
             select(Customer)
             .where(Customer.phone == phone)
-            .options(selectinload(Customer.identities))
+            .options(joinedload(Customer.identities))
         )
-        return result.scalars().first()
+        return result.unique().scalars().first()
 
     async def find_identity(
         self, channel: str, external_id: str
@@ -60,10 +60,10 @@ class CrmRepository:
                 ChannelIdentity.external_id == external_id,
             )
             .options(
-                selectinload(ChannelIdentity.customer).selectinload(Customer.identities)
+                joinedload(ChannelIdentity.customer).joinedload(Customer.identities)
             )
         )
-        return result.scalars().first()
+        return result.unique().scalars().first()
 
     async def add(self, record: object) -> None:
         """Insert a record and flush, so constraints fire now."""

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.backends.orders.models import (
     ItemSerial,
@@ -20,11 +20,20 @@ from bot.backends.orders.models import (
     ShippingUrge,
 )
 
+# One order, one query: its items, serials, shipments and events come joined
+# (each extra SELECT of ``selectinload`` cost ≈ 1.3 ms of the service's CPU,
+# benchmarks/README.md "Reference backends"). Lists keep ``selectinload``:
+# their number of queries does not grow with the number of orders.
 _ORDER_DETAIL = (
+    joinedload(Order.items).joinedload(OrderItem.serials),
+    joinedload(Order.shipments).joinedload(Shipment.events),
+)
+_ORDER_LIST_DETAIL = (
     selectinload(Order.items).selectinload(OrderItem.serials),
     selectinload(Order.shipments).selectinload(Shipment.events),
 )
-_RETURN_DETAIL = (selectinload(Return.items), selectinload(Return.order))
+_RETURN_DETAIL = (joinedload(Return.items), joinedload(Return.order))
+_RETURN_LIST_DETAIL = (selectinload(Return.items), selectinload(Return.order))
 _PRODUCT_DETAIL = (
     selectinload(Product.aliases),
     selectinload(Product.skus),
@@ -54,7 +63,7 @@ class OrderRepository:
         query = (
             select(Order)
             .where(Order.customer_id == customer_id)
-            .options(*_ORDER_DETAIL)
+            .options(*_ORDER_LIST_DETAIL)
             .order_by(Order.created_at.desc(), Order.id.desc())
             .limit(limit)
         )
@@ -91,7 +100,7 @@ class OrderRepository:
         if for_update:
             query = query.with_for_update(of=Order)
         result = await self.session.execute(query)
-        return result.scalars().first()
+        return result.unique().scalars().first()
 
     async def find_serial(
         self, customer_id: str, serial_number: str
@@ -105,10 +114,10 @@ class OrderRepository:
                 ItemSerial.serial_number == serial_number,
                 Order.customer_id == customer_id,
             )
-            .options(selectinload(OrderItem.order), selectinload(OrderItem.serials))
+            .options(joinedload(OrderItem.order), joinedload(OrderItem.serials))
         )
         result = await self.session.execute(query)
-        return result.scalars().first()
+        return result.unique().scalars().first()
 
     async def return_lines(self, order_id: int) -> list[tuple[str, int, str]]:
         """Return ``(sku, quantity, status)`` for every return line of an order."""
@@ -125,7 +134,7 @@ class OrderRepository:
         query = (
             select(Return)
             .where(Return.customer_id == customer_id)
-            .options(*_RETURN_DETAIL)
+            .options(*_RETURN_LIST_DETAIL)
             .order_by(Return.created_at.desc(), Return.id.desc())
             .limit(limit)
         )
@@ -140,7 +149,7 @@ class OrderRepository:
             .options(*_RETURN_DETAIL)
         )
         result = await self.session.execute(query)
-        return result.scalars().first()
+        return result.unique().scalars().first()
 
     async def find_by_idempotency_key(
         self, customer_id: str, key: str
@@ -152,7 +161,7 @@ class OrderRepository:
             .options(*_RETURN_DETAIL)
         )
         result = await self.session.execute(query)
-        return result.scalars().first()
+        return result.unique().scalars().first()
 
     async def last_rma_number(self, prefix: str) -> str | None:
         """Return the highest RMA number starting with ``prefix``."""

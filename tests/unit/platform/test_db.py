@@ -90,3 +90,26 @@ async def test_sqlite_async_engine_creates_its_directory_and_enforces_foreign_ke
         assert path.parent.is_dir()
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_async_engine_writes_ahead_with_normal_sync(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "wal.db"
+    engine = create_async_engine(f"sqlite:///{path}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(sa.text("CREATE TABLE t (x INTEGER)"))
+            mode = (await connection.execute(sa.text("PRAGMA journal_mode"))).scalar()
+            sync = (await connection.execute(sa.text("PRAGMA synchronous"))).scalar()
+        assert mode == "wal"
+        assert sync == 1  # NORMAL: a commit appends to the log without an fsync
+    finally:
+        await engine.dispose()
+    # The mode is kept in the file: other processes (console, exports) read it so.
+    plain = sa.create_engine(f"sqlite:///{path}")
+    try:
+        with plain.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        plain.dispose()
