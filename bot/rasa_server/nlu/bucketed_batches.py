@@ -11,7 +11,9 @@ window, and a batch is padded only to lengths close to its own.
 
 :class:`BucketedDIETClassifier` is Rasa's ``DIETClassifier`` trained this way;
 the :class:`BucketedTraining` mixin does the same for another of Rasa's
-classifiers (the retrieval selector uses it). Prediction is unchanged.
+classifiers (the retrieval selector uses it). While they train, a batch's sparse
+features are converted by :func:`.sparse_batches.scipy_matrix_to_values` (Rasa's
+conversion, vectorised). Prediction is unchanged.
 """
 
 from __future__ import annotations
@@ -28,8 +30,13 @@ from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import SEQUENCE
-from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+from rasa.utils.tensorflow.data_generator import (
+    RasaBatchDataGenerator,
+    RasaDataGenerator,
+)
 from rasa.utils.tensorflow.model_data import Data, RasaModelData
+
+from bot.rasa_server.nlu.sparse_batches import scipy_matrix_to_values
 
 #: Batches per window sorted by length: large enough that a batch finds
 #: neighbours of its length, small enough that each window mixes classes as
@@ -138,17 +145,21 @@ def bucketed_training() -> Iterator[None]:
 
     Rasa's ``DIETClassifier.train`` (and the ``ResponseSelector`` built on it)
     asks ``rasa.utils.train_utils.create_data_generators`` for its batches and
-    offers no other hook, so that function is swapped for the block's duration.
+    offers no other hook, so that function is swapped for the block's duration,
+    and so is the sparse conversion that ``prepare_batch`` calls by class name.
     Rasa trains a graph's components one after the other; the lock keeps two
     trainings in one process from interleaving their swaps.
     """
     with _PATCH_LOCK:
         original = rasa.utils.train_utils.create_data_generators
+        conversion = RasaDataGenerator.__dict__["_scipy_matrix_to_values"]
         rasa.utils.train_utils.create_data_generators = _create_bucketed_generators
+        RasaDataGenerator._scipy_matrix_to_values = staticmethod(scipy_matrix_to_values)
         try:
             yield
         finally:
             rasa.utils.train_utils.create_data_generators = original
+            RasaDataGenerator._scipy_matrix_to_values = conversion
 
 
 class BucketedTraining:
