@@ -184,20 +184,24 @@ class ReplyService:
         preface: OutgoingText | None = None,
     ) -> str | None:
         key = message.dedup_key
-        if not await self._store.claim(key, PROCESSING, self._state_ttl):
+        deadline = time.monotonic() + self._budget
+        # Claiming the message and starting its turn is one piece of work that
+        # WeChat hanging up cannot stop half-way: with a networked store (Redis)
+        # both are awaits, and a claim left without its turn would make every
+        # retry answer ``success`` for an answer that never comes.
+        starting = asyncio.ensure_future(
+            self._start_turn(message, text, menu_pick=menu_pick, preface=preface)
+        )
+        try:
+            task = await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            self._spawn(self._deliver_once_started(message.openid, key, starting))
+            raise
+        if task is None:
             logger.info("WeChat retry of %s", key)
             return await self._outcome_of(key)
-        # A menu answers only the next message: a later "2" is just "2".
-        payloads = await self._last_menu(message.openid)
-        if menu_pick:
-            text = pick_from_menu(text, payloads) or text
-        if message.kind is MessageKind.IMAGE and message.media_id:
-            asking = self._ask_bot_with_image(message.openid, message.media_id)
-        else:
-            asking = self._ask_bot(message.openid, text, preface)
-        task = asyncio.create_task(asking)
         try:
-            await asyncio.wait({task}, timeout=self._budget)
+            await asyncio.wait({task}, timeout=max(deadline - time.monotonic(), 0.0))
             if task.done():
                 return await self._answer_passively(message.openid, key, task.result())
         except asyncio.CancelledError:
@@ -207,6 +211,42 @@ class ReplyService:
         await self._store.put(key, LATE, self._state_ttl)
         self._spawn(self._deliver_late(message.openid, key, task))
         return None
+
+    async def _start_turn(
+        self,
+        message: IncomingMessage,
+        text: str,
+        *,
+        menu_pick: bool,
+        preface: OutgoingText | None,
+    ) -> asyncio.Task[list[OutgoingText]] | None:
+        """Claim the message and start asking the bot; ``None`` for a retry."""
+        if not await self._store.claim(message.dedup_key, PROCESSING, self._state_ttl):
+            return None
+        # A menu answers only the next message: a later "2" is just "2".
+        payloads = await self._last_menu(message.openid)
+        if menu_pick:
+            text = pick_from_menu(text, payloads) or text
+        if message.kind is MessageKind.IMAGE and message.media_id:
+            asking = self._ask_bot_with_image(message.openid, message.media_id)
+        else:
+            asking = self._ask_bot(message.openid, text, preface)
+        return asyncio.create_task(asking)
+
+    async def _deliver_once_started(
+        self,
+        openid: str,
+        key: str,
+        starting: asyncio.Future[asyncio.Task[list[OutgoingText]] | None],
+    ) -> None:
+        """Late delivery for a turn whose request was dropped while it started."""
+        try:
+            task = await starting
+        except Exception:
+            logger.exception("starting the WeChat turn of %s failed", key)
+            return
+        if task is not None:
+            await self._deliver_late(openid, key, task)
 
     def _turn_place(self) -> asyncio.Semaphore:
         # Made on first use, inside the server's event loop.

@@ -175,6 +175,61 @@ async def test_first_request_cancelled_means_late_delivery_and_success_for_retri
     assert len(bot.calls) == 1
 
 
+class NetworkedStore(MemoryStateStore):
+    """A store whose commands take a round trip, like Redis: each is an await
+    during which the request can be cancelled, after the command took effect."""
+
+    def __init__(self, round_trip=0.05):
+        super().__init__()
+        self.round_trip = round_trip
+
+    async def claim(self, key, value, ttl):
+        claimed = await super().claim(key, value, ttl)
+        await asyncio.sleep(self.round_trip)
+        return claimed
+
+    async def pop(self, key):
+        value = await super().pop(key)
+        await asyncio.sleep(self.round_trip)
+        return value
+
+
+@pytest.mark.parametrize("hang_up_after", [0.02, 0.07], ids=["claiming", "menu"])
+async def test_a_request_dropped_while_its_turn_starts_is_still_answered(
+    hang_up_after,
+):
+    # Under overload WeChat's 5 s can run out while the first request is still
+    # claiming the message or reading the menu (Redis round trips). The claim
+    # has taken effect, so the retries only wait for the outcome: the turn must
+    # go on and its answer arrive through the API, once.
+    bot, client = Bot(delay=0.05), Client()
+    svc = ReplyService(
+        bot, NetworkedStore(), client, {}, reply_budget=0.3, poll_interval=0.01,
+    )  # fmt: skip
+    first = asyncio.create_task(svc.handle(text("你好")))
+    await asyncio.sleep(hang_up_after)
+    first.cancel()  # WeChat hung up
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert await svc.handle(text("你好")) is None  # the retry: success
+    await settle(svc)
+    assert bot.calls == [("u1", "你好")]
+    assert client.sent == [("u1", "收到：你好")]
+
+
+async def test_the_reply_budget_counts_from_the_request_not_from_the_claim():
+    bot, client = Bot(delay=0.25), Client()
+    svc = ReplyService(
+        bot, NetworkedStore(round_trip=0.1), client, {}, reply_budget=0.3,
+        poll_interval=0.01,
+    )  # fmt: skip
+    started = time.perf_counter()
+    assert await svc.handle(text("你好")) is None  # 0.2 s of store + 0.25 s bot
+    assert time.perf_counter() - started < 0.45
+    await settle(svc)
+    assert client.sent == [("u1", "收到：你好")]
+
+
 async def test_bot_failure_is_answered_in_chinese():
     bot = Bot()
     bot.script["炸了"] = RuntimeError("boom")
