@@ -24,6 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.platform.logs import install_log_masking
+from bot.platform.worker_sockets import install_worker_sockets
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logger.info(
         "Action endpoint is up and running on %s://%s:%s", protocol, host, args.port
     )
+    install_worker_sockets()  # ACTION_SERVER_SANIC_WORKERS > 1: one socket each
     app.run(host, args.port, ssl=ssl_context, workers=utils.number_of_sanic_workers())
 
 

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.platform.logs import install_log_masking
+from bot.platform.worker_sockets import install_worker_sockets
 from bot.rasa_server.fast_model_load import install_fast_model_load
 from bot.rasa_server.model_unpack_cache import cache_dir_from_env, install_model_cache
 from bot.rasa_server.nlu_offload import install_nlu_offload
@@ -184,4 +185,7 @@ def main() -> None:
         install_nlu_offload()
     if serving:
         install_fast_start(os.environ)
+        # SANIC_WORKERS > 1: each worker its own socket, so the kernel spreads
+        # the connections instead of the first awake worker taking them.
+        install_worker_sockets()
     rasa_main()

@@ -1,0 +1,112 @@
+"""Several Sanic workers, each with its own listening socket (``SO_REUSEPORT``).
+
+Sanic 21.12 (Rasa 3.6's) runs ``workers > 1`` by binding one socket in the main
+process and forking the workers, which all accept on it. Whichever worker is
+awake when connections arrive takes them, and with keep-alive clients (a load
+balancer, the WeChat platform's pooled connections, our load driver) the
+connections stay where they landed: in two of five production runs of
+``benchmarks.load --channel wechat --levels 200`` one of the two Rasa workers
+served almost every request (28 s of CPU against 3 s) and capacity fell from
+≈ 48 to 27–36 turns/s (benchmarks/README.md, "Two workers, one doing the work").
+
+Here each worker binds the address itself with ``SO_REUSEPORT``: the kernel then
+spreads new connections over the workers' sockets by their addresses, whatever
+the workers are busy with. Everything else is Sanic's ``serve_multiple``: the
+same settings, signals and shutdown. A Unix socket or a socket handed in keeps
+Sanic's own way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import socket
+from collections.abc import Callable
+from signal import SIGINT, SIGTERM, signal
+from typing import Any
+
+ServeMultiple = Callable[[dict[str, Any], int], None]
+
+
+def check_address_free(host: str, port: int) -> None:
+    """Fail early, in the main process, when the address cannot be bound.
+
+    Args:
+        host: The interface to listen on.
+        port: The TCP port.
+
+    Raises:
+        OSError: The port is taken (by a socket without ``SO_REUSEPORT``) or the
+            host is not an address of this machine.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        probe.bind((host, port))
+
+
+def serve_with_own_sockets(
+    server_settings: dict[str, Any], workers: int, *, fallback: ServeMultiple
+) -> None:
+    """Sanic's ``serve_multiple``, with one ``SO_REUSEPORT`` socket per worker.
+
+    Args:
+        server_settings: What Sanic's ``app.run`` passes to ``serve``.
+        workers: How many worker processes.
+        fallback: Sanic's own ``serve_multiple``, for a Unix or given socket.
+    """
+    from sanic.server import serve
+    from sanic.server.events import trigger_events
+
+    if server_settings.get("sock") is not None or server_settings.get("unix"):
+        fallback(server_settings, workers)
+        return
+    check_address_free(server_settings["host"], server_settings["port"])
+    server_settings["reuse_port"] = True
+    server_settings["run_multiple"] = True
+    main_start = server_settings.pop("main_start", None)
+    main_stop = server_settings.pop("main_stop", None)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    trigger_events(main_start, loop)
+    processes: list[multiprocessing.process.BaseProcess] = []
+
+    def stop_workers(signum: int, frame: Any) -> None:
+        for process in processes:
+            if process.pid is not None:
+                os.kill(process.pid, SIGTERM)
+
+    signal(SIGINT, stop_workers)
+    signal(SIGTERM, stop_workers)
+    forking = multiprocessing.get_context("fork")
+    for _ in range(workers):
+        process = forking.Process(target=serve, kwargs=server_settings)
+        process.daemon = True
+        process.start()
+        processes.append(process)
+    for started in processes:
+        started.join()
+    for started in processes:
+        started.terminate()
+    trigger_events(main_stop, loop)
+    loop.close()
+
+
+def install_worker_sockets() -> None:
+    """Make ``Sanic.run(workers=N)`` give each worker its own socket.
+
+    Call before the app runs (the forked workers inherit it). Idempotent.
+    """
+    import sanic.app
+
+    current = sanic.app.serve_multiple
+    if getattr(current, "own_sockets", False):
+        return
+
+    def serve_multiple(server_settings: dict[str, Any], workers: int) -> None:
+        serve_with_own_sockets(server_settings, workers, fallback=current)
+
+    serve_multiple.own_sockets = True  # type: ignore[attr-defined]
+    sanic.app.serve_multiple = serve_multiple

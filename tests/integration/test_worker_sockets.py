@@ -1,0 +1,96 @@
+"""Two Sanic workers, each with its own socket (``bot.platform.worker_sockets``)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.devtools.processes import free_port
+from bot.platform.worker_sockets import check_address_free
+from tests.conftest import ROOT
+from tests.support.processes import stop_process
+
+#: Connections opened one after the other, each a new TCP connection.
+CONNECTIONS = 64
+
+
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on 127.0.0.1:``port`` (``/proc/net/tcp``)."""
+    wanted = f"0100007F:{port:04X}"
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    fields = [line.split() for line in lines]
+    return sum(1 for f in fields if f[1] == wanted and f[3] == "0A")  # 0A: LISTEN
+
+
+def worker_pid(port: int) -> str:
+    """Ask on a new connection which worker answers."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := conn.recv(4096):
+            data += chunk
+    return data.split(b"\r\n\r\n", 1)[1].decode()
+
+
+def start(mode: str, tmp_path: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.pid_server", str(port), mode],
+        cwd=ROOT,
+        stdout=(tmp_path / f"{mode}.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"pid server exited with {process.returncode}")
+        if listening_sockets(port) and len({worker_pid(port) for _ in range(20)}) == 2:
+            return process, port
+        time.sleep(0.3)
+    stop_process(process)
+    pytest.fail("the pid server's two workers did not both answer within 60 s")
+
+
+@pytest.fixture
+def own_sockets(tmp_path: Path) -> Iterator[int]:
+    process, port = start("own", tmp_path)
+    try:
+        yield port
+    finally:
+        stop_process(process)
+
+
+def test_each_worker_listens_on_its_own_socket(own_sockets):
+    assert listening_sockets(own_sockets) == 2
+
+
+def test_connections_are_spread_over_both_workers(own_sockets):
+    answered = Counter(worker_pid(own_sockets) for _ in range(CONNECTIONS))
+    assert len(answered) == 2
+    # The kernel hashes each connection's addresses: about half each. Under a
+    # quarter for one of them has a chance of about 1 in 10,000.
+    assert min(answered.values()) >= CONNECTIONS // 4
+
+
+def test_sanics_own_way_shares_one_socket(tmp_path):
+    # What the module replaces: one socket, which the busy worker can hog.
+    process, port = start("shared", tmp_path)
+    try:
+        assert listening_sockets(port) == 1
+    finally:
+        stop_process(process)
+
+
+def test_a_taken_port_is_reported_before_any_worker_starts():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError):
+            check_address_free("127.0.0.1", taken.getsockname()[1])
