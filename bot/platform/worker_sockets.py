@@ -30,20 +30,23 @@ ServeMultiple = Callable[[dict[str, Any], int], None]
 
 
 def check_address_free(host: str, port: int) -> None:
-    """Fail early, in the main process, when the address cannot be bound.
+    """Fail early, in the main process, when the address is taken.
+
+    The probe binds *without* ``SO_REUSEPORT``, so it also fails when another
+    server listens there with ``SO_REUSEPORT`` (a second ``make run``, an old
+    server still running): its workers would otherwise join that server's
+    sockets and the two would silently share the port's connections.
 
     Args:
         host: The interface to listen on.
         port: The TCP port.
 
     Raises:
-        OSError: The port is taken (by a socket without ``SO_REUSEPORT``) or the
-            host is not an address of this machine.
+        OSError: The port is taken, or the host is not an address of this machine.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         probe.bind((host, port))
 
 

@@ -94,3 +94,21 @@ def test_a_taken_port_is_reported_before_any_worker_starts():
         taken.listen()
         with pytest.raises(OSError):
             check_address_free("127.0.0.1", taken.getsockname()[1])
+
+
+def test_a_port_another_server_shares_out_is_refused_too():
+    # A server already listening with SO_REUSEPORT (a second `make run`): the
+    # workers could join its sockets, so the start must be refused.
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        with pytest.raises(OSError):
+            check_address_free("127.0.0.1", other.getsockname()[1])
+
+
+def test_a_free_port_passes():
+    port = free_port()
+    check_address_free("127.0.0.1", port)
+    # and the probe leaves nothing behind
+    assert listening_sockets(port) == 0
