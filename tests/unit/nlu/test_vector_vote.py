@@ -286,3 +286,32 @@ def test_ngram_counts_lay_the_featurizers_side_by_side_as_rasa_does() -> None:
 def test_a_message_without_ngram_features_is_an_error() -> None:
     with pytest.raises(ValueError, match="n-gram"):
         ngram_counts(Message(data={TEXT: "你好"}))
+
+
+def test_a_message_diet_is_sure_of_keeps_diets_intent(
+    tmp_path: Path, encoder: Any
+) -> None:
+    config = VectorVoteIntentClassifier.get_default_config()
+    vote = VectorVoteIntentClassifier(
+        config, LocalModelStorage(tmp_path), Resource("vote"), encoder
+    )
+    vote.train(
+        TrainingData(
+            training_examples=[
+                _with_counts(text, intent)
+                for intent, texts in EXAMPLES.items()
+                for text in texts
+            ]
+        )
+    )
+    sure = _with_counts("包裹到哪了，快递")
+    sure.set(INTENT_RANKING_KEY, _ranking(("check_loyalty", 0.9995)))
+    sure.set(INTENT, {"name": "check_loyalty", "confidence": 0.9995})
+    unsure = _with_counts("包裹到哪了，快递")
+    unsure.set(INTENT_RANKING_KEY, _ranking(("check_loyalty", 0.998)))
+
+    vote.process([sure, unsure])
+
+    assert config["vote_below"] == 0.999
+    assert sure.get(INTENT) == {"name": "check_loyalty", "confidence": 0.9995}
+    assert unsure.get(INTENT)["name"] == "track_delivery"
