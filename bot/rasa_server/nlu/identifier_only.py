@@ -110,6 +110,8 @@ class IdentifierOnlyInform(GraphComponent, IntentClassifier):
                 (int(entity[ENTITY_ATTRIBUTE_START]), int(entity[ENTITY_ATTRIBUTE_END]))
                 for entity in message.get(ENTITIES) or []
                 if entity.get(ENTITY_ATTRIBUTE_TYPE) in self._entities
+                and entity.get(ENTITY_ATTRIBUTE_START) is not None
+                and entity.get(ENTITY_ATTRIBUTE_END) is not None
             ]
             if not only_identifiers(str(message.get(TEXT) or ""), spans):
                 continue

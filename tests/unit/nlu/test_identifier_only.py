@@ -85,3 +85,11 @@ def test_other_entities_or_other_words_leave_the_intent() -> None:
 
     assert carrier.get(INTENT)["name"] == "nlu_fallback"
     assert question.get(INTENT)["name"] == "nlu_fallback"
+
+
+def test_an_identifier_entity_without_offsets_is_not_counted() -> None:
+    message = _message("15126614242", [{"entity": "phone", "value": "15126614242"}])
+
+    _component().process([message])
+
+    assert message.get(INTENT)["name"] == "nlu_fallback"

