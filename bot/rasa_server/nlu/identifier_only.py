@@ -24,13 +24,11 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
+
+from bot.rasa_server.nlu.intent_override import put_intent_first
 
 
 def only_identifiers(text: str, spans: list[tuple[int, int]]) -> bool:
@@ -115,12 +113,5 @@ class IdentifierOnlyInform(GraphComponent, IntentClassifier):
             ]
             if not only_identifiers(str(message.get(TEXT) or ""), spans):
                 continue
-            winner = {INTENT_NAME_KEY: self._intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [
-                entry
-                for entry in message.get(INTENT_RANKING_KEY) or []
-                if entry.get(INTENT_NAME_KEY) != self._intent
-            ]
-            message.set(INTENT, winner, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [winner, *ranking], add_to_output=True)
+            put_intent_first(message, self._intent)
         return messages

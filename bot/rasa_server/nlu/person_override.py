@@ -9,15 +9,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import (
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
-    TEXT,
-)
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.rasa_server.nlu.intent_override import put_intent_first
 from bot.rasa_server.nlu.person_request import find_person_request
 
 #: Parse-data key that records an override: the words that asked and the
@@ -78,15 +73,7 @@ class PersonRequestOverride(GraphComponent, IntentClassifier):
             request = find_person_request(str(message.get(TEXT) or ""))
             if request is None:
                 continue
-            previous = message.get(INTENT) or {}
-            winner = {INTENT_NAME_KEY: self._intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [
-                entry
-                for entry in message.get(INTENT_RANKING_KEY) or []
-                if entry.get(INTENT_NAME_KEY) != self._intent
-            ]
-            message.set(INTENT, winner, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [winner, *ranking], add_to_output=True)
+            previous = put_intent_first(message, self._intent)
             message.set(
                 PERSON_REQUEST,
                 {"phrase": request.phrase, "replaced_intent": previous},

@@ -38,6 +38,7 @@ from rasa.shared.nlu.constants import (
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -51,6 +52,11 @@ from bot.rasa_server.nlu.sentence_vectors import (
 _ARRAYS_FILE = "vector_vote.npz"
 
 logger = logging.getLogger(__name__)
+
+
+def _sublinear(counts: np.ndarray) -> np.ndarray:
+    """``1 + ln(count)`` for positive counts, 0 otherwise (sublinear TF)."""
+    return np.where(counts > 0, 1.0 + np.log(np.maximum(counts, 1e-12)), 0.0)
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,7 @@ class VoteModel:
             The ``(examples, features + dimension)`` input matrix.
         """
         tf = counts.astype(np.float64).tocsr(copy=True)
-        tf.data = np.where(tf.data > 0, 1.0 + np.log(np.maximum(tf.data, 1e-12)), 0.0)
+        tf.data = _sublinear(tf.data)
         tfidf = tf.multiply(self.idf[np.newaxis, :]).tocsr()
         norms = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1))).ravel()
         norms[norms == 0] = 1.0
@@ -117,8 +123,7 @@ class VoteModel:
             ``(intents,)``, summing to 1.
         """
         ngrams = self.idf.shape[0]
-        tf = np.where(counts > 0, 1.0 + np.log(np.maximum(counts, 1e-12)), 0.0)
-        tfidf = tf * self.idf[columns]
+        tfidf = _sublinear(counts) * self.idf[columns]
         norm = float(np.sqrt(tfidf @ tfidf)) or 1.0
         # einsum, not @: a matrix-vector product this small is faster in one
         # thread, and BLAS's idle worker threads would spin on the other core.
@@ -166,6 +171,15 @@ def mix_rankings(
     ]
 
 
+def _is_ngram_feature(feature: Features) -> bool:
+    """Whether a feature is an n-gram featurizer's sparse sentence row of the text."""
+    return (
+        feature.attribute == TEXT
+        and feature.type == FEATURE_TYPE_SENTENCE
+        and feature.is_sparse()
+    )
+
+
 def ngram_counts(message: Message) -> tuple[np.ndarray, np.ndarray, int]:
     """The message's sparse sentence features, all n-gram featurizers side by side.
 
@@ -177,13 +191,7 @@ def ngram_counts(message: Message) -> tuple[np.ndarray, np.ndarray, int]:
         whole row (the featurizers' columns one after the other, in pipeline order).
     """
     columns, counts, width = [], [], 0
-    for feature in message.features:
-        if (
-            feature.attribute != TEXT
-            or feature.type != FEATURE_TYPE_SENTENCE
-            or not feature.is_sparse()
-        ):
-            continue
+    for feature in filter(_is_ngram_feature, message.features):
         row = scipy.sparse.coo_matrix(feature.features)
         row.sum_duplicates()
         columns.append(row.col.astype(np.int64) + width)
@@ -196,12 +204,7 @@ def ngram_counts(message: Message) -> tuple[np.ndarray, np.ndarray, int]:
 
 def _has_ngrams(message: Message) -> bool:
     """Whether the message has a sparse sentence feature of its text."""
-    return any(
-        feature.attribute == TEXT
-        and feature.type == FEATURE_TYPE_SENTENCE
-        and feature.is_sparse()
-        for feature in message.features
-    )
+    return any(map(_is_ngram_feature, message.features))
 
 
 def _count_matrix(messages: list[Message]) -> scipy.sparse.csr_matrix:

@@ -1,0 +1,37 @@
+"""Put one intent first on a message (for components that override the classifiers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+
+def put_intent_first(message: Message, name: str) -> dict[str, Any]:
+    """Make ``name`` the message's intent with confidence 1.0, first in its ranking.
+
+    The rest of the ranking stays as the classifiers left it (without ``name``).
+
+    Args:
+        message: A classified message (changed in place).
+        name: The intent that wins.
+
+    Returns:
+        The intent the message had before (empty if none).
+    """
+    previous = message.get(INTENT) or {}
+    winner = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    ranking = [
+        entry
+        for entry in message.get(INTENT_RANKING_KEY) or []
+        if entry.get(INTENT_NAME_KEY) != name
+    ]
+    message.set(INTENT, winner, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [winner, *ranking], add_to_output=True)
+    return previous
