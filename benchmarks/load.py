@@ -92,6 +92,12 @@ class Turns:
 
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
+    by_turn: dict[str, list[float]] = field(default_factory=dict)
+
+    def record(self, name: str, index: int, seconds: float) -> None:
+        """Count one turn's latency, overall and for its place in its conversation."""
+        self.latencies.append(seconds)
+        self.by_turn.setdefault(f"{name}#{index}", []).append(seconds)
 
     def error(self, kind: str) -> None:
         """Count one error of ``kind``."""
@@ -225,7 +231,34 @@ def summary(
         "mean_ms": round(1000 * statistics.fmean(latencies)),
         "errors": turns.errors,
         "processes": meter.figures,
+        "slowest_turns": slowest_turns(turns),
     }
+
+
+def slowest_turns(turns: Turns, count: int = 8) -> list[dict]:
+    """The turns with the highest p95, each named by its conversation and place.
+
+    Args:
+        turns: The level's turns.
+        count: How many to list.
+
+    Returns:
+        Per turn: ``turn`` (``name#index``), its text, how often it ran, p50 and p95.
+    """
+    rows: list[dict] = []
+    for key, values in turns.by_turn.items():
+        name, index = key.rsplit("#", 1)
+        rows.append(
+            {
+                "turn": key,
+                "text": CONVERSATIONS[name][int(index)],
+                "n": len(values),
+                "p50_ms": round(1000 * percentile(values, 0.50)),
+                "p95_ms": round(1000 * percentile(values, 0.95)),
+            }
+        )
+    rows.sort(key=lambda row: row["p95_ms"], reverse=True)
+    return rows[:count]
 
 
 # --- REST ---------------------------------------------------------------------
@@ -262,7 +295,7 @@ async def hold_conversation(
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             turns.error(type(error).__name__)
             continue
-        turns.latencies.append(time.perf_counter() - started)
+        turns.record(name, index, time.perf_counter() - started)
         if status != 200:
             turns.error(f"HTTP {status}")
         elif not body:
@@ -425,6 +458,12 @@ def print_level(profile: str, level: dict) -> None:
         f"errors {sum(level['errors'].values())}{wechat}  | {processes}",
         flush=True,
     )
+    for row in level.get("slowest_turns", [])[:5]:
+        print(
+            f"    slow: {row['turn']:14} p50 {row['p50_ms']:>5} ms  "
+            f"p95 {row['p95_ms']:>5} ms  n {row['n']:>3}  {row['text']}",
+            flush=True,
+        )
 
 
 def overall_passive_percent(report: dict) -> float | None:

@@ -27,12 +27,17 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.rasa_server.lock_waits import PromptLockWaits
+
 Result = TypeVar("Result")
 Change = Callable[[TicketLock | None], tuple[TicketLock | None, Result]]
 
 
-class AtomicRedisLockStore(RedisLockStore):
+class AtomicRedisLockStore(PromptLockWaits, RedisLockStore):
     """``RedisLockStore`` with atomic ticket issuing, finishing and clean-up.
+
+    A message waiting for its conversation looks again within 10–100 ms, or at
+    once when a turn in this process releases it (``bot.rasa_server.lock_waits``).
 
     Args:
         endpoint_config: The ``lock_store`` section of the endpoints file (Rasa

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -83,3 +84,30 @@ def test_built_from_the_endpoints_file(tmp_path):
     store = LockStore.create(read_endpoints_from_path(str(endpoints)).lock_store)
     assert isinstance(store, AtomicRedisLockStore)
     assert store.key_prefix.startswith("lockcfg:")
+
+
+async def _hold(store, conversation, log, name, release=None):
+    async with store.lock(conversation):
+        log.append(f"{name} in")
+        if release is not None:
+            await release.wait()
+        log.append(f"{name} out")
+
+
+async def test_messages_in_a_row_across_processes_one_at_a_time_in_order(stores):
+    # Sanic workers (one store each) get a shopper's messages sent in a row: each
+    # waits for the one before it (woken in its process, polled across them).
+    conversation = f"c-{uuid.uuid4().hex[:6]}"
+    log: list[str] = []
+    release = asyncio.Event()
+    tasks = [asyncio.create_task(_hold(stores[0], conversation, log, "m0", release))]
+    for index in range(1, 4):
+        await asyncio.sleep(0.005)
+        store = stores[index % 2]
+        tasks.append(asyncio.create_task(_hold(store, conversation, log, f"m{index}")))
+    await asyncio.sleep(0.05)
+    assert log == ["m0 in"]
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert log == [f"m{i} {step}" for i in range(4) for step in ("in", "out")]
+    assert stores[0].get_lock(conversation) is None
