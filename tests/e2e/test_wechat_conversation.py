@@ -78,3 +78,26 @@ async def test_delivery_conversation_over_wechat(platform, logs):
     assert len(texts) == 2
     assert all(attempt.status == 200 for attempt in platform.pushes)
     assert "Traceback" not in logs.since("rasa.log")
+
+
+async def test_messages_sent_in_a_row_are_answered_one_by_one_in_order(platform, logs):
+    # Shoppers often send several short messages at once: each gets its own
+    # answer, in the order they were sent (Rasa handles one at a time).
+    openid = "o-row-of-three-e2e"
+    rows = [("你好", "小客"), ("包邮吗", "包邮"), ("能开发票吗", "发票")]
+
+    async def say(index: int, text: str) -> None:
+        await asyncio.sleep(0.01 * index)
+        await platform.say(openid, text)
+
+    await asyncio.gather(*(say(i, text) for i, (text, _) in enumerate(rows)))
+    await until(lambda: len(platform.texts(openid)) >= len(rows))
+    await asyncio.sleep(1.0)  # nothing more arrives
+    texts = platform.texts(openid)
+    for delivery in platform.inbox[openid]:  # shown when the test fails
+        print(f"[{delivery.via}] {delivery.text}")
+    assert len(texts) == len(rows)
+    for text, (_, word) in zip(texts, rows, strict=True):
+        assert word in text
+    assert all(attempt.status == 200 for attempt in platform.pushes)
+    assert "Traceback" not in logs.since("rasa.log")
