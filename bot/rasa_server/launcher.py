@@ -160,9 +160,11 @@ def main() -> None:
     """Run Rasa's command line with the fixes and the log masking installed.
 
     The fixes: the compiled action-reply validator (above), for ``rasa run`` the
-    turn levers (``install_turn_speedups``), and the NLU graph run off the event
+    turn levers (``install_turn_speedups``), the NLU graph run off the event
     loop (``bot.rasa_server.nlu_offload``; ``NLU_OFFLOAD=0``
-    leaves it on the loop, to compare).
+    leaves it on the loop, to compare), and Rasa's default in-memory lock store
+    waking a waiting message when the turn before it ends
+    (``bot.rasa_server.lock_waits``).
 
     The masking (``bot.platform.logs``) keeps personal data out of the Rasa
     server's logs: at DEBUG (``LOG_LEVEL=DEBUG``) Rasa logs every message,
@@ -183,6 +185,10 @@ def main() -> None:
     os.environ.setdefault("SANIC_BACKLOG", str(DEFAULT_BACKLOG))
     if os.environ.get("NLU_OFFLOAD", "1") != "0":
         install_nlu_offload()
+    # Imported here: it imports Rasa's lock store (after skip_unused_imports).
+    from bot.rasa_server.lock_waits import install_prompt_lock_waits
+
+    install_prompt_lock_waits()
     if serving:
         install_fast_start(os.environ)
         # SANIC_WORKERS > 1: each worker its own socket, so the kernel spreads

@@ -98,7 +98,10 @@ class AtomicRedisLockStore(PromptLockWaits, RedisLockStore):
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
     def update_lock(self, conversation_id: str) -> None:
-        """Remove expired tickets."""
+        """Remove expired tickets (no write, and no transaction, when none has)."""
+        lock = self.get_lock(conversation_id)
+        if lock is None or not any(ticket.has_expired() for ticket in lock.tickets):
+            return
 
         def change(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
             if lock is not None:

@@ -11,7 +11,14 @@ Here a waiting message is woken as soon as a turn in the same process releases
 the conversation, and otherwise looks again after 10 ms, the pause doubling to
 at most 100 ms (the turn runs in another Sanic worker or host: the Redis lock
 store of the production profile). Tickets still decide the order: the messages
-are handled one after the other, in the order they arrived.
+are handled one after the other, in the order they arrived. Expired tickets are
+cleared once a second while waiting, as Rasa does after each of its pauses.
+
+The production profile's ``AtomicRedisLockStore`` takes ``PromptLockWaits`` as a
+mixin. The embedded profile configures no lock store, so Rasa makes its
+in-memory one and keeps ``rasa run`` at one Sanic worker (per-process locks
+cannot order a conversation's messages across workers); the launcher's
+``install_prompt_lock_waits`` makes that default ``PromptInMemoryLockStore``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from rasa.utils.endpoints import EndpointConfig
 FIRST_PAUSE = 0.01
 #: The longest pause between two looks.
 LONGEST_PAUSE = 0.1
+#: Seconds between two clearings of expired tickets while waiting.
+EXPIRY_CHECK = 1.0
 
 
 class PromptLockWaits(LockStore):
@@ -61,7 +70,7 @@ class PromptLockWaits(LockStore):
             conversation_id: The conversation.
             lock_lifetime: Seconds after which a ticket expires.
             wait_time_in_seconds: Ignored: the pauses are ``FIRST_PAUSE`` doubling
-                to ``LONGEST_PAUSE`` (Rasa passes its default of 1 s).
+                to ``LONGEST_PAUSE`` (Rasa's callers do not pass it).
 
         Yields:
             The conversation's lock, held.
@@ -84,7 +93,9 @@ class PromptLockWaits(LockStore):
         Raises:
             LockError: The lock expired while waiting.
         """
+        loop = asyncio.get_running_loop()
         pause = FIRST_PAUSE
+        cleared = loop.time()
         while True:
             lock = self.get_lock(conversation_id)
             if not lock:
@@ -93,23 +104,29 @@ class PromptLockWaits(LockStore):
                 return lock
             await self._released(conversation_id, pause)
             pause = min(2 * pause, LONGEST_PAUSE)
-            self.update_lock(conversation_id)
+            if loop.time() - cleared >= EXPIRY_CHECK:
+                self.update_lock(conversation_id)
+                cleared = loop.time()
         raise LockError(f"Could not acquire lock for conversation '{conversation_id}'.")
 
     async def _released(self, conversation_id: str, pause: float) -> None:
         """Return when a turn here releases the conversation, or after ``pause``."""
         event = self._releases().setdefault(conversation_id, asyncio.Event())
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(event.wait(), pause)
+        # Not ``asyncio.wait_for``: on Python 3.10 it swallows a cancellation
+        # that arrives in the step the event is set, and the cancelled message
+        # would still take its turn.
+        waiter = asyncio.ensure_future(event.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=pause)
+        finally:
+            waiter.cancel()
 
 
 class PromptInMemoryLockStore(PromptLockWaits, InMemoryLockStore):
     """Rasa's in-memory lock store (one process), waiters woken at release.
 
-    Configure it in ``endpoints.yml``::
-
-        lock_store:
-          type: bot.rasa_server.lock_waits.PromptInMemoryLockStore
+    Made by Rasa where it would make its own once ``install_prompt_lock_waits``
+    ran (the embedded profile configures no lock store).
 
     Args:
         endpoint_config: The ``lock_store`` section (Rasa passes it; unused).
@@ -120,3 +137,17 @@ class PromptInMemoryLockStore(PromptLockWaits, InMemoryLockStore):
         self, endpoint_config: EndpointConfig | None = None, **kwargs: Any
     ) -> None:
         super().__init__()
+
+
+def install_prompt_lock_waits() -> None:
+    """Make Rasa's default lock store ``PromptInMemoryLockStore``.
+
+    Rasa makes an ``InMemoryLockStore`` when the endpoints name none (``Agent``)
+    or ``type: in_memory``; both now make this subclass. Rasa still counts it as
+    in-memory, so ``rasa run`` stays at one Sanic worker with it.
+    """
+    import rasa.core.agent
+    import rasa.core.lock_store
+
+    rasa.core.agent.InMemoryLockStore = PromptInMemoryLockStore
+    rasa.core.lock_store.InMemoryLockStore = PromptInMemoryLockStore

@@ -87,7 +87,9 @@ async def test_messages_sent_in_a_row_are_answered_one_by_one_in_order(platform,
     rows = [("你好", "小客"), ("包邮吗", "包邮"), ("能开发票吗", "发票")]
 
     async def say(index: int, text: str) -> None:
-        await asyncio.sleep(0.01 * index)
+        # 0.2 s apart: each push reaches Rasa's lock before the next, while the
+        # turn before it is still running.
+        await asyncio.sleep(0.2 * index)
         await platform.say(openid, text)
 
     await asyncio.gather(*(say(i, text) for i, (text, _) in enumerate(rows)))

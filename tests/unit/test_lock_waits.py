@@ -90,29 +90,55 @@ async def test_without_a_wake_up_it_looks_again_after_10_ms_doubling_to_100(
             store.cleanup("c1", ticket)  # the other process finishes
 
     monkeypatch.setattr(store, "_released", released)
-    async with store.lock("c1", wait_time_in_seconds=1):  # Rasa's default
+    async with store.lock("c1", wait_time_in_seconds=1):  # ignored
         pass
     assert pauses == [0.01, 0.02, 0.04, 0.08, 0.1, 0.1, 0.1]
 
 
-async def test_a_lock_that_expires_while_waiting_fails_and_leaves_nothing(
-    monkeypatch,
-):
+async def test_a_lock_that_expires_while_waiting_fails_and_leaves_nothing():
     store = PromptInMemoryLockStore()
-    store.issue_ticket("c1")
-
-    async def released(conversation_id: str, pause: float) -> None:
-        store.delete_lock(conversation_id)  # expired and removed meanwhile
-
-    monkeypatch.setattr(store, "_released", released)
+    store.issue_ticket("c1")  # held elsewhere
+    waiting = asyncio.create_task(_hold(store, "c1", [], "waiter"))
+    await asyncio.sleep(0.02)
+    assert store._releases()  # the waiter waits for a release
+    store.delete_lock("c1")  # expired and removed meanwhile
     with pytest.raises(LockError):
-        async with store.lock("c1"):
-            pytest.fail("the lock was gone")
+        await asyncio.wait_for(waiting, LIVENESS)
     assert store._releases() == {}
 
 
-def test_built_by_rasa_from_the_endpoints_file_entry():
-    store = LockStore.create(
-        EndpointConfig(type="bot.rasa_server.lock_waits.PromptInMemoryLockStore")
-    )
-    assert isinstance(store, PromptInMemoryLockStore)
+async def test_a_message_cancelled_as_the_turn_before_it_ends_does_not_run():
+    # Cancelled (the shopper's request went away) in the very step the
+    # conversation is released: it must not take its turn.
+    store = PromptInMemoryLockStore()
+    log: list[str] = []
+    async with store.lock("c1"):
+        waiting = asyncio.create_task(_hold(store, "c1", log, "cancelled"))
+        await asyncio.sleep(0.02)
+    waiting.cancel()  # same step as the release: no await in between
+    await asyncio.gather(waiting, return_exceptions=True)
+    assert waiting.cancelled()
+    assert log == []
+    assert store.get_lock("c1") is None
+
+
+def test_installed_it_is_rasas_default_lock_store_and_keeps_one_worker(monkeypatch):
+    import rasa.core.agent
+    import rasa.core.lock_store
+    from rasa.core.agent import Agent
+    from rasa.core.utils import number_of_sanic_workers, read_endpoints_from_path
+
+    for module in (rasa.core.agent, rasa.core.lock_store):  # restored afterwards
+        monkeypatch.setattr(module, "InMemoryLockStore", module.InMemoryLockStore)
+    lock_waits.install_prompt_lock_waits()
+    assert isinstance(Agent._create_lock_store(None), PromptInMemoryLockStore)
+    made = LockStore.create(EndpointConfig(type="in_memory"))
+    assert isinstance(made, PromptInMemoryLockStore)
+    # The embedded endpoints name no lock store: Rasa keeps one Sanic worker,
+    # as per-process locks cannot order a conversation across workers.
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    for name in ("ACTION_ENDPOINT_URL", "ACTION_SERVER_TOKEN", "RASA_TRACKER_DB"):
+        monkeypatch.setenv(name, "x")
+    endpoints = read_endpoints_from_path("endpoints.yml")
+    assert number_of_sanic_workers(endpoints.lock_store) == 1
+    assert number_of_sanic_workers(made) == 1

@@ -94,10 +94,21 @@ async def _hold(store, conversation, log, name, release=None):
         log.append(f"{name} out")
 
 
-async def test_messages_in_a_row_across_processes_one_at_a_time_in_order(stores):
+async def test_messages_in_a_row_across_processes_one_at_a_time_in_order(
+    stores, monkeypatch
+):
     # Sanic workers (one store each) get a shopper's messages sent in a row: each
     # waits for the one before it (woken in its process, polled across them).
     conversation = f"c-{uuid.uuid4().hex[:6]}"
+    pauses: list[float] = []
+    for store in stores[:2]:
+        real = store._released
+
+        async def released(conversation_id, pause, real=real):
+            pauses.append(pause)
+            await real(conversation_id, pause)
+
+        monkeypatch.setattr(store, "_released", released)
     log: list[str] = []
     release = asyncio.Event()
     tasks = [asyncio.create_task(_hold(stores[0], conversation, log, "m0", release))]
@@ -111,3 +122,7 @@ async def test_messages_in_a_row_across_processes_one_at_a_time_in_order(stores)
     await asyncio.wait_for(asyncio.gather(*tasks), 5)
     assert log == [f"m{i} {step}" for i in range(4) for step in ("in", "out")]
     assert stores[0].get_lock(conversation) is None
+    # The turn before ran in the other process: the waiters looked again after
+    # 10 ms, doubling to 100 ms at most (not Rasa's one-second sleeps).
+    assert pauses and pauses[0] == 0.01
+    assert set(pauses) <= {0.01, 0.02, 0.04, 0.08, 0.1}
