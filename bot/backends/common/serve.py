@@ -15,6 +15,7 @@ from bot.backends.common.settings import (
     ConfigurationError,
     ServiceName,
 )
+from bot.platform.process_exit import exit_deadline
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +53,12 @@ def run(
         settings = BackendSettings.from_env(service)
     except ConfigurationError as error:
         sys.exit(f"{service} service: {error}")
+    app = create_app(settings)
+    app.on_shutdown.append(exit_deadline)  # a SIGTERM ends the process in time
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         print=lambda message: logger.info("%s", message),
+        shutdown_timeout=5,  # requests take milliseconds; then the deadline
     )
