@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.console.app import create_app
 from bot.console.config import ConfigurationError, ConsoleSettings
+from bot.platform.process_exit import exit_deadline
 from bot.platform.settings import SettingError
 
 
@@ -28,6 +29,8 @@ def main() -> int:
         settings.host,
         settings.port,
     )
+    # Only in the service process: the deadline ends the process it runs in.
+    app.on_shutdown.append(exit_deadline)
     web.run_app(
         app,
         host=settings.host,

@@ -59,7 +59,6 @@ from bot.console.workbench import WorkbenchRepository
 from bot.platform.db import create_async_engine
 from bot.platform.logs import install_log_masking
 from bot.platform.media_store import media_store_from_env
-from bot.platform.process_exit import exit_deadline
 from bot.wechat.client import WeChatApiClient
 from bot.wechat.config import WeChatSettings
 from bot.wecom.relay import AgentRelay
@@ -173,7 +172,6 @@ def create_app(settings: ConsoleSettings) -> web.Application:
     )
     app.cleanup_ctx.append(resources)
     app.on_shutdown.append(_stop_streams)  # type: ignore[arg-type]
-    app.on_shutdown.append(exit_deadline)
     setup_routes(app)
     return app
 
