@@ -26,11 +26,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore
-from rasa.utils.endpoints import EndpointConfig
 
 #: Seconds before the first look again at a busy conversation's lock.
 FIRST_PAUSE = 0.01
@@ -126,17 +124,9 @@ class PromptInMemoryLockStore(PromptLockWaits, InMemoryLockStore):
     """Rasa's in-memory lock store (one process), waiters woken at release.
 
     Made by Rasa where it would make its own once ``install_prompt_lock_waits``
-    ran (the embedded profile configures no lock store).
-
-    Args:
-        endpoint_config: The ``lock_store`` section (Rasa passes it; unused).
-        **kwargs: Ignored, as Rasa's in-memory store takes no arguments.
+    ran (the embedded profile configures no lock store); like Rasa's, it
+    takes no arguments.
     """
-
-    def __init__(
-        self, endpoint_config: EndpointConfig | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__()
 
 
 def install_prompt_lock_waits() -> None:
