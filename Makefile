@@ -151,8 +151,12 @@ eval-overlap:
 	python3 $(SHARED)/tools/check_eval_overlap.py data
 	python3 $(SHARED)/tools/check_eval_overlap.py tests/nlu
 
+# pytest's exit status alone misses a test process that left early with status 0
+# (os._exit): its JUnit report, written when the session ends, must be there.
 unit: model contract-venv
-	$(PY) -m pytest -q --durations=25
+	@mkdir -p results && rm -f results/pytest.xml
+	$(PY) -m pytest -q --durations=25 --junitxml=results/pytest.xml
+	$(PY) -m tests.support.session_report results/pytest.xml
 
 story-test: model
 	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors \
