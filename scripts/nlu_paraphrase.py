@@ -126,10 +126,10 @@ _PLACES = (
     "杭州·西湖区",
     "成都·高新区",
 )
-#: 拼音 input slips: the word typed → what the IME gave.
-_SLIPS = {
+#: 拼音 input slips: the word typed → what the IME gave (one of them, for a tuple).
+_SLIPS: dict[str, str | tuple[str, ...]] = {
     "快递": "快滴",
-    "退货": "退获",
+    "退货": ("退获", "腿货"),
     "退款": "退宽",
     "发货": "发获",
     "物流": "屋流",
@@ -243,7 +243,10 @@ def _typo(text: str, rng: Rng) -> str | None:
     if not found:
         return None
     word = rng.choice(found)
-    return text.replace(word, _SLIPS[word], 1)
+    slip = _SLIPS[word]
+    if isinstance(slip, tuple):
+        slip = rng.choice(slip)
+    return text.replace(word, slip, 1)
 
 
 def _english(text: str, rng: Rng) -> str:

@@ -116,7 +116,7 @@ async def test_short_requests_are_confidently_understood(agent, text, intent):
     """Two-to-four-character requests clear the fallback threshold with margin.
 
     A DIET without its transformer layer scored as well on the dev set but put
-    查下积分 at 0.42, under the fallback's 0.45: shoppers got 没太看懂.
+    查下积分 at 0.42, under the fallback threshold then (0.45): shoppers got 没太看懂.
     """
     parsed = await parse(agent, text)
     assert parsed["intent"]["name"] == intent

@@ -135,6 +135,27 @@ def test_unparseable_numeral_is_left_alone():
         ),
         # A shopper's own words about an amount are no header.
         ("订单金额不对啊", ["订单金额不对啊"], []),
+        # The bracketed header with 订单编号 and masked values, and a product id.
+        (
+            "[订单编号:[订单x]，订单金额:[金额x]，下单时间:[日期x] [时间x]] 能送到吗",
+            ["[订单x]", "能送到吗"],
+            ["订单编号", "订单金额", "[金额x]", "[日期x]", "[时间x]"],
+        ),
+        (
+            "咨询订单号:[订单x] 商品ID:100012345 什么时候到",
+            ["[订单x]", "什么时候到"],
+            ["商品id", "100012345"],
+        ),
+        # Markers apps put in front of a chat go; the greeting stays.
+        ("在吗 京东快递（移动端）", ["在吗"], ["京东快递", "移动端"]),
+        ("订单业务咨询 我要退货", ["我要退货"], ["订单业务咨询"]),
+        (
+            "顾客通过点击web咚咚[站点x]信息发送:[订单编号:[订单x]] 在吗",
+            ["[订单x]", "在吗"],
+            ["顾客通过点击", "信息发送", "订单编号"],
+        ),
+        # The shopper's own question about the number keeps its words.
+        ("订单编号在哪看", ["订单编号在哪看"], []),
     ],
 )
 def test_an_apps_order_header_is_blanked_but_the_order_number_stays(
