@@ -74,7 +74,7 @@ class PromptLockWaits(LockStore):
             The conversation's lock, held.
         """
         try:
-            async with super().lock(
+            async with self._hold(
                 conversation_id, lock_lifetime, wait_time_in_seconds
             ) as held:
                 yield held
@@ -82,6 +82,16 @@ class PromptLockWaits(LockStore):
             event = self._releases().pop(conversation_id, None)
             if event is not None:
                 event.set()
+
+    def _hold(
+        self, conversation_id: str, lock_lifetime: float, wait_time_in_seconds: float
+    ) -> contextlib.AbstractAsyncContextManager[TicketLock]:
+        """Take and give back the conversation's lock: Rasa's ``LockStore.lock``.
+
+        A store that can take the lock more cheaply overrides this
+        (``AtomicRedisLockStore``).
+        """
+        return super().lock(conversation_id, lock_lifetime, wait_time_in_seconds)
 
     async def _acquire_lock(
         self, conversation_id: str, ticket: int, wait_time_in_seconds: float

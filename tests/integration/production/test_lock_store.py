@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -69,6 +70,89 @@ def test_cleanup_of_the_last_ticket_removes_the_lock(stores):
     only = stores[0].issue_ticket(conversation)
     stores[1].cleanup(conversation, only)
     assert stores[0].get_lock(conversation) is None
+
+
+def _counting(store, monkeypatch) -> list[str]:
+    """Record the Redis commands ``store`` sends (each is one round trip)."""
+    sent: list[str] = []
+    real = store.red.execute_command
+
+    def execute_command(*args, **options):
+        sent.append(str(args[0]))
+        return real(*args, **options)
+
+    monkeypatch.setattr(store.red, "execute_command", execute_command)
+    return sent
+
+
+async def test_a_free_conversation_is_taken_and_given_back_in_two_round_trips(
+    stores, monkeypatch
+):
+    conversation = f"c-{uuid.uuid4().hex[:6]}"
+    sent = _counting(stores[0], monkeypatch)
+    async with stores[0].lock(conversation) as held:
+        assert not held.is_locked(held.tickets[0].number)
+        assert len(sent) == 1
+    assert len(sent) == 2
+    assert all(command.upper().startswith("EVAL") for command in sent)
+    assert stores[1].get_lock(conversation) is None
+
+
+async def test_a_busy_conversation_is_read_until_its_ticket_is_served(stores):
+    conversation = f"c-{uuid.uuid4().hex[:6]}"
+    log: list[str] = []
+    release = asyncio.Event()
+    first = asyncio.create_task(_hold(stores[0], conversation, log, "a", release))
+    await asyncio.sleep(0.02)
+    second = asyncio.create_task(_hold(stores[1], conversation, log, "b"))
+    await asyncio.sleep(0.05)
+    lock = stores[2].get_lock(conversation)
+    assert lock is not None and [t.number for t in lock.tickets] == [0, 1]
+    assert log == ["a in"]
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, second), 5)
+    assert log == ["a in", "a out", "b in", "b out"]
+    assert stores[2].get_lock(conversation) is None
+
+
+def test_expired_tickets_are_dropped_when_the_next_is_issued(stores):
+    # A ticket of a crashed turn expires; the next message is served, numbered
+    # after the live tickets only, as Rasa's TicketLock does.
+    from rasa.core.lock import Ticket, TicketLock
+
+    conversation = f"c-{uuid.uuid4().hex[:6]}"
+    stale = TicketLock(conversation)
+    stale.tickets.append(Ticket(4, time.time() - 1))
+    stores[0].save_lock(stale)
+    ticket = stores[1].issue_ticket(conversation)
+    lock = stores[2].get_lock(conversation)
+    assert lock is not None
+    assert ticket == 0
+    assert [t.number for t in lock.tickets] == [0]
+    assert not lock.is_locked(0)
+
+
+def test_the_stored_lock_is_rasas_ticket_lock_json(stores):
+    # Rasa's own RedisLockStore (another deployment's version, a maintenance
+    # script) reads and extends what the scripts store, and the other way round.
+    from rasa.core.lock_store import RedisLockStore
+
+    conversation = f"c-{uuid.uuid4().hex[:6]}"
+    rasas = RedisLockStore(host="127.0.0.1", port=6379, db=1)
+    rasas.key_prefix = stores[0].key_prefix
+    mine = stores[0].issue_ticket(conversation, lock_lifetime=30)
+    theirs = rasas.issue_ticket(conversation, lock_lifetime=30)
+    after = stores[1].issue_ticket(conversation, lock_lifetime=30)
+    assert (mine, theirs, after) == (0, 1, 2)
+    lock = rasas.get_lock(conversation)
+    assert lock is not None and lock.conversation_id == conversation
+    assert [t.number for t in lock.tickets] == [0, 1, 2]
+    assert all(time.time() + 25 < t.expires < time.time() + 31 for t in lock.tickets)
+    stores[1].cleanup(conversation, 1)
+    assert [t.number for t in rasas.get_lock(conversation).tickets] == [0, 2]
+    stores[1].cleanup(conversation, 0)
+    stores[1].cleanup(conversation, 2)
+    assert rasas.get_lock(conversation) is None
 
 
 def test_built_from_the_endpoints_file(tmp_path):
