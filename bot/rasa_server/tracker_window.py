@@ -444,23 +444,14 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         if not self.window_events:
             return await super().retrieve(sender_id)
         with self.session_scope() as session:
-            query = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=False
-            )
-            rows = [
-                StoredRow(*row)
-                for row in query.with_entities(
-                    self.SQLEvent.id,
-                    self.SQLEvent.type_name,
-                    self.SQLEvent.action_name,
-                    self.SQLEvent.timestamp,
-                )
-            ]
+            rows, data = self._session_rows(session, sender_id)
             if not rows or not self.domain:
                 return None
             plan = plan_window(rows, self.window_events)
             wanted = range(len(rows)) if plan is None else plan.rows(len(rows))
-            data = dict(self._row_data(session, [rows[i].id for i in wanted]))
+            missing = [rows[i].id for i in wanted if rows[i].id not in data]
+            if missing:
+                data.update(self._row_data(session, missing))
         parsed: dict[int, Event] = {}
         for index in wanted:
             event = parse_event(json.loads(data[rows[index].id]))
@@ -505,6 +496,49 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             if start is not None:
                 query = query.filter(event.timestamp >= start)
         return query.order_by(event.id)
+
+    def _session_rows(
+        self, session: Any, sender_id: str
+    ) -> tuple[list[StoredRow], dict[int, str]]:
+        """The current session's rows, and the data of its last ``window_events``.
+
+        One query: the session's start is a subquery, and only the rows a window
+        would keep carry their JSON (a window function numbers them from the
+        end). A session that fits the window (most do) needs nothing more;
+        ``retrieve`` fetches the data of the older rows a longer one keeps.
+        The rows are those of ``_event_query``.
+        """
+        event = self.SQLEvent
+        start = (
+            sa.select(sa.func.max(event.timestamp))
+            .where(
+                event.sender_id == sender_id,
+                event.type_name == SessionStarted.type_name,
+            )
+            .scalar_subquery()
+        )
+        from_end = sa.func.row_number().over(order_by=event.id.desc())
+        query = (
+            session.query(
+                event.id,
+                event.type_name,
+                event.action_name,
+                event.timestamp,
+                sa.case((from_end <= self.window_events, event.data), else_=None),
+            )
+            .filter(event.sender_id == sender_id)
+            # Timestamps are seconds since 1970: 0 lets every row in when the
+            # conversation has no session start yet.
+            .filter(event.timestamp >= sa.func.coalesce(start, 0))
+            .order_by(event.id)
+        )
+        rows: list[StoredRow] = []
+        data: dict[int, str] = {}
+        for row_id, type_name, action_name, timestamp, row_data in query:
+            rows.append(StoredRow(row_id, type_name, action_name, timestamp))
+            if row_data is not None:
+                data[row_id] = row_data
+        return rows, data
 
     def _row_data(self, session: Any, ids: list[int]) -> Iterator[tuple[int, str]]:
         column = self.SQLEvent.id

@@ -376,3 +376,45 @@ def test_sqlite_store_writes_ahead_without_full_sync(tmp_path, agent):
         journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
         synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
     assert (journal, synchronous) == ("wal", 1)  # 1 = NORMAL (2 = FULL, the default)
+
+
+def _statements(store) -> list[str]:
+    """Record the SQL statements ``store`` sends from now on."""
+    sent: list[str] = []
+
+    @sa.event.listens_for(store.engine, "before_cursor_execute")
+    def _record(_connection, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    return sent
+
+
+async def test_a_session_the_window_holds_is_loaded_in_one_statement(agent, backend):
+    # The session's start, its rows and their data come in one query; the older
+    # session before it is not loaded (from SessionStarted on, as Rasa loads).
+    from rasa.shared.core.events import SessionStarted
+
+    talk = long_conversation(turns=2)
+    talk.act("action_session_start").add(SessionStarted()).act("action_listen")
+    talk.user("greet", "又来了").act("utter_greet").act("action_listen")
+    store = _store(backend, agent)
+    await _stored(store, talk)
+    sent = _statements(store)
+    tracker = await store.retrieve(SENDER)
+    selects = [s for s in sent if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1
+    assert [e.as_dict() for e in tracker.events] == [
+        e.as_dict() for e in talk.events[-5:]
+    ]
+
+
+async def test_a_longer_session_fetches_only_the_older_rows_it_keeps(agent, backend):
+    store = _store(backend, agent)
+    await _stored(store, long_conversation(turns=60))
+    sent = _statements(store)
+    windowed = await store.retrieve(SENDER)
+    selects = [s for s in sent if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2
+    whole = await _store(backend, agent, window=0).retrieve(SENDER)
+    assert _state(windowed) == _state(whole)
+    assert len(windowed.events) < len(whole.events)
