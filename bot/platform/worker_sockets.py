@@ -14,19 +14,37 @@ spreads new connections over the workers' sockets by their addresses, whatever
 the workers are busy with. Everything else is Sanic's ``serve_multiple``: the
 same settings, signals and shutdown. A Unix socket or a socket handed in keeps
 Sanic's own way.
+
+The workers start listening together. A worker binds its socket only after its
+``before_server_start`` listeners ran (Rasa loads the model there, seconds), and
+the first one ready used to take every connection opened before the others
+were: a client that connects as soon as the server answers (a health check
+then a load balancer's or the load driver's keep-alive pool) stayed on that one
+worker for good, and half of the production profile's capacity benchmarks ran
+on one worker (28–29 turns/s against 37–48, benchmarks/README.md, "Both workers
+from the first connection"). Each worker now waits, after its listeners, until
+every worker has reached that point (at most ``READY_TIMEOUT`` seconds, in case
+one of them fails to start), and only then binds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import socket
+import threading
 from collections.abc import Callable
 from signal import SIGINT, SIGTERM, signal
 from typing import Any
 
 ServeMultiple = Callable[[dict[str, Any], int], None]
+
+logger = logging.getLogger(__name__)
+
+#: Seconds a ready worker waits for the others before it listens anyway.
+READY_TIMEOUT = 180.0
 
 
 def check_address_free(host: str, port: int) -> None:
@@ -84,8 +102,12 @@ def serve_with_own_sockets(
     signal(SIGINT, stop_workers)
     signal(SIGTERM, stop_workers)
     forking = multiprocessing.get_context("fork")
+    ready = forking.Barrier(workers)
     for _ in range(workers):
-        process = forking.Process(target=serve, kwargs=server_settings)
+        process = forking.Process(
+            target=serve_when_all_ready,
+            args=(serve, server_settings, ready, READY_TIMEOUT),
+        )
         process.daemon = True
         process.start()
         processes.append(process)
@@ -95,6 +117,38 @@ def serve_with_own_sockets(
         started.terminate()
     trigger_events(main_stop, loop)
     loop.close()
+
+
+def serve_when_all_ready(
+    serve: Callable[..., Any],
+    server_settings: dict[str, Any],
+    ready: threading.Barrier,
+    timeout: float,
+) -> None:
+    """In a worker: Sanic's ``serve``, listening once every worker is ready.
+
+    Args:
+        serve: Sanic's ``serve``.
+        server_settings: Its arguments.
+        ready: Passed by every worker after its ``before_server_start``
+            listeners (a ``multiprocessing`` barrier, same interface).
+        timeout: Seconds to wait there before listening anyway.
+    """
+
+    def when_all_ready(app: Any, loop: Any) -> None:
+        # Registered last, so it runs after the listeners registered before the
+        # fork (Rasa's model loading). Blocking is fine: nothing is served yet.
+        try:
+            ready.wait(timeout)
+        except threading.BrokenBarrierError:
+            logger.warning(
+                "worker %d: not every worker was ready within %.0f s; listening anyway",
+                os.getpid(),
+                timeout,
+            )
+
+    server_settings["app"].register_listener(when_all_ready, "before_server_start")
+    serve(**server_settings)
 
 
 def install_worker_sockets() -> None:

@@ -41,8 +41,9 @@ def worker_pid(port: int) -> str:
 
 def start(mode: str, tmp_path: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
+    command = [sys.executable, "-m", "tests.support.pid_server", str(port), mode]
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.pid_server", str(port), mode],
+        [*command, str(tmp_path / "marker")],
         cwd=ROOT,
         stdout=(tmp_path / f"{mode}.log").open("w"),
         stderr=subprocess.STDOUT,
@@ -77,6 +78,35 @@ def test_connections_are_spread_over_both_workers(own_sockets):
     # The kernel hashes each connection's addresses: about half each. Under a
     # quarter for one of them has a chance of about 1 in 10,000.
     assert min(answered.values()) >= CONNECTIONS // 4
+
+
+def test_no_worker_listens_before_every_worker_is_ready(tmp_path):
+    # One worker starts 3 s slower (Rasa's model loading, on a busy machine):
+    # the first connections possible must still reach both workers, or a
+    # keep-alive pool opened at once stays on the fast one for good.
+    port = free_port()
+    command = [sys.executable, "-m", "tests.support.pid_server", str(port), "own-slow"]
+    process = subprocess.Popen(
+        [*command, str(tmp_path / "marker")],
+        cwd=ROOT,
+        stdout=(tmp_path / "slow.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not listening_sockets(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the pid server did not start listening")
+            time.sleep(0.01)
+        # The workers bind one after the other, within milliseconds once both
+        # are ready; the slow one would still be starting for 2.5 s more.
+        time.sleep(0.5)
+        assert listening_sockets(port) == 2
+        answered = Counter(worker_pid(port) for _ in range(CONNECTIONS))
+        assert len(answered) == 2
+        assert min(answered.values()) >= CONNECTIONS // 4
+    finally:
+        stop_process(process)
 
 
 def test_sanics_own_way_shares_one_socket(tmp_path):

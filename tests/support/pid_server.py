@@ -1,14 +1,18 @@
 """A Sanic app with two workers that answers with the worker's process id.
 
-``python -m tests.support.pid_server PORT own|shared``: ``own`` installs
-``bot.platform.worker_sockets`` (a socket per worker), ``shared`` runs Sanic's
-own ``serve_multiple`` (one socket for both).
+``python -m tests.support.pid_server PORT own|shared|own-slow [MARKER]``: ``own``
+installs ``bot.platform.worker_sockets`` (a socket per worker), ``shared`` runs
+Sanic's own ``serve_multiple`` (one socket for both). ``own-slow`` is ``own``
+where one worker's start-up (a ``before_server_start`` listener, like Rasa's
+model loading) takes ``SLOW_START`` seconds longer: the worker that creates the
+MARKER file first is the fast one.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 
 from sanic import Sanic, response
 from sanic.request import Request
@@ -16,13 +20,25 @@ from sanic.response import HTTPResponse
 
 from bot.platform.worker_sockets import install_worker_sockets
 
+#: Seconds the slow worker's start-up takes in ``own-slow``.
+SLOW_START = 3.0
+
 
 def main() -> None:
     """Serve on 127.0.0.1:PORT with two workers."""
     port, mode = int(sys.argv[1]), sys.argv[2]
-    if mode == "own":
+    if mode in ("own", "own-slow"):
         install_worker_sockets()
     app = Sanic("pid_server")
+    if mode == "own-slow":
+        marker = sys.argv[3]
+
+        @app.before_server_start
+        def load(app: Sanic, loop: object) -> None:  # blocks, as model loading
+            try:
+                os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                time.sleep(SLOW_START)
 
     @app.get("/")
     async def pid(request: Request) -> HTTPResponse:
