@@ -15,10 +15,11 @@ from bot.backends.crm.membership import (
     RewardOffer,
     TierView,
 )
-from bot.backends.crm.models import Customer, PointsEntry, Redemption
+from bot.backends.crm.models import PointsEntry, Redemption
 from bot.backends.crm.rules import BenefitLine
 from bot.backends.crm.service import (
     BindRequest,
+    CustomerRecord,
     LoyaltySummary,
     Warranty,
     WarrantyRequest,
@@ -103,8 +104,9 @@ def parse_warranty_request(body: object) -> WarrantyRequest:
     )
 
 
-def customer_json(customer: Customer) -> dict[str, Any]:
-    """Render a customer; the phone number is masked."""
+def customer_json(record: CustomerRecord) -> dict[str, Any]:
+    """Render a customer with their identities; the phone number is masked."""
+    customer = record.customer
     return {
         "customer_id": customer.id,
         "name": customer.name,
@@ -117,7 +119,7 @@ def customer_json(customer: Customer) -> dict[str, Any]:
                 "external_id": identity.external_id,
                 "bound_at": iso_china(identity.bound_at),
             }
-            for identity in customer.identities
+            for identity in record.identities
         ],
     }
 

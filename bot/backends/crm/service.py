@@ -19,7 +19,7 @@ from bot.backends.crm.models import (
     PointsEntry,
     WarrantyRegistration,
 )
-from bot.backends.crm.repository import CrmRepository
+from bot.backends.crm.repository import CrmRepository, IdentityRow
 from bot.backends.crm.rules import (
     EntryKind,
     LedgerLine,
@@ -36,6 +36,14 @@ from bot.backends.crm.rules import (
 logger = logging.getLogger(__name__)
 
 _WRITE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    """A customer with their channel identities."""
+
+    customer: Customer
+    identities: Sequence[IdentityRow]
 
 
 @dataclass(frozen=True)
@@ -130,42 +138,47 @@ class CrmService:
         async with self._sessions() as session:
             return await CrmRepository(session).count_customers() == 0
 
-    async def get_customer(self, customer_id: str) -> Customer:
-        """Return a customer.
+    async def get_customer(self, customer_id: str) -> CustomerRecord:
+        """Return a customer with their identities.
 
         Raises:
             NotFound: ``customer_not_found``.
         """
         async with self._sessions() as session:
-            customer = await CrmRepository(session).get_customer(customer_id)
-        if customer is None:
-            raise NotFound(f"customer {customer_id} not found", "customer_not_found")
-        return customer
+            repo = CrmRepository(session)
+            customer = await repo.get_customer(customer_id)
+            if customer is None:
+                raise NotFound(
+                    f"customer {customer_id} not found", "customer_not_found"
+                )
+            return CustomerRecord(customer, await repo.identities_of(customer_id))
 
-    async def find_by_identity(self, channel: str, external_id: str) -> Customer:
+    async def find_by_identity(self, channel: str, external_id: str) -> CustomerRecord:
         """Return the customer a channel identity is bound to.
 
         Raises:
             NotFound: ``identity_not_bound``.
         """
         async with self._sessions() as session:
-            identity = await CrmRepository(session).find_identity(channel, external_id)
-        if identity is None:
-            raise NotFound(
-                f"no customer is bound to {channel} identity {external_id}",
-                "identity_not_bound",
-            )
-        customer: Customer = identity.customer
-        return customer
+            repo = CrmRepository(session)
+            identity = await repo.find_identity(channel, external_id)
+            if identity is None:
+                raise NotFound(
+                    f"no customer is bound to {channel} identity {external_id}",
+                    "identity_not_bound",
+                )
+            customer: Customer = identity.customer
+            return CustomerRecord(customer, await repo.identities_of(customer.id))
 
-    async def bind_identity(self, request: BindRequest) -> tuple[Customer, bool]:
+    async def bind_identity(self, request: BindRequest) -> tuple[CustomerRecord, bool]:
         """Bind a channel identity after checking phone and an order of theirs.
 
         Args:
             request: The identity and the proof (phone + order number).
 
         Returns:
-            The customer and whether this call created the binding.
+            The customer with their identities, and whether this call created
+            the binding.
 
         Raises:
             RuleViolation: ``verification_failed`` (no hint which part was wrong).
@@ -200,9 +213,8 @@ class CrmService:
                                 bound_at=self._clock(),
                             )
                         )
-                    bound = await repo.get_customer(customer.id)
-                    assert bound is not None
-                    return bound, created
+                    identities = await repo.identities_of(customer.id)
+                    return CustomerRecord(customer, identities), created
             except IntegrityError:
                 logger.info("identity binding collided (attempt %d)", attempt)
         raise Conflict("concurrent binding; retry", "concurrent_update")

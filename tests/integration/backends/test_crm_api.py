@@ -55,6 +55,27 @@ async def test_binds_identity_with_phone_and_own_order(backends: Backends) -> No
     assert (await found.json())["customer_id"] == "C100003"
 
 
+async def test_every_identity_of_the_customer_is_listed_in_binding_order(
+    backends: Backends,
+) -> None:
+    # C100003 has none in the seed; three channels bind, each lookup lists all.
+    ids = ["web-a1", "web-b2", "web-c3"]
+    for external_id in ids:
+        response = await backends.crm.post(
+            "/v1/identities", json=bind_body(channel="rest", external_id=external_id)
+        )
+        assert response.status == 201
+    for external_id in ids:
+        found = await backends.crm.get(f"/v1/identities/rest/{external_id}")
+        body = await found.json()
+        assert [(i["channel"], i["external_id"]) for i in body["identities"]] == [
+            ("rest", x) for x in ids
+        ]
+        assert all(i["bound_at"].endswith("+08:00") for i in body["identities"])
+    customer = await (await backends.crm.get("/v1/customers/C100003")).json()
+    assert [i["external_id"] for i in customer["identities"]] == ids
+
+
 async def test_binding_with_someone_elses_order_fails(backends: Backends) -> None:
     response = await backends.crm.post(
         "/v1/identities", json=bind_body(order_number="XK202411110004")
