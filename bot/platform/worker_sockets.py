@@ -23,8 +23,8 @@ then a load balancer's or the load driver's keep-alive pool) stayed on that one
 worker for good, and half of the production profile's capacity benchmarks ran
 on one worker (28–29 turns/s against 37–48, benchmarks/README.md, "Both workers
 from the first connection"). Each worker now waits, after its listeners, until
-every worker has reached that point (at most ``READY_TIMEOUT`` seconds, in case
-one of them fails to start), and only then binds.
+every worker has reached that point (at most ``READY_TIMEOUT`` seconds; a worker
+that ends while starting releases the others at once), and only then binds.
 """
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import socket
-import threading
 from collections.abc import Callable
-from signal import SIGINT, SIGTERM, signal
+from dataclasses import dataclass
+from signal import SIG_DFL, SIGINT, SIGTERM, signal
 from typing import Any
 
 ServeMultiple = Callable[[dict[str, Any], int], None]
@@ -45,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 #: Seconds a ready worker waits for the others before it listens anyway.
 READY_TIMEOUT = 180.0
+#: Seconds between a waiting worker's looks at the others.
+_GATE_POLL = 0.01
 
 
 def check_address_free(host: str, port: int) -> None:
@@ -102,27 +105,65 @@ def serve_with_own_sockets(
     signal(SIGINT, stop_workers)
     signal(SIGTERM, stop_workers)
     forking = multiprocessing.get_context("fork")
-    ready = forking.Barrier(workers)
-    for _ in range(workers):
+    # Shared memory without locks (each worker writes only its own slot): a
+    # worker killed at any moment cannot leave the others blocked on a lock.
+    started = forking.RawArray("b", workers)
+    released = forking.RawValue("b", 0)
+    for index in range(workers):
+        gate = StartGate(started, released, index)
         process = forking.Process(
             target=serve_when_all_ready,
-            args=(serve, server_settings, ready, READY_TIMEOUT),
+            args=(serve, server_settings, gate, READY_TIMEOUT),
         )
         process.daemon = True
         process.start()
         processes.append(process)
-    for started in processes:
-        started.join()
-    for started in processes:
-        started.terminate()
+    running = list(processes)
+    while running:
+        ended = multiprocessing.connection.wait([p.sentinel for p in running])
+        running = [p for p in running if p.sentinel not in ended]
+        # A worker that ended (one failing at start-up) must not keep the
+        # others waiting for it; once they all listen this changes nothing.
+        released.value = 1
+    for worker in processes:
+        worker.terminate()
     trigger_events(main_stop, loop)
     loop.close()
+
+
+@dataclass(frozen=True)
+class StartGate:
+    """Where the workers tell each other they are ready to listen.
+
+    Attributes:
+        started: One flag per worker, set once its start-up listeners ran
+            (a ``multiprocessing.RawArray``).
+        released: Set by the main process when a worker ended: the others stop
+            waiting (a ``multiprocessing.RawValue``).
+        index: This worker's flag.
+    """
+
+    started: Any
+    released: Any
+    index: int
+
+    def arrive(self) -> None:
+        """Tell the other workers this one is ready."""
+        self.started[self.index] = 1
+
+    def all_ready(self) -> bool:
+        """Whether every worker is ready."""
+        return all(self.started)
+
+    def is_open(self) -> bool:
+        """Whether to listen now: every worker is ready, or one has ended."""
+        return bool(self.released.value) or self.all_ready()
 
 
 def serve_when_all_ready(
     serve: Callable[..., Any],
     server_settings: dict[str, Any],
-    ready: threading.Barrier,
+    gate: StartGate,
     timeout: float,
 ) -> None:
     """In a worker: Sanic's ``serve``, listening once every worker is ready.
@@ -130,23 +171,32 @@ def serve_when_all_ready(
     Args:
         serve: Sanic's ``serve``.
         server_settings: Its arguments.
-        ready: Passed by every worker after its ``before_server_start``
-            listeners (a ``multiprocessing`` barrier, same interface).
-        timeout: Seconds to wait there before listening anyway.
+        gate: This worker's place among the workers.
+        timeout: Seconds to wait for the others before listening anyway.
     """
 
-    def when_all_ready(app: Any, loop: Any) -> None:
+    async def when_all_ready(app: Any, loop: Any) -> None:
         # Registered last, so it runs after the listeners registered before the
-        # fork (Rasa's model loading). Blocking is fine: nothing is served yet.
-        try:
-            ready.wait(timeout)
-        except threading.BrokenBarrierError:
+        # fork (Rasa's model loading). Polled: the loop keeps running what
+        # start-up began (the event broker's heartbeats).
+        gate.arrive()
+        deadline = loop.time() + timeout
+        # Other processes set the flags: no asyncio.Event can tell this loop.
+        while not gate.is_open() and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(_GATE_POLL)
+        if not gate.all_ready():
             logger.warning(
-                "worker %d: not every worker was ready within %.0f s; listening anyway",
+                "worker %d: another worker ended, or not every worker was ready "
+                "within %.0f s; listening anyway",
                 os.getpid(),
                 timeout,
             )
 
+    # Until Sanic sets its own handlers (once listening), a stop signal ends a
+    # worker that is still starting: the parent's handler, inherited by the
+    # fork, would only pass the signal on to the other workers.
+    signal(SIGINT, SIG_DFL)
+    signal(SIGTERM, SIG_DFL)
     server_settings["app"].register_listener(when_all_ready, "before_server_start")
     serve(**server_settings)
 

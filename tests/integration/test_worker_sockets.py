@@ -109,6 +109,49 @@ def test_no_worker_listens_before_every_worker_is_ready(tmp_path):
         stop_process(process)
 
 
+def _launch(mode: str, tmp_path: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    command = [sys.executable, "-m", "tests.support.pid_server", str(port), mode]
+    process = subprocess.Popen(
+        [*command, str(tmp_path / "marker")],
+        cwd=ROOT,
+        stdout=(tmp_path / f"{mode}.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    return process, port
+
+
+def test_a_worker_that_fails_to_start_does_not_hold_the_others_back(tmp_path):
+    # The others would otherwise wait READY_TIMEOUT (minutes) before listening.
+    process, port = _launch("own-crash", tmp_path)
+    try:
+        deadline = time.monotonic() + 20
+        while not listening_sockets(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the remaining worker did not start listening in 20 s")
+            time.sleep(0.05)
+        assert listening_sockets(port) == 1
+        assert worker_pid(port).isdigit()
+    finally:
+        stop_process(process)
+
+
+def test_stopping_the_server_while_a_worker_starts_stops_it(tmp_path):
+    # SIGTERM while one worker waits for the other: the server ends, instead of
+    # the workers swallowing the signal and serving on.
+    process, port = _launch("own-slow", tmp_path)
+    try:
+        time.sleep(1.0)  # the fast worker waits, the slow one is still starting
+        assert listening_sockets(port) == 0
+        process.terminate()
+        process.wait(timeout=5)
+        time.sleep(0.2)
+        assert listening_sockets(port) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
 def test_sanics_own_way_shares_one_socket(tmp_path):
     # What the module replaces: one socket, which the busy worker can hog.
     process, port = start("shared", tmp_path)

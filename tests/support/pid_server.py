@@ -4,8 +4,8 @@
 installs ``bot.platform.worker_sockets`` (a socket per worker), ``shared`` runs
 Sanic's own ``serve_multiple`` (one socket for both). ``own-slow`` is ``own``
 where one worker's start-up (a ``before_server_start`` listener, like Rasa's
-model loading) takes ``SLOW_START`` seconds longer: the worker that creates the
-MARKER file first is the fast one.
+model loading) takes ``SLOW_START`` seconds longer; in ``own-crash`` that worker
+exits instead. The worker that creates the MARKER file first is the fast one.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ SLOW_START = 3.0
 def main() -> None:
     """Serve on 127.0.0.1:PORT with two workers."""
     port, mode = int(sys.argv[1]), sys.argv[2]
-    if mode in ("own", "own-slow"):
+    if mode in ("own", "own-slow", "own-crash"):
         install_worker_sockets()
     app = Sanic("pid_server")
-    if mode == "own-slow":
+    if mode in ("own-slow", "own-crash"):
         marker = sys.argv[3]
 
         @app.before_server_start
@@ -38,6 +38,8 @@ def main() -> None:
             try:
                 os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
             except FileExistsError:
+                if mode == "own-crash":
+                    os._exit(3)  # a worker failing to load its model
                 time.sleep(SLOW_START)
 
     @app.get("/")
