@@ -21,10 +21,11 @@ the first one ready used to take every connection opened before the others
 were: a client that connects as soon as the server answers (a health check
 then a load balancer's or the load driver's keep-alive pool) stayed on that one
 worker for good, and half of the production profile's capacity benchmarks ran
-on one worker (28–29 turns/s against 37–48, benchmarks/README.md, "Both workers
-from the first connection"). Each worker now waits, after its listeners, until
-every worker has reached that point (at most ``READY_TIMEOUT`` seconds; a worker
-that ends while starting releases the others at once), and only then binds.
+on one worker (28–29 turns/s against 37–48, benchmarks/README.md, "Production
+capacity: both workers from the first connection"). Each worker now waits,
+after its listeners, until every worker has reached that point (at most
+``READY_TIMEOUT`` seconds; a worker that ends while starting releases the others
+at once), and only then binds.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ else holds is served at once without reading it again, and another script
 removes the served ticket and the lock with it when nobody waits. A Redis
 transaction (WATCH, GET, MULTI/SET/EXEC, retried on conflict) and the extra GET
 took seven round trips per turn, each blocking the worker's event loop
-(benchmarks/README.md, "The lock in two round trips"). The stored value is
+(benchmarks/README.md, "Production capacity: both workers from the first
+connection"). The stored value is
 Rasa's ``TicketLock`` JSON, so ``get_lock`` and Rasa's own code read it as before.
 
 Configure it in ``endpoints.production.yml``::

@@ -76,7 +76,8 @@ class CrmRepository:
         Plain rows, not ORM objects: a customer may have many (every channel,
         every device), and the rows are only rendered. Loaded with the customer
         through a join, 300 identities cost the service 16 ms of CPU per
-        lookup (benchmarks/README.md, "The CRM's identities as rows").
+        lookup (benchmarks/README.md, "Production capacity: both workers from
+        the first connection").
         """
         result = await self.session.execute(
             select(
