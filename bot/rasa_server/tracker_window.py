@@ -485,17 +485,18 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         event = self.SQLEvent
         query = session.query(event).filter(event.sender_id == sender_id)
         if not fetch_events_from_all_sessions:
-            start = (
-                session.query(sa.func.max(event.timestamp))
-                .filter(
-                    event.sender_id == sender_id,
-                    event.type_name == SessionStarted.type_name,
-                )
-                .scalar()
-            )
+            start = session.execute(self._session_start(sender_id)).scalar()
             if start is not None:
                 query = query.filter(event.timestamp >= start)
         return query.order_by(event.id)
+
+    def _session_start(self, sender_id: str) -> Any:
+        """SELECT the timestamp of the conversation's last session start."""
+        event = self.SQLEvent
+        return sa.select(sa.func.max(event.timestamp)).where(
+            event.sender_id == sender_id,
+            event.type_name == SessionStarted.type_name,
+        )
 
     def _session_rows(
         self, session: Any, sender_id: str
@@ -509,14 +510,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         The rows are those of ``_event_query``.
         """
         event = self.SQLEvent
-        start = (
-            sa.select(sa.func.max(event.timestamp))
-            .where(
-                event.sender_id == sender_id,
-                event.type_name == SessionStarted.type_name,
-            )
-            .scalar_subquery()
-        )
+        start = self._session_start(sender_id).scalar_subquery()
         from_end = sa.func.row_number().over(order_by=event.id.desc())
         query = (
             session.query(

@@ -39,7 +39,7 @@ def worker_pid(port: int) -> str:
     return data.split(b"\r\n\r\n", 1)[1].decode()
 
 
-def start(mode: str, tmp_path: Path) -> tuple[subprocess.Popen, int]:
+def _launch(mode: str, tmp_path: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
     command = [sys.executable, "-m", "tests.support.pid_server", str(port), mode]
     process = subprocess.Popen(
@@ -48,6 +48,11 @@ def start(mode: str, tmp_path: Path) -> tuple[subprocess.Popen, int]:
         stdout=(tmp_path / f"{mode}.log").open("w"),
         stderr=subprocess.STDOUT,
     )
+    return process, port
+
+
+def start(mode: str, tmp_path: Path) -> tuple[subprocess.Popen, int]:
+    process, port = _launch(mode, tmp_path)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -84,14 +89,7 @@ def test_no_worker_listens_before_every_worker_is_ready(tmp_path):
     # One worker starts 3 s slower (Rasa's model loading, on a busy machine):
     # the first connections possible must still reach both workers, or a
     # keep-alive pool opened at once stays on the fast one for good.
-    port = free_port()
-    command = [sys.executable, "-m", "tests.support.pid_server", str(port), "own-slow"]
-    process = subprocess.Popen(
-        [*command, str(tmp_path / "marker")],
-        cwd=ROOT,
-        stdout=(tmp_path / "slow.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    process, port = _launch("own-slow", tmp_path)
     try:
         deadline = time.monotonic() + 60
         while not listening_sockets(port):
@@ -107,18 +105,6 @@ def test_no_worker_listens_before_every_worker_is_ready(tmp_path):
         assert min(answered.values()) >= CONNECTIONS // 4
     finally:
         stop_process(process)
-
-
-def _launch(mode: str, tmp_path: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    command = [sys.executable, "-m", "tests.support.pid_server", str(port), mode]
-    process = subprocess.Popen(
-        [*command, str(tmp_path / "marker")],
-        cwd=ROOT,
-        stdout=(tmp_path / f"{mode}.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    return process, port
 
 
 def test_a_worker_that_fails_to_start_does_not_hold_the_others_back(tmp_path):
