@@ -287,6 +287,7 @@ STYLES: dict[str, Style] = {
     "repeat": _repeat,
     "english": _english,
     "long": _long,
+    "card": _app,
 }
 #: Layers on top of a style, with the same rate in every family that allows
 #: them, so that none of them is a sign of one intent. App details and a Weibo

@@ -63,6 +63,12 @@ _INLINE = re.compile(
             r"(?:[^,.!?;，。！？；]{0,8}的)?(?:专员|主管|负责人|领导)",
             # 叫个人来, 换个人来 (not 叫人来修: a repairman)
             r"(?:叫|找|换)(?:个|1个|一个)人来(?![修装送])",
+            # 转3号客服, 找工号1024的客服: an agent by number
+            r"(?:转|转接|转给|转到|找|接)(?:工号)?(?:\d{1,6}|[一二三四五六七八九十]{1,3})"
+            r"号?的?(?:客服|专员|坐席|座席)",
+            # 转回刚才那个客服, 找之前的客服: the agent the shopper talked to
+            r"(?:转|转回|转给|转到|找|换回)(?:刚才|刚刚|之前|上次|前面)(?:那个|那位|的)?"
+            r"(?:客服|专员|坐席|座席)",
         )
     )
 )
@@ -140,6 +146,10 @@ class PersonRequest:
     phrase: str
 
 
+#: How the public corpora mask a number (the shoppers' own digits are gone).
+_NUMBER_MASK = re.compile(r"\[数字x\]")
+
+
 def _clauses(text: str) -> list[tuple[int, str]]:
     """Split ``text`` into clauses, each with its offset."""
     found: list[tuple[int, str]] = []
@@ -185,17 +195,20 @@ def find_person_request(text: str) -> PersonRequest | None:
     Returns:
         The request, or ``None`` if the message asks for no person.
     """
-    for offset, clause in _clauses(text):
+    # A masked number reads as digits of the same length, so its brackets do
+    # not split a clause (转[数字x]号客服); what is returned is the text's own.
+    masked = _NUMBER_MASK.sub(lambda found: "9" * len(found.group()), text)
+    for offset, clause in _clauses(masked):
+        end = offset + len(clause)
         whole = _WHOLE_CLAUSE.fullmatch(clause) or _CALL_CLAUSE.fullmatch(clause)
-        if whole and not _failed(text, offset + len(clause)):
-            return PersonRequest(offset, offset + len(clause), clause)
+        if whole and not _failed(masked, end):
+            return PersonRequest(offset, end, text[offset:end])
         patterns = [_INLINE, _CALL_BACK]
         if not _HOURS.search(clause):
             patterns.append(_AVAILABILITY)
         for pattern in patterns:
             for match in pattern.finditer(clause):
-                if not _declined(text, (offset, clause), match.start(), match.end()):
-                    return PersonRequest(
-                        offset + match.start(), offset + match.end(), match.group()
-                    )
+                if not _declined(masked, (offset, clause), match.start(), match.end()):
+                    start, stop = offset + match.start(), offset + match.end()
+                    return PersonRequest(start, stop, text[start:stop])
     return None

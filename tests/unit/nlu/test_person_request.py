@@ -53,6 +53,11 @@ def normalizer() -> TextNormalizer:
         ("我要找你们主管", "找你们主管"),
         ("号码是13800001111 你打13800001111联系我吧", "你打13800001111联系我吧"),
         ("麻烦打这个号码联系我", "麻烦打这个号码联系我"),
+        # An agent by number, or the one the shopper talked to before.
+        ("帮我转3号客服 谢谢", "转3号客服"),
+        ("转[数字x]号客服", "转[数字x]号客服"),
+        ("找工号1024的客服", "找工号1024的客服"),
+        ("麻烦转回刚才那个客服", "转回刚才那个客服"),
         # A negation that is a threat, not a refusal.
         ("再不给我转人工我就投诉", "转人工"),
     ],
@@ -98,6 +103,10 @@ def test_a_request_for_a_person_is_found(normalizer, typed, phrase):
         "快递员打电话联系我说放驿站了",
         "我已经联系过专员了",
         "主管说明天给我答复",
+        # Numbers and earlier agents named, not asked for.
+        "3号客服说给我退款的",
+        "刚才那个客服态度很差",
+        "我要转3号线地铁过去",
         # Other senses of 人工 and 真人.
         "你是人工智能吗",
         "安装要人工费吗",
