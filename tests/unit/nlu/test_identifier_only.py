@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -93,3 +95,16 @@ def test_an_identifier_entity_without_offsets_is_not_counted() -> None:
     _component().process([message])
 
     assert message.get(INTENT)["name"] == "nlu_fallback"
+
+
+def test_the_pipeline_sets_identifiers_before_the_vote_so_the_vote_skips_them() -> None:
+    """After DIET, before the vote: a bare identifier reaches the vote at 1.0."""
+    config = yaml.safe_load(
+        (Path(__file__).resolve().parents[3] / "config.yml").read_text(encoding="utf-8")
+    )
+    names = [component["name"].rsplit(".", 1)[-1] for component in config["pipeline"]]
+    vote = names.index("VectorVoteIntentClassifier")
+    identifiers = names.index("IdentifierOnlyInform")
+    assert names.index("BucketedDIETClassifier") < identifiers < vote
+    vote_below = config["pipeline"][vote].get("vote_below", 0.999)
+    assert vote_below < 1.0  # inform's 1.0 is never voted on
