@@ -24,6 +24,8 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -63,7 +65,10 @@ class IdentifierOnlyInform(GraphComponent, IntentClassifier):
     """Set ``inform`` (confidence 1.0) on a message that is only identifiers.
 
     Put it after the intent classifiers and the regex entity extractor, before
-    ``FallbackClassifier``. The rest of the classifiers' ranking is kept.
+    ``FallbackClassifier``. The rest of the ranking keeps its order with
+    confidence 0: the rule is certain, and a second intent left near 1.0 would
+    make ``FallbackClassifier`` call the message ambiguous (``XK…`` read as
+    ``track_delivery`` at 0.99 beside ``inform`` at 1.0 → ``nlu_fallback``).
     """
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -114,4 +119,10 @@ class IdentifierOnlyInform(GraphComponent, IntentClassifier):
             if not only_identifiers(str(message.get(TEXT) or ""), spans):
                 continue
             put_intent_first(message, self._intent)
+            winner, *rest = message.get(INTENT_RANKING_KEY)
+            ranking = [
+                winner,
+                *({**entry, PREDICTED_CONFIDENCE_KEY: 0.0} for entry in rest),
+            ]
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

@@ -10,6 +10,7 @@ import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
@@ -72,6 +73,37 @@ def test_a_bare_phone_number_informs_with_full_confidence() -> None:
         "inform",
         "check_loyalty",
     ]
+
+
+def test_a_bare_order_number_diet_reads_as_delivery_is_not_ambiguous() -> None:
+    """DIET's 0.99 for another intent must not make the fallback call it ambiguous."""
+    message = Message(
+        data={
+            TEXT: "XK202452319252",
+            ENTITIES: [
+                {"entity": "order_id", "start": 0, "end": 14, "value": "XK202452319252"}
+            ],
+        }
+    )
+    message.set(INTENT, {"name": "track_delivery", "confidence": 0.994})
+    message.set(
+        INTENT_RANKING_KEY,
+        [
+            {"name": "track_delivery", "confidence": 0.994},
+            {"name": "inform", "confidence": 0.004},
+        ],
+    )
+    fallback = FallbackClassifier(
+        {**FallbackClassifier.get_default_config(), "ambiguity_threshold": 0.05}
+    )
+
+    fallback.process(_component().process([message]))
+
+    assert message.get(INTENT) == {"name": "inform", "confidence": 1.0}
+    assert message.get(INTENT_RANKING_KEY)[1] == {
+        "name": "track_delivery",
+        "confidence": 0.0,
+    }
 
 
 def test_other_entities_or_other_words_leave_the_intent() -> None:
