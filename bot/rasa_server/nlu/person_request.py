@@ -63,12 +63,14 @@ _INLINE = re.compile(
             r"(?:[^,.!?;，。！？；]{0,8}的)?(?:专员|主管|负责人|领导)",
             # 叫个人来, 换个人来 (not 叫人来修: a repairman)
             r"(?:叫|找|换)(?:个|1个|一个)人来(?![修装送])",
-            # 转3号客服, 找工号1024的客服: an agent by number
-            r"(?:转|转接|转给|转到|找|接)(?:工号)?(?:\d{1,6}|[一二三四五六七八九十]{1,3})"
-            r"号?的?(?:客服|专员|坐席|座席)",
-            # 转回刚才那个客服, 找之前的客服: the agent the shopper talked to
+            # 转3号客服, 转工号1024的客服: an agent by number (not 我昨天找3号客服
+            # 退款了, a report; not 618的客服, a date)
+            r"转(?:接|给|到)?(?:(?:\d{1,5}|[一二三四五六七八九十]{1,3})号|工号\d{1,8}的?)"
+            r"客服(?!说|的|聊天|记录)",
+            # 转回刚才那个客服, 找之前的客服: the agent the shopper talked to (not
+            # 找之前的客服聊天记录, 刚才那个客服说…)
             r"(?:转|转回|转给|转到|找|换回)(?:刚才|刚刚|之前|上次|前面)(?:那个|那位|的)?"
-            r"(?:客服|专员|坐席|座席)",
+            r"客服(?!说|的|聊天|记录|对话)",
         )
     )
 )
@@ -96,9 +98,9 @@ _CALL = (
     r"(?:(?<!拨)打(?:给)?我(?:的)?(?:电话|手机)"
     r"|(?:给|帮)我(?:回|打|来)(?:个|1个|一个|一下)?电话"
     r"|(?:回|打)(?:个|1个|一个)?电话给我"
-    r"|(?:电话|客服|人工|专员|工作人员)(?:尽快|马上)?联系我"
+    r"|(?:电话|客服|人工|专员|工作人员)(?:尽快|马上)?联系我(?!们)"
     # 打13800000000联系我, 打这个号码找我: a number to call back on
-    r"|打(?:这个|我这个|我的)?(?:号码|号|电话|手机)?(?:\d{5,})?(?:这个号)?(?:联系|找)我)"
+    r"|打(?:这个|我这个|我的)?(?:号码|号|电话|手机)?(?:\d{5,})?(?:这个号)?(?:联系|找)我(?!们))"
 )
 _CALL_CLAUSE = re.compile(
     rf"(?:请|麻烦)?(?:你们|你)?(?:客服)?{_CALL}(?:吧|谢谢|好吗|可以吗)?"
@@ -146,8 +148,9 @@ class PersonRequest:
     phrase: str
 
 
-#: How the public corpora mask a number (the shoppers' own digits are gone).
-_NUMBER_MASK = re.compile(r"\[数字x\]")
+#: How the public corpora mask a number, where it names an agent (转[数字x]号客服);
+#: elsewhere the brackets still split clauses as before.
+_NUMBER_MASK = re.compile(r"\[数字x\](?=号)")
 
 
 def _clauses(text: str) -> list[tuple[int, str]]:
