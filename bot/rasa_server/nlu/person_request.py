@@ -114,7 +114,7 @@ _CALL_BACK = re.compile(
 _CLAUSE_BREAK = re.compile(r"[\s,.!?;:~、，。！？；：…()\[\]【】<>《》\"'“”‘’@#]+")
 #: A negation right before the request (the gap holds only auxiliaries).
 _NEGATED = re.compile(
-    r"(?:不|别|甭|勿|无需|无须|不必|没必要|用不着)[用要需想必帮给我再去转找接]{0,4}$"
+    r"(?:不|别|甭|勿|无需|无须|不必|没必要|用不着)[用要需想必帮给我再去转找接把]{0,4}$"
 )
 #: A report of a promise, of the past or of what did not happen (答应给我回电话,
 #: 还没给我回电话, 被转到客服, 好不容易转到人工, 刚和人工客服说了).

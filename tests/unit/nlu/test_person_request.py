@@ -61,6 +61,7 @@ def normalizer() -> TextNormalizer:
         ("麻烦转回刚才那个客服", "转回刚才那个客服"),
         # A negation that is a threat, not a refusal.
         ("再不给我转人工我就投诉", "转人工"),
+        ("再不把我转人工我就投诉", "转人工"),
     ],
 )
 def test_a_request_for_a_person_is_found(normalizer, typed, phrase):
@@ -76,6 +77,8 @@ def test_a_request_for_a_person_is_found(normalizer, typed, phrase):
         "不用转人工，我自己看看",
         "不需要人工，谢谢",
         "别转人工了",
+        "别再把我转人工了",
+        "不要把我转给刚才那个客服",
         "我不要人工客服",
         "无需人工",
         # Named, not asked for.
