@@ -14,8 +14,6 @@ import socket
 import threading
 from contextlib import suppress
 
-from bot.devtools.processes import free_port
-
 
 class TcpOutage:
     """A forwarder to ``host:port`` that a test takes down and brings back.
@@ -27,7 +25,10 @@ class TcpOutage:
 
     def __init__(self, host: str, port: int) -> None:
         self.target = (host, port)
-        self.port = free_port()
+        # Bound now, so no other process can take the port before the first up()
+        # (free_port() and a later bind left a window: seen once in CI).
+        self._bound: socket.socket | None = _listener(0)
+        self.port = self._bound.getsockname()[1]
         self._listener: socket.socket | None = None
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -39,15 +40,17 @@ class TcpOutage:
 
     def up(self) -> None:
         """Listen (again) and forward every new connection."""
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
+        listener, self._bound = self._bound, None
+        if listener is None:
+            listener = _listener(self.port)
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def down(self) -> None:
         """Stop listening and cut every open connection."""
+        if self._bound is not None:  # never brought up
+            self._bound.close()
+            self._bound = None
         listener, self._listener = self._listener, None
         if listener is not None:
             with suppress(OSError):
@@ -92,3 +95,12 @@ class TcpOutage:
                 end.close()
             with self._lock:
                 self._connections -= {source, sink}
+
+
+def _listener(port: int) -> socket.socket:
+    """A socket listening on ``127.0.0.1:port`` (0: a free port)."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(64)
+    return listener
