@@ -24,8 +24,6 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -118,11 +116,5 @@ class IdentifierOnlyInform(GraphComponent, IntentClassifier):
             ]
             if not only_identifiers(str(message.get(TEXT) or ""), spans):
                 continue
-            put_intent_first(message, self._intent)
-            winner, *rest = message.get(INTENT_RANKING_KEY)
-            ranking = [
-                winner,
-                *({**entry, PREDICTED_CONFIDENCE_KEY: 0.0} for entry in rest),
-            ]
-            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            put_intent_first(message, self._intent, keep_confidences=False)
         return messages

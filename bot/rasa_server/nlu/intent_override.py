@@ -13,14 +13,20 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 
-def put_intent_first(message: Message, name: str) -> dict[str, Any]:
+def put_intent_first(
+    message: Message, name: str, *, keep_confidences: bool = True
+) -> dict[str, Any]:
     """Make ``name`` the message's intent with confidence 1.0, first in its ranking.
 
-    The rest of the ranking stays as the classifiers left it (without ``name``).
+    The rest of the ranking stays in the classifiers' order (without ``name``).
 
     Args:
         message: A classified message (changed in place).
         name: The intent that wins.
+        keep_confidences: Keep the rest's confidences (a component after
+            ``FallbackClassifier``, whose summary shows what was displaced), or
+            set them to 0 (before it: a second intent near 1.0 would make the
+            fallback call the message ambiguous).
 
     Returns:
         The intent the message had before (empty if none).
@@ -28,7 +34,7 @@ def put_intent_first(message: Message, name: str) -> dict[str, Any]:
     previous = message.get(INTENT) or {}
     winner = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
     ranking = [
-        entry
+        entry if keep_confidences else {**entry, PREDICTED_CONFIDENCE_KEY: 0.0}
         for entry in message.get(INTENT_RANKING_KEY) or []
         if entry.get(INTENT_NAME_KEY) != name
     ]
