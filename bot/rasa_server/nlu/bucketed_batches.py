@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import rasa.utils.train_utils
@@ -150,16 +151,43 @@ def bucketed_training() -> Iterator[None]:
     Rasa trains a graph's components one after the other; the lock keeps two
     trainings in one process from interleaving their swaps.
     """
+    from keras.engine import data_adapter
+
     with _PATCH_LOCK:
         original = rasa.utils.train_utils.create_data_generators
         conversion = RasaDataGenerator.__dict__["_scipy_matrix_to_values"]
+        get_dataset = data_adapter.GeneratorDataAdapter.__dict__["get_dataset"]
         rasa.utils.train_utils.create_data_generators = _create_bucketed_generators
         RasaDataGenerator._scipy_matrix_to_values = staticmethod(scipy_matrix_to_values)
+        data_adapter.GeneratorDataAdapter.get_dataset = _without_autotune(get_dataset)
         try:
             yield
         finally:
             rasa.utils.train_utils.create_data_generators = original
             RasaDataGenerator._scipy_matrix_to_values = conversion
+            data_adapter.GeneratorDataAdapter.get_dataset = get_dataset
+
+
+def _without_autotune(get_dataset: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Keras's generator dataset with tf.data's autotuning off.
+
+    Keras feeds Rasa's batch generator through ``Dataset.from_generator`` and a
+    fixed ``prefetch(1)``: there is nothing to tune, but tf.data still starts
+    its autotuning thread, and deleting an epoch's iterator waits until that
+    thread's sleep (up to a minute) ends. After the last epoch this held a
+    training for 40–50 s in 8 of 12 runs (``gdb``: ``~Iterator`` waiting on
+    ``Model::OptimizeLoop``; benchmarks/README.md, "Issue 17: the loop's waits,
+    and the vote's training").
+    """
+
+    def dataset_without_autotune(adapter: Any) -> Any:
+        import tensorflow as tf
+
+        options = tf.data.Options()
+        options.autotune.enabled = False
+        return get_dataset(adapter).with_options(options)
+
+    return dataset_without_autotune
 
 
 class BucketedTraining:

@@ -118,3 +118,26 @@ def test_rasa_builds_bucketed_generators_only_inside_the_block() -> None:
 
     assert isinstance(inside, BucketedBatchDataGenerator)
     assert not isinstance(outside, BucketedBatchDataGenerator)
+
+
+def test_keras_feeds_the_batches_without_tf_data_autotuning_while_training() -> None:
+    # Autotuning's thread held each training 40-50 s after its last epoch
+    # (deleting the iterator waited for the thread's sleep); only while Rasa's
+    # classifiers train, Keras's own behaviour elsewhere.
+    import tensorflow as tf
+    from keras.engine import data_adapter
+
+    class Batches(tf.keras.utils.Sequence):
+        def __len__(self) -> int:
+            return 2
+
+        def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+            return np.zeros((2, 3), dtype="float32"), np.zeros((2, 1), "float32")
+
+    with bucketed_training():
+        inside = data_adapter.KerasSequenceAdapter(Batches()).get_dataset()
+    outside = data_adapter.KerasSequenceAdapter(Batches()).get_dataset()
+
+    assert inside.options().autotune.enabled is False
+    assert outside.options().autotune.enabled is not False
+    assert len(list(inside)) == 2
