@@ -5,8 +5,8 @@
 sentence vector (dense). scikit-learn's ``LogisticRegression`` needs both in one
 sparse matrix, so the dense vectors became sparse entries, 93 % of the matrix's
 non-zeros, and every gradient went through scipy's sparse product: 20 s of a
-full training (benchmarks/README.md, "Training: the vote's regression on its two
-blocks"). Here the objective and the optimiser are scikit-learn's (1.1,
+full training (benchmarks/README.md, "Issue 17: the loop's waits, and the vote's
+training"). Here the objective and the optimiser are scikit-learn's (1.1,
 ``solver="lbfgs"``, multinomial): the summed cross-entropy plus
 ``‖W‖² / (2C)`` (the bias not penalised), minimised by scipy's L-BFGS-B with
 scikit-learn's settings; but each gradient multiplies the sparse block as sparse
