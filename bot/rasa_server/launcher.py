@@ -28,6 +28,7 @@ from bot.rasa_server.fast_model_load import install_fast_model_load
 from bot.rasa_server.model_unpack_cache import cache_dir_from_env, install_model_cache
 from bot.rasa_server.nlu_offload import install_nlu_offload
 from bot.rasa_server.shared_spacy import install_shared_spacy_model
+from bot.rasa_server.training_fingerprints import install_keyed_fingerprints
 from bot.rasa_server.turn_speedups import install_levers
 
 #: Pending connections the Rasa server's socket holds (``SANIC_BACKLOG``).
@@ -159,7 +160,9 @@ def install_fast_start(environ: Mapping[str, str]) -> None:
 def main() -> None:
     """Run Rasa's command line with the fixes and the log masking installed.
 
-    The fixes: the compiled action-reply validator (above), for ``rasa run`` the
+    The fixes: the compiled action-reply validator (above), for ``rasa train``
+    featurized training data fingerprinted by its cache key
+    (``bot.rasa_server.training_fingerprints``), for ``rasa run`` the
     turn levers (``install_turn_speedups``), the NLU graph run off the event
     loop (``bot.rasa_server.nlu_offload``; ``NLU_OFFLOAD=0``
     leaves it on the loop, to compare), and Rasa's default in-memory lock store
@@ -171,11 +174,14 @@ def main() -> None:
     entity and slot value. Sanic's forked workers inherit it.
     """
     serving = sys.argv[1:2] == ["run"] and sys.argv[2:3] != ["actions"]
-    if serving:
+    training = sys.argv[1:2] == ["train"]
+    if serving or training:
         skip_unused_imports()  # before Rasa imports TensorFlow
     from rasa.__main__ import main as rasa_main
 
     install_log_masking()
+    if training:
+        install_keyed_fingerprints()
     if serving:
         install_turn_speedups(os.environ)
     else:

@@ -1,7 +1,10 @@
 """Training happens only when the model's inputs change."""
 
 import os
+import sys
 import time
+
+import pytest
 
 from bot.model_cache import (
     fingerprint,
@@ -90,3 +93,29 @@ def test_prune_caches_keeps_the_current_and_the_newest_other(tmp_path):
     prune_caches(current, keep=2)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache-0", "cache-3"]
+
+
+def test_training_runs_beside_its_validation(tmp_path):
+    from bot.model_cache import train_while_validating
+
+    marker = tmp_path / "trained"
+    train = [sys.executable, "-c", f"open({str(marker)!r}, 'w').write('x')"]
+    validate = [sys.executable, "-c", "pass"]
+    assert train_while_validating(train, validate, tmp_path, dict(os.environ)) == 0
+    assert marker.exists()
+
+
+def test_invalid_data_stops_the_training(tmp_path):
+    from bot.model_cache import train_while_validating
+
+    marker = tmp_path / "trained"
+    train = [
+        sys.executable,
+        "-c",
+        f"import time; time.sleep(20); open({str(marker)!r}, 'w').write('x')",
+    ]
+    validate = [sys.executable, "-c", "raise SystemExit(1)"]
+    with pytest.raises(SystemExit, match="invalid"):
+        train_while_validating(train, validate, tmp_path, dict(os.environ))
+    # Stopped, not waited for: it would have written the marker.
+    assert not marker.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
+from bot.rasa_server.nlu import vector_vote
 from bot.rasa_server.nlu.sentence_vectors import (
     BackgroundEncoder,
     encode_in_batches,
@@ -241,6 +243,29 @@ def test_batches_give_the_rows_one_call_gives(encoder: Any) -> None:
     assert batched.shape == (7, 512)
     assert batched.dtype == np.float32
     np.testing.assert_allclose(batched, encoder.encode(texts), atol=1e-5)
+
+
+def test_training_encodes_on_every_core_with_the_same_rows(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, encoder: Any
+) -> None:
+    asked: list[int] = []
+
+    def load(threads: int) -> Any:
+        asked.append(threads)
+        return load_encoder(threads)
+
+    monkeypatch.setattr(vector_vote, "load_encoder", load)
+    context = ExecutionContext(GraphSchema({}), node_name="vote")
+    config = VectorVoteIntentClassifier.get_default_config()
+    created = VectorVoteIntentClassifier.create(
+        config, LocalModelStorage(tmp_path), Resource("vote"), context
+    )
+    cores = len(os.sched_getaffinity(0))
+    assert asked == [cores]
+    texts = [f"第{n}个订单到哪了，能不能快点发货" for n in range(40)]
+    np.testing.assert_allclose(
+        created._vectors(texts), encode_in_batches(encoder, texts), atol=1e-5
+    )
 
 
 def test_the_background_encoder_gives_the_loaded_encoders_rows(encoder: Any) -> None:
