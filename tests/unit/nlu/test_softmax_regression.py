@@ -26,6 +26,16 @@ def _problem(
     return sparse, dense, labels
 
 
+def _objective(weights, bias, inputs, labels, classes, c) -> float:
+    """scikit-learn's multinomial objective: cross-entropy + ‖W‖² / (2C)."""
+    scores = inputs @ weights.T + bias
+    scores -= scores.max(axis=1, keepdims=True)
+    log_p = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+    rows = np.arange(len(labels))
+    columns = np.array([classes.index(label) for label in labels])
+    return float(-log_p[rows, columns].sum() + (weights**2).sum() / (2 * c))
+
+
 @pytest.mark.parametrize(("classes", "c"), [(3, 4.0), (5, 32.0)])
 def test_the_probabilities_are_scikit_learns(classes: int, c: float) -> None:
     sparse, dense, labels = _problem(classes, seed=classes)
@@ -43,8 +53,17 @@ def test_the_probabilities_are_scikit_learns(classes: int, c: float) -> None:
         ),
         atol=5e-4,
     )
-    np.testing.assert_allclose(fitted.weights, reference.coef_, atol=5e-3)
-    np.testing.assert_allclose(fitted.bias, reference.intercept_, atol=5e-3)
+    # At C = 32 the objective is flat in some directions: where L-BFGS stops
+    # there depends on the BLAS kernel's rounding (0.0056 apart on one machine,
+    # 0.0003 on another), while a penalty 5 % off moves weights by 0.05–0.15.
+    np.testing.assert_allclose(fitted.weights, reference.coef_, atol=2e-2)
+    np.testing.assert_allclose(fitted.bias, reference.intercept_, atol=2e-2)
+    inputs = scipy.sparse.hstack([sparse, scipy.sparse.csr_matrix(dense)]).tocsr()
+    ours = _objective(fitted.weights, fitted.bias, inputs, labels, fitted.classes, c)
+    theirs = _objective(
+        reference.coef_, reference.intercept_, inputs, labels, fitted.classes, c
+    )
+    assert ours <= theirs * (1 + 1e-6)
 
 
 def test_the_penalty_pulls_the_weights_in() -> None:
