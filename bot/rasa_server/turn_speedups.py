@@ -38,6 +38,11 @@ LEVERS: dict[str, tuple[str, str, str]] = {
         "install_flat_predict_call",
         "uninstall_flat_predict_call",
     ),
+    "sparse features without hstack": (
+        "bot.rasa_server.sparse_concat",
+        "install_fast_sparse_concat",
+        "uninstall_fast_sparse_concat",
+    ),
 }
 
 
