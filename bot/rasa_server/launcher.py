@@ -28,6 +28,7 @@ from bot.rasa_server.fast_model_load import install_fast_model_load
 from bot.rasa_server.model_unpack_cache import cache_dir_from_env, install_model_cache
 from bot.rasa_server.nlu_offload import install_nlu_offload
 from bot.rasa_server.shared_spacy import install_shared_spacy_model
+from bot.rasa_server.slim_checkpoints import install_slim_checkpoints
 from bot.rasa_server.sparse_concat import install_fast_sparse_concat
 from bot.rasa_server.training_fingerprints import install_keyed_fingerprints
 from bot.rasa_server.turn_speedups import install_levers
@@ -163,9 +164,10 @@ def main() -> None:
 
     The fixes: the compiled action-reply validator (above), for ``rasa train``
     featurized training data fingerprinted by its cache key
-    (``bot.rasa_server.training_fingerprints``) and sparse features combined
+    (``bot.rasa_server.training_fingerprints``), sparse features combined
     without ``scipy.sparse.hstack``'s overhead (``bot.rasa_server.sparse_concat``,
-    also a turn lever), for ``rasa run`` the
+    also a turn lever) and TensorFlow checkpoints saved without Adam's state
+    (``bot.rasa_server.slim_checkpoints``), for ``rasa run`` the
     turn levers (``install_turn_speedups``), the NLU graph run off the event
     loop (``bot.rasa_server.nlu_offload``; ``NLU_OFFLOAD=0``
     leaves it on the loop, to compare), and Rasa's default in-memory lock store
@@ -186,6 +188,7 @@ def main() -> None:
     if training:
         install_keyed_fingerprints()
         install_fast_sparse_concat()  # for rasa run: a turn lever
+        install_slim_checkpoints()
     if serving:
         install_turn_speedups(os.environ)
     else:
