@@ -22,7 +22,7 @@ tf = pytest.importorskip("tensorflow")
 def _model_class() -> Any:
     """A fresh class per test, so installing on it leaves other tests alone."""
 
-    class Model(tf.keras.Model):  # type: ignore[misc, name-defined]
+    class Model(tf.keras.Model):  # type: ignore[name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.hidden = tf.keras.layers.Dense(64)
