@@ -113,6 +113,7 @@ def test_a_request_for_a_person_is_found(normalizer, typed, phrase):
         "客服说会联系我",
         "请问快递员联系我了吗",
         "可以让快递员联系我们吗",
+        "明天上门取件的话请联系我的手机",
         "主管说明天给我答复",
         # Numbers and earlier agents named, not asked for.
         "3号客服说给我退款的",
