@@ -8,12 +8,10 @@ server's start-up (benchmarks/README.md, "Start-up"):
 
 - ``fit`` first traces the whole training step (forward pass, gradients, Adam's
   update) into a TensorFlow graph, which a server never runs again, then runs
-  it. Here the checkpoint is read before any weight exists, and tracing the
-  prediction step (below) creates the weights prediction uses: TensorFlow
-  restores each from the checkpoint as it is created (deferred restoration).
-  Weights only the training loss uses, and Adam's state, are never made (a
-  server never trains). Without a prediction example, the training step's
-  loss is computed once, eagerly, to create every weight before reading them.
+  it. Here only the training step's loss is computed, eagerly, on the example:
+  that creates every weight of the model, and all of them are then read from
+  the archive as before. Adam's state in the archive is not read (a server
+  never trains), so no optimizer weights are made for it.
 - Tracing the prediction graph converts the source of every layer with
   AutoGraph (parsing and rewriting Python), most of the tracing time. The
   prediction step has no Python control flow on tensors, so it is traced
@@ -107,20 +105,15 @@ def install_fast_model_load(model_class: Any = None) -> None:
             optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
             run_eagerly=config.get(RUN_EAGERLY),
         )
-        if predict_data_example:
-            # Read before any weight exists: TensorFlow restores each weight
-            # from the checkpoint as the traced prediction step creates it.
-            # Weights only the training loss uses are never made.
-            model.load_weights(model_file_name).expect_partial()
-            _trace_prediction_without_autograph(model, predict_data_example)
-            return model
-        # Nothing to trace: the training step's loss on one example creates
-        # every weight (as Rasa's one-step fit does), eagerly, without gradients.
+        # The training step's loss on one example creates every weight of the
+        # model (as Rasa's one-step fit does), eagerly and without gradients.
         example_batch = RasaBatchDataGenerator(model_data_example, batch_size=1)[0][0]
         model._training = True
         model.batch_loss(example_batch)
-        # The archive may also hold Adam's state, which only training would use.
+        # The archive also holds Adam's state, which only training would use.
         model.load_weights(model_file_name).expect_partial()
+        if predict_data_example:
+            _trace_prediction_without_autograph(model, predict_data_example)
         return model
 
     model_class.load = classmethod(load)

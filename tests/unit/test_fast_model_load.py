@@ -104,53 +104,17 @@ def model_class(monkeypatch: pytest.MonkeyPatch) -> type[Model]:
     return Fresh
 
 
-def test_weights_read_then_made_by_tracing_the_prediction(model_class):
+def test_weights_built_eagerly_then_loaded_then_prediction_traced(model_class):
     model = model_class.load("DIET.tf_model", "example", "predict example", config={})
     assert isinstance(model, model_class)
     assert model.steps == [
         "create",
+        ("training loss", "eagerly", ("example, batch of 1",)),
         ("load_weights", "DIET.tf_model", "optimizer state left out"),
         ("predict", "traced without AutoGraph"),
     ]
     assert model._run_eagerly is None  # predictions go through the graph
     assert model.run_inference("x")["out"].numpy().tolist() == [2.0, 4.0]
-
-
-def test_without_a_prediction_example_the_loss_makes_the_weights(model_class):
-    model = model_class.load("DIET.tf_model", "example", None, config={})
-    assert model.steps == [
-        "create",
-        ("training loss", "eagerly", ("example, batch of 1",)),
-        ("load_weights", "DIET.tf_model", "optimizer state left out"),
-    ]
-
-
-def test_weights_made_while_tracing_get_the_checkpoints_values(tmp_path):
-    """TensorFlow's deferred restoration, which the load relies on."""
-
-    class Small(tf.keras.Model):
-        def __init__(self) -> None:
-            super().__init__()
-            self.hidden = tf.keras.layers.Dense(16)
-            self.out = tf.keras.layers.Dense(3)
-            self.loss_only = tf.keras.layers.Dense(2)
-
-        def call(self, inputs: Any) -> Any:
-            return self.out(self.hidden(inputs))
-
-        def loss_part(self, inputs: Any) -> Any:
-            return self.loss_only(self.hidden(inputs))
-
-    inputs = tf.random.stateless_uniform((4, 8), seed=(1, 2))
-    saved = Small()
-    saved(inputs), saved.loss_part(inputs)
-    saved.save_weights(str(tmp_path / "small"), save_format="tf")
-
-    loaded = Small()
-    loaded.load_weights(str(tmp_path / "small")).expect_partial()
-    traced = tf.function(loaded.call, autograph=False)
-    assert traced(inputs).numpy().tolist() == saved(inputs).numpy().tolist()
-    assert len(loaded.weights) == 4  # the loss-only layer was never made
 
 
 def test_a_model_that_needs_autograph_is_traced_with_it(model_class):
