@@ -6,11 +6,14 @@ sentence vector (dense). scikit-learn's ``LogisticRegression`` needs both in one
 sparse matrix, so the dense vectors became sparse entries, 93 % of the matrix's
 non-zeros, and every gradient went through scipy's sparse product: 20 s of a
 full training (benchmarks/README.md, "Issue 17: the loop's waits, and the vote's
-training"). Here the objective and the optimiser are scikit-learn's (1.1,
+training"). Here the objective is scikit-learn's (1.1,
 ``solver="lbfgs"``, multinomial): the summed cross-entropy plus
-``‖W‖² / (2C)`` (the bias not penalised), minimised by scipy's L-BFGS-B with
-scikit-learn's settings; but each gradient multiplies the sparse block as sparse
-and the dense block with BLAS. The optimum is the same (the problem is convex);
+``‖W‖² / (2C)`` (the bias not penalised), minimised by L-BFGS with
+scikit-learn's stopping rule (no gradient entry above ``tol``); but each
+gradient multiplies the sparse block as sparse and the dense block with BLAS,
+and the optimiser is the unbounded L-BFGS of ``bot.rasa_server.nlu.lbfgs``
+instead of scipy's L-BFGS-B, whose bookkeeping for bounds cost as much as the
+gradients here. The optimum is the same (the problem is convex);
 ``tests/unit/nlu/test_softmax_regression.py`` compares the two.
 
 Two classes get two rows (a softmax over two scores), where scikit-learn fits
@@ -23,9 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.optimize
 import scipy.sparse
 from scipy.special import logsumexp
+
+from bot.rasa_server.nlu.lbfgs import minimize_lbfgs
 
 
 @dataclass(frozen=True)
@@ -67,14 +71,14 @@ def fit_softmax_regression(
     max_iter: int,
     tol: float = 1e-4,
 ) -> SoftmaxRegression:
-    """Fit the regression (scikit-learn's objective and L-BFGS-B settings).
+    """Fit the regression (scikit-learn's objective and stopping rule).
 
     Args:
         sparse: ``(examples, sparse columns)`` inputs.
         dense: ``(examples, dense columns)`` inputs.
         labels: Each example's class.
         c: Inverse regularisation strength (scikit-learn's ``C``).
-        max_iter: Most L-BFGS-B iterations.
+        max_iter: Most L-BFGS iterations.
         tol: Stop when no gradient entry exceeds this (scikit-learn's ``tol``).
 
     Returns:
@@ -116,23 +120,16 @@ def fit_softmax_regression(
         gradient[:, features] = residual.sum(axis=0)
         return float(loss), gradient.ravel()
 
-    result = scipy.optimize.minimize(
+    result = minimize_lbfgs(
         loss_and_gradient,
         np.zeros(len(classes) * (features + 1)),
-        method="L-BFGS-B",
-        jac=True,
-        options={
-            "maxiter": max_iter,
-            "maxls": 50,
-            "iprint": -1,
-            "gtol": tol,
-            "ftol": 64 * np.finfo(float).eps,
-        },
+        max_iter=max_iter,
+        gtol=tol,
     )
     coefficients = result.x.reshape(len(classes), features + 1)
     return SoftmaxRegression(
         classes=tuple(str(name) for name in classes),
         weights=np.ascontiguousarray(coefficients[:, :features]),
         bias=coefficients[:, features].copy(),
-        iterations=int(result.nit),
+        iterations=result.iterations,
     )
