@@ -19,9 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from benchmarks.stack import latest_model
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = ROOT / "benchmarks" / "faq_probe.tsv"
@@ -40,10 +41,8 @@ def read_probe(path: Path = PROBE) -> list[tuple[str, str]]:
 
 def chosen_key(parse: dict[str, Any]) -> str:
     """The answer key a parse leads to: ``faq/…``, ``chitchat/…`` or the intent."""
-    intent = str(parse["intent"]["name"])
-    selected = parse.get("response_selector", {}).get(intent, {})
-    key = selected.get("response", {}).get("intent_response_key")
-    return str(key) if key else intent
+    intent = parse["intent"]
+    return str(intent.get("full_retrieval_intent_name") or intent["name"])
 
 
 async def run(model: Path) -> dict[str, Any]:
@@ -72,7 +71,7 @@ def main() -> None:
         "--model", type=Path, help="model archive (default: newest in models/)"
     )
     args = parser.parse_args()
-    model = args.model or max((ROOT / "models").glob("*.tar.gz"), key=os.path.getmtime)
+    model = args.model or latest_model()
     figures = asyncio.run(run(model))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, ensure_ascii=False, indent=2))
