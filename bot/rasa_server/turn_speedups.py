@@ -43,6 +43,11 @@ LEVERS: dict[str, tuple[str, str, str]] = {
         "install_fast_sparse_concat",
         "uninstall_fast_sparse_concat",
     ),
+    "features combined without a deep copy": (
+        "bot.rasa_server.feature_combine",
+        "install_shallow_feature_combine",
+        "uninstall_shallow_feature_combine",
+    ),
 }
 
 
