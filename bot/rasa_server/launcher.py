@@ -24,7 +24,9 @@ from typing import Any
 
 from bot.platform.logs import install_log_masking
 from bot.platform.worker_sockets import install_worker_sockets
+from bot.rasa_server.domain_load import install_single_read_domain_load
 from bot.rasa_server.fast_model_load import install_fast_model_load
+from bot.rasa_server.graph_optimizer import serve_without_graph_optimizer
 from bot.rasa_server.model_unpack_cache import cache_dir_from_env, install_model_cache
 from bot.rasa_server.nlu_offload import install_nlu_offload
 from bot.rasa_server.shared_spacy import install_shared_spacy_model
@@ -142,18 +144,23 @@ def install_fast_start(environ: Mapping[str, str]) -> None:
     Packages the server never uses are not imported (``skip_unused_imports``),
     the TensorFlow models are loaded without tracing a training step or
     AutoGraph (``bot.rasa_server.fast_model_load``), the spaCy pipeline is
-    loaded once instead of once per graph node (``bot.rasa_server.shared_spacy``)
+    loaded once instead of once per graph node (``bot.rasa_server.shared_spacy``),
+    the model's domain is parsed once, not validated again
+    (``bot.rasa_server.domain_load``), TensorFlow's graph optimizer is left out
+    (``bot.rasa_server.graph_optimizer``; ``TF_GRAPH_OPTIMIZER=on`` keeps it)
     and the model archive is unpacked once per archive, into ``MODEL_CACHE_DIR``
     (``var/model-cache`` by default; ``off`` unpacks on every start as Rasa
     does; ``bot.rasa_server.model_unpack_cache``). Only for ``run``: training
     and fine-tuning keep Rasa's own loading.
 
     Args:
-        environ: The environment (``MODEL_CACHE_DIR``).
+        environ: The environment (``MODEL_CACHE_DIR``, ``TF_GRAPH_OPTIMIZER``).
     """
     skip_unused_imports()
     install_fast_model_load()
     install_shared_spacy_model()
+    install_single_read_domain_load()
+    serve_without_graph_optimizer(environ)
     cache_dir = cache_dir_from_env(environ)
     if cache_dir is not None:
         install_model_cache(cache_dir)
