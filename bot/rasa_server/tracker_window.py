@@ -61,7 +61,7 @@ import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -116,9 +116,12 @@ def window_events_setting(value: int | str | None = None) -> int:
     return size
 
 
-@dataclass(frozen=True)
-class StoredRow:
-    """The columns of one stored event that are read without parsing its JSON."""
+class StoredRow(NamedTuple):
+    """The columns of one stored event that are read without parsing its JSON.
+
+    A named tuple, not a frozen dataclass: a turn reads one per row of its
+    session, and a tuple is made in a third of the time.
+    """
 
     id: int
     type_name: str
@@ -513,25 +516,29 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         start = self._session_start(sender_id).scalar_subquery()
         from_end = sa.func.row_number().over(order_by=event.id.desc())
         query = (
-            session.query(
+            sa.select(
                 event.id,
                 event.type_name,
                 event.action_name,
                 event.timestamp,
                 sa.case((from_end <= self.window_events, event.data), else_=None),
             )
-            .filter(event.sender_id == sender_id)
+            .where(event.sender_id == sender_id)
             # Timestamps are seconds since 1970: 0 lets every row in when the
             # conversation has no session start yet.
-            .filter(event.timestamp >= sa.func.coalesce(start, 0))
+            .where(event.timestamp >= sa.func.coalesce(start, 0))
             .order_by(event.id)
         )
+        # A Core select rather than an ORM query, and tuples: a turn reads every
+        # row of its session (0.4 ms less at 500 rows, benchmarks/README.md).
         rows: list[StoredRow] = []
         data: dict[int, str] = {}
-        for row_id, type_name, action_name, timestamp, row_data in query:
-            rows.append(StoredRow(row_id, type_name, action_name, timestamp))
+        make = StoredRow._make
+        for row in session.execute(query):
+            rows.append(make(row[:4]))
+            row_data = row[4]
             if row_data is not None:
-                data[row_id] = row_data
+                data[row[0]] = row_data
         return rows, data
 
     def _row_data(self, session: Any, ids: list[int]) -> Iterator[tuple[int, str]]:
