@@ -103,7 +103,7 @@ class ReplyService:
         client: WeChatApiClient | None,
         menu: Mapping[str, str],
         *,
-        reply_budget: float = 4.0,
+        reply_budget: float = 3.0,
         state_ttl: int = 600,
         menu_ttl: int = 86400,
         poll_interval: float = 0.05,

@@ -17,7 +17,7 @@ def test_defaults():
     settings = WeChatSettings.from_env({"WECHAT_TOKEN": "t"})
     assert settings is not None
     assert settings.api_base_url == "https://api.weixin.qq.com"
-    assert settings.reply_budget == 4.0
+    assert settings.reply_budget == 3.0
     assert settings.timestamp_window == 300
     assert settings.aes_key is None
     assert settings.redis_url is None
