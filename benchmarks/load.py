@@ -61,6 +61,7 @@ from bot.rasa_server.resilience.replies import (
     ACTION_SERVER_DOWN_REPLY,
     HANDOFF_DOWN_REPLY,
 )
+from bot.wechat.config import DEFAULT_REPLY_BUDGET
 from bot.wechat.replies import ERROR_REPLY
 
 VERIFY = ["13800138000", "XK202411110001"]
@@ -631,7 +632,10 @@ def main() -> None:
         "wechat": {
             "mode": "safe",
             "window_seconds": WECHAT_WINDOW,
-            "reply_budget_seconds": float(os.environ.get("WECHAT_REPLY_BUDGET", 4.0)),
+            # The stack gives the channel AppID and secret: the budget with the API.
+            "reply_budget_seconds": float(
+                os.environ.get("WECHAT_REPLY_BUDGET", DEFAULT_REPLY_BUDGET)
+            ),
             "settle_seconds": args.settle,
         },
         "profiles": {},

@@ -14,13 +14,18 @@ than changing the one it holds. So a shallow copy of the ``Features`` object is
 enough when there is something to combine it with; when there is a single
 feature its matrix is copied (``matrix.copy()``, a few µs) so that the result
 still shares no array with the message. The result is equal to Rasa's: same
-class, type, attribute, origin and matrix entries.
+class, type, attribute, origin and matrix entries. Two differences no caller
+sees: the cached fingerprint is cleared (Rasa's copy keeps the first feature's,
+computed for its old origin), and a single sparse matrix's copy drops SciPy's
+``has_canonical_format`` flag.
 """
 
 from __future__ import annotations
 
 import copy
 from typing import Any
+
+import numpy as np
 
 #: Rasa's own method, kept by the first install (for ``uninstall``).
 _RASA_COMBINE: list[Any] = []
@@ -43,7 +48,11 @@ def combine_features(features: list[Any], featurizers: list[str]) -> Any | None:
     for additional in features[1:]:
         combined.combine_with_features(additional)
     if combined.features is features[0].features:
-        combined.features = features[0].features.copy()
+        matrix = features[0].features
+        # order="K": an ndarray keeps its memory layout, as a deep copy does.
+        combined.features = (
+            matrix.copy(order="K") if isinstance(matrix, np.ndarray) else matrix.copy()
+        )
     combined._cached_fingerprint = None
     return combined
 

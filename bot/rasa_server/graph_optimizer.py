@@ -9,8 +9,11 @@ against 4.12–4.21 ms, 50 parses, benchmarks/README.md), so serving skips it.
 The intents of all 500 dev messages are the same; confidences differ by at most
 1.2e-7 (float32 rounding, the same arithmetic in another order).
 
-Training keeps Grappler (the training step is a large graph run many times).
-``TF_GRAPH_OPTIMIZER=on`` keeps it for serving too.
+Training with ``rasa train`` (``make model``) keeps Grappler: the setting is made
+by the launcher for ``run`` only. A training started through the server's HTTP
+API (``POST /model/train``, with ``--enable-api``) runs inside the serving
+process and so without Grappler: the same model up to float rounding, possibly
+slower. ``TF_GRAPH_OPTIMIZER=on`` keeps Grappler for serving too.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ def serve_without_graph_optimizer(environ: Mapping[str, str]) -> bool:
     Returns:
         Whether it was turned off.
     """
-    if environ.get(SETTING, "").strip().lower() in {"on", "1", "true"}:
+    if environ.get(SETTING, "").strip().lower() in {"on", "1", "true", "yes"}:
         return False
     import tensorflow as tf
 

@@ -17,6 +17,9 @@ DEFAULT_API_BASE_URL = "https://api.weixin.qq.com"
 #: delay under overload: with 4 s, 500 followers writing back to back saw the HTTP
 #: answer at up to 4.77–5.09 s, with 3 s at up to 3.79–3.96 s (benchmarks/README.md).
 DEFAULT_REPLY_BUDGET = 3.0
+#: Without AppID and secret a late answer cannot be delivered at all, so the
+#: webhook waits longer for it (and keeps less margin under overload).
+DEFAULT_REPLY_BUDGET_WITHOUT_API = 4.0
 DEFAULT_MAX_BODY = 64 * 1024
 DEFAULT_TIMESTAMP_WINDOW = 300
 #: WeChat's limit of a passive text reply's ``Content``, in UTF-8 bytes.
@@ -100,7 +103,8 @@ class WeChatSettings:
         app_secret: ``WECHAT_APP_SECRET`` (for the access token).
         api_base_url: ``WECHAT_API_BASE_URL``.
         reply_budget: ``WECHAT_REPLY_BUDGET``, seconds the webhook waits for the
-            bot before answering ``success`` and delivering later.
+            bot before answering ``success`` and delivering later (3 by default,
+            4 without AppID and secret, when a late answer cannot be delivered).
         max_body: ``WECHAT_MAX_BODY``, largest accepted request body in bytes.
         timestamp_window: ``WECHAT_TIMESTAMP_WINDOW``, accepted clock skew (s).
         redis_url: ``REDIS_URL`` for the dedup store (memory when ``None``).
@@ -170,15 +174,22 @@ class WeChatSettings:
         if not token:
             return None
         aes_key = values.get("WECHAT_AES_KEY", "").strip() or None
+        app_id = values.get("WECHAT_APP_ID", "").strip()
+        app_secret = values.get("WECHAT_APP_SECRET", "").strip()
+        default_budget = (
+            DEFAULT_REPLY_BUDGET
+            if app_id and app_secret
+            else DEFAULT_REPLY_BUDGET_WITHOUT_API
+        )
         return cls(
             token=token,
             aes_key=aes_key,
-            app_id=values.get("WECHAT_APP_ID", "").strip(),
-            app_secret=values.get("WECHAT_APP_SECRET", "").strip(),
+            app_id=app_id,
+            app_secret=app_secret,
             api_base_url=(
                 values.get("WECHAT_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
             ).rstrip("/"),
-            reply_budget=_float(values, "WECHAT_REPLY_BUDGET", DEFAULT_REPLY_BUDGET),
+            reply_budget=_float(values, "WECHAT_REPLY_BUDGET", default_budget),
             max_body=int(_float(values, "WECHAT_MAX_BODY", DEFAULT_MAX_BODY)),
             timestamp_window=int(
                 _float(values, "WECHAT_TIMESTAMP_WINDOW", DEFAULT_TIMESTAMP_WINDOW)

@@ -3,9 +3,9 @@
 The processes are the end-to-end modules' shared stack. The simulator plays
 WeChat in safe (AES) mode with the platform's real timings (5 s per attempt,
 3 attempts); each turn's answer reaches the shopper as one text, passively or
-through the customer-service API, whichever the 4-second budget allows. The
-shopper is 王芳 (C100001), whose openid ``demo-openid-001`` the CRM knows, so the
-bot lists her orders as a numbered menu and a digit picks one.
+through the customer-service API, whichever the reply budget (3 s with the API)
+allows. The shopper is 王芳 (C100001), whose openid ``demo-openid-001`` the
+CRM knows, so the bot lists her orders as a numbered menu and a digit picks one.
 """
 
 from __future__ import annotations

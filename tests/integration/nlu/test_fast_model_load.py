@@ -62,6 +62,5 @@ async def test_fast_start_parses_as_rasa_loading(
         fast_agent = Agent.load(str(model_path))
         assert [await fast_agent.parse_message(text) for text in TEXTS] == expected
     assert len(list(tmp_path.iterdir())) == 1
-    assert fast_agent.domain.as_dict() == agent.domain.as_dict()
     # Loading another model leaves the first one (the session's) working.
     assert [await agent.parse_message(text) for text in TEXTS] == expected

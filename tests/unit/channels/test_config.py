@@ -17,12 +17,26 @@ def test_defaults():
     settings = WeChatSettings.from_env({"WECHAT_TOKEN": "t"})
     assert settings is not None
     assert settings.api_base_url == "https://api.weixin.qq.com"
-    assert settings.reply_budget == 3.0
+    assert settings.reply_budget == 4.0  # no AppID/secret: a late answer is lost
     assert settings.timestamp_window == 300
     assert settings.aes_key is None
     assert settings.redis_url is None
     assert settings.menu["查物流"] == "/track_delivery"
     assert not settings.can_send
+
+
+def test_with_the_api_the_budget_leaves_a_second_of_margin():
+    settings = WeChatSettings.from_env(
+        {"WECHAT_TOKEN": "t", "WECHAT_APP_ID": "wx1", "WECHAT_APP_SECRET": "s"}
+    )
+    assert settings is not None
+    assert settings.can_send
+    assert settings.reply_budget == 3.0
+    explicit = WeChatSettings.from_env(
+        {"WECHAT_TOKEN": "t", "WECHAT_REPLY_BUDGET": "2.5"}
+    )
+    assert explicit is not None
+    assert explicit.reply_budget == 2.5
 
 
 def test_everything_from_the_environment(tmp_path):
