@@ -66,7 +66,7 @@ class Family:
     count: int
     styles: tuple[str, ...]
     templates: tuple[str, ...]
-    layers: tuple[str, ...] = ("typo", "app", "weibo")
+    layers: tuple[str, ...] = ("typo", "mood", "app", "weibo")
 
 
 # --- styles: how one question gets written -----------------------------------
@@ -292,14 +292,36 @@ STYLES: dict[str, Style] = {
 #: Layers on top of a style, with the same rate in every family that allows
 #: them, so that none of them is a sign of one intent. App details and a Weibo
 #: post exclude each other (one comes from the shop's app, the other from Weibo).
-LAYERS: dict[str, float] = {"typo": 0.15, "app": 0.22, "weibo": 0.12}
+#: A mood is a vent (the templates' ``vent`` slot: 太无语了, 气死我了) before or
+#: after the question: shoppers vent about every topic, so a vent must not
+#: point to one (a vent alone is a complaint: the family ``vents_alone``).
+LAYERS: dict[str, float] = {"typo": 0.15, "mood": 0.08, "app": 0.22, "weibo": 0.12}
 
 
-def _layered(text: str, layers: tuple[str, ...], rng: Rng) -> str:
-    """Put the family's layers on a styled text, each at its rate."""
+def _mood(text: str, vents: tuple[str, ...], rng: Rng) -> str:
+    vent = rng.choice(vents)
+    forms = (f"{vent}，{text}", f"{text}，{vent}", f"{text} {vent}！")
+    return rng.choice(forms)
+
+
+def _layered(
+    text: str,
+    layers: tuple[str, ...],
+    rng: Rng,
+    vents: tuple[str, ...] = (),
+    mood_rng: Rng | None = None,
+) -> str:
+    """Put the family's layers on a styled text, each at its rate.
+
+    The mood layer draws from its own generator (``mood_rng``), so adding it
+    left every other example as it was.
+    """
     slip, dress = rng.random(), rng.random()
     if "typo" in layers and slip < LAYERS["typo"]:
         text = _typo(text, rng) or text
+    if "mood" in layers and vents and mood_rng is not None:
+        if mood_rng.random() < LAYERS["mood"]:
+            text = _mood(text, vents, mood_rng)
     if "app" in layers and dress < LAYERS["app"]:
         return _app(text, rng)
     weibo_from = LAYERS["app"]
@@ -349,6 +371,8 @@ def generate_family(
         Up to ``family.count`` examples, in generation order.
     """
     rng = random.Random(f"{SEED}:{family.name}")  # noqa: S311 - not security
+    mood_rng = random.Random(f"{SEED}:{family.name}:mood")  # noqa: S311
+    vents = tuple(slots.get("vent", ()))
     kept: list[str] = []
     for attempt in range(family.count * 40):
         if len(kept) >= family.count:
@@ -358,7 +382,9 @@ def generate_family(
         example = style(fill(template, slots, rng), rng)
         if example is None:
             continue
-        example = " ".join(_layered(example, family.layers, rng).split())
+        example = " ".join(
+            _layered(example, family.layers, rng, vents, mood_rng).split()
+        )
         key = _key(example)
         if not key or key in taken or plain_text(example) in pruned:
             continue

@@ -100,3 +100,48 @@ def test_a_pruned_text_is_not_generated(paraphrase):
     )
     kept = paraphrase.generate_family(family, {}, set(), {"您好"})
     assert sorted(kept) == ["你好", "哈喽"]
+
+
+def test_a_mood_puts_one_vent_before_or_after_the_question(paraphrase):
+    vents = ("太无语了", "气死我了")
+    for seed in range(20):
+        text = paraphrase._mood("我的快递到哪了", vents, random.Random(seed))
+        assert "我的快递到哪了" in text
+        assert sum(text.count(vent) for vent in vents) == 1
+
+
+def _family(paraphrase, layers):
+    return paraphrase.Family(
+        name="mood-test",
+        file="t",
+        intent="track_delivery",
+        count=40,
+        styles=("plain",),
+        templates=("我的{item}到哪了", "{item}什么时候发货", "{item}怎么还没到"),
+        layers=layers,
+    )
+
+
+def test_the_mood_layer_leaves_the_other_examples_as_they_were(paraphrase):
+    # 90 distinct questions for 40 examples: none is kept for want of another.
+    items = [f"{n}号商品" for n in range(30)]
+    slots = {"item": items, "vent": ["太无语了", "服了"]}
+    without = paraphrase.generate_family(_family(paraphrase, ()), slots, set(), set())
+    with_mood = paraphrase.generate_family(
+        _family(paraphrase, ("mood",)), slots, set(), set()
+    )
+    moody = [text for text in with_mood if "太无语了" in text or "服了" in text]
+    calm = [text for text in with_mood if text not in moody]
+    assert moody, "the mood layer never applied in 40 examples"
+    assert len(moody) < len(with_mood) / 4
+    # Its own random stream: the examples it did not touch are the same ones.
+    assert set(calm) <= set(without)
+
+
+def test_without_vent_slot_the_mood_layer_does_nothing(paraphrase):
+    slots = {"item": ["耳机", "鞋子", "电视", "台灯", "冰箱", "手机", "外套", "茶叶"]}
+    plain = paraphrase.generate_family(_family(paraphrase, ()), slots, set(), set())
+    mood = paraphrase.generate_family(
+        _family(paraphrase, ("mood",)), slots, set(), set()
+    )
+    assert plain == mood
