@@ -192,6 +192,36 @@ def _declined(text: str, clause: tuple[int, str], start: int, end: int) -> bool:
     return not _CONDITION.search(words[end:])
 
 
+#: A person declined: a negation before a request verb and a person (不用转人工,
+#: 别给我转人工, 不需要真人), or the person first (人工就不用了, 人工客服先不用).
+_REFUSAL = re.compile(
+    rf"(?:不|别|甭|勿|无需|无须|不必|没必要|用不着)[用要需想必帮给我再去转找接把叫]{{0,4}}"
+    rf"{_ONE}{_PERSON}"
+    rf"|{_PERSON}{_STAFF}(?:就|也|先|暂时|还是)?(?:不用|不要|不需要|不必|算了|免了)"
+)
+
+
+def refuses_person(text: str) -> bool:
+    """Whether normalised text declines a person and asks for none.
+
+    ``不用转人工`` and ``人工就不用了`` decline; ``不给我转人工我就投诉`` is a
+    threat (the clause goes on with a condition) and ``我要转人工`` a request.
+
+    Args:
+        text: A message after normalisation.
+
+    Returns:
+        ``True`` if a clause declines a person and no request is found.
+    """
+    if find_person_request(text) is not None:
+        return False
+    for _, clause in _clauses(text):
+        for match in _REFUSAL.finditer(clause):
+            if not _CONDITION.search(clause[match.end() :]):
+                return True
+    return False
+
+
 def find_person_request(text: str) -> PersonRequest | None:
     """Find the first explicit request for a person in normalised text.
 

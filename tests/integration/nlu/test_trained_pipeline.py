@@ -169,3 +169,14 @@ async def test_a_declined_person_leaves_the_question(agent):
     parsed = await parse(agent, "不用转人工，帮我查下快递到哪了")
     assert parsed["intent"]["name"] == "track_delivery"
     assert "person_request" not in parsed
+
+
+@pytest.mark.parametrize(
+    "typed", ["不用转人工了", "人工就不用了，谢谢", "别给我转人工", "暂时不需要真人"]
+)
+async def test_declining_a_person_never_hands_off(agent, typed):
+    # The answer to "需要为您转人工吗" after a complaint: a handoff here would do
+    # the opposite of what the shopper said.
+    parsed = await parse(agent, typed)
+    assert parsed["intent"]["name"] != "human_handoff"
+    assert "person_request" not in parsed

@@ -6,8 +6,12 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.rasa_server.nlu.normalization import TextNormalizer
-from bot.rasa_server.nlu.person_override import PERSON_REQUEST, PersonRequestOverride
-from bot.rasa_server.nlu.person_request import find_person_request
+from bot.rasa_server.nlu.person_override import (
+    PERSON_REFUSAL,
+    PERSON_REQUEST,
+    PersonRequestOverride,
+)
+from bot.rasa_server.nlu.person_request import find_person_request, refuses_person
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +207,72 @@ def test_the_intent_name_comes_from_the_config():
     message = classified("转人工", [("greet", 0.9)])
     PersonRequestOverride({"intent": "agent"}).process([message])
     assert message.get("intent")["name"] == "agent"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "不用转人工",
+        "不需要人工了，谢谢",
+        "人工就不用了",
+        "别给我转人工",
+        "先不用找人工客服",
+        "無需真人",
+        "人工客服暂时不用",
+        "不用转人工，我自己再看看",
+    ],
+)
+def test_a_refusal_of_a_person_is_found(normalizer, typed):
+    assert refuses_person(normalizer.normalize(typed).text)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "我要转人工",
+        "人工客服",
+        "不给我转人工我就投诉",  # a threat: the clause goes on with a condition
+        "不用了",
+        "刚和人工客服说了",
+        "我的快递到哪了",
+        "不用转人工，算了，还是给我转人工吧",  # the request wins
+    ],
+)
+def test_no_refusal_of_a_person(normalizer, typed):
+    assert not refuses_person(normalizer.normalize(typed).text)
+
+
+def test_a_refusal_read_as_a_request_becomes_deny():
+    message = classified(
+        "不用转人工了", [("human_handoff", 0.96), ("faq", 0.02), ("deny", 0.01)]
+    )
+    override().process([message])
+    assert message.get("intent") == {"name": "deny", "confidence": 1.0}
+    names = [e["name"] for e in message.get("intent_ranking")]
+    assert names == ["deny", "faq"]
+    assert message.get(PERSON_REFUSAL) == {
+        "replaced_intent": {"name": "human_handoff", "confidence": 0.96}
+    }
+    assert message.get(PERSON_REQUEST) is None
+
+
+def test_a_refusal_with_another_question_keeps_that_question():
+    message = classified(
+        "不用转人工，快递到哪了",
+        [("human_handoff", 0.5), ("nlu_fallback", 0.45), ("track_delivery", 0.4)],
+    )
+    override().process([message])
+    assert message.get("intent")["name"] == "track_delivery"
+
+
+def test_a_refusal_the_classifiers_read_right_is_left_alone():
+    message = classified("不用转人工了", [("deny", 0.8), ("human_handoff", 0.15)])
+    override().process([message])
+    assert message.get("intent") == {"name": "deny", "confidence": 0.8}
+    assert message.get(PERSON_REFUSAL) is None
+
+
+def test_the_refusal_intent_comes_from_the_config():
+    message = classified("人工就不用了", [("human_handoff", 0.9), ("greet", 0.05)])
+    PersonRequestOverride({"refusal_intent": "decline"}).process([message])
+    assert message.get("intent")["name"] == "decline"
