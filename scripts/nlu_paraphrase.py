@@ -66,7 +66,7 @@ class Family:
     count: int
     styles: tuple[str, ...]
     templates: tuple[str, ...]
-    layers: tuple[str, ...] = ("typo", "mood", "app", "weibo")
+    layers: tuple[str, ...] = ("typo", "mood", "context", "app", "weibo")
 
 
 # --- styles: how one question gets written -----------------------------------
@@ -295,7 +295,23 @@ STYLES: dict[str, Style] = {
 #: A mood is a vent (the templates' ``vent`` slot: 太无语了, 气死我了) before or
 #: after the question: shoppers vent about every topic, so a vent must not
 #: point to one (a vent alone is a complaint: the family ``vents_alone``).
-LAYERS: dict[str, float] = {"typo": 0.15, "mood": 0.08, "app": 0.22, "weibo": 0.12}
+#: A context is when or what the shopper bought (the ``when`` and ``item``
+#: slots) before the question: dates and goods come with every topic, so they
+#: must not point to delivery, where the templates used them most.
+LAYERS: dict[str, float] = {
+    "typo": 0.15,
+    "mood": 0.08,
+    "context": 0.08,
+    "app": 0.22,
+    "weibo": 0.12,
+}
+_CONTEXTS = (
+    "{when}买的",
+    "{when}下的单",
+    "买的{item}",
+    "{when}买的{item}",
+    "我这个{item}",
+)
 
 
 def _mood(text: str, vents: tuple[str, ...], rng: Rng) -> str:
@@ -304,17 +320,23 @@ def _mood(text: str, vents: tuple[str, ...], rng: Rng) -> str:
     return rng.choice(forms)
 
 
+def _context(text: str, slots: dict[str, list[str]], rng: Rng) -> str:
+    frame = rng.choice(_CONTEXTS)
+    return f"{fill(frame, slots, rng)}，{text}"
+
+
 def _layered(
     text: str,
     layers: tuple[str, ...],
     rng: Rng,
     vents: tuple[str, ...] = (),
     mood_rng: Rng | None = None,
+    context_slots: dict[str, list[str]] | None = None,
 ) -> str:
     """Put the family's layers on a styled text, each at its rate.
 
-    The mood layer draws from its own generator (``mood_rng``), so adding it
-    left every other example as it was.
+    The mood and context layers draw from their own generator (``mood_rng``),
+    so adding them left every other example as it was.
     """
     slip, dress = rng.random(), rng.random()
     if "typo" in layers and slip < LAYERS["typo"]:
@@ -322,6 +344,9 @@ def _layered(
     if "mood" in layers and vents and mood_rng is not None:
         if mood_rng.random() < LAYERS["mood"]:
             text = _mood(text, vents, mood_rng)
+    if "context" in layers and context_slots and mood_rng is not None:
+        if mood_rng.random() < LAYERS["context"]:
+            text = _context(text, context_slots, mood_rng)
     if "app" in layers and dress < LAYERS["app"]:
         return _app(text, rng)
     weibo_from = LAYERS["app"]
@@ -373,6 +398,11 @@ def generate_family(
     rng = random.Random(f"{SEED}:{family.name}")  # noqa: S311 - not security
     mood_rng = random.Random(f"{SEED}:{family.name}:mood")  # noqa: S311
     vents = tuple(slots.get("vent", ()))
+    context_slots = (
+        {name: slots[name] for name in ("when", "item")}
+        if "when" in slots and "item" in slots
+        else None
+    )
     kept: list[str] = []
     for attempt in range(family.count * 40):
         if len(kept) >= family.count:
@@ -383,7 +413,9 @@ def generate_family(
         if example is None:
             continue
         example = " ".join(
-            _layered(example, family.layers, rng, vents, mood_rng).split()
+            _layered(
+                example, family.layers, rng, vents, mood_rng, context_slots
+            ).split()
         )
         key = _key(example)
         if not key or key in taken or plain_text(example) in pruned:

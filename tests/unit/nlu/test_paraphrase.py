@@ -145,3 +145,24 @@ def test_without_vent_slot_the_mood_layer_does_nothing(paraphrase):
         _family(paraphrase, ("mood",)), slots, set(), set()
     )
     assert plain == mood
+
+
+def test_a_context_puts_when_or_what_was_bought_before_the_question(paraphrase):
+    slots = {"when": ["昨天"], "item": ["台灯"]}
+    for seed in range(20):
+        text = paraphrase._context("发票怎么开", slots, random.Random(seed))
+        head, _, question = text.partition("，")
+        assert question == "发票怎么开"
+        assert "昨天" in head or "台灯" in head
+
+
+def test_the_context_layer_applies_only_with_when_and_item_slots(paraphrase):
+    items = [f"{n}号商品" for n in range(30)]
+    family = _family(paraphrase, ("context",))
+    without = paraphrase.generate_family(family, {"item": items}, set(), set())
+    with_when = paraphrase.generate_family(
+        family, {"item": items, "when": ["上周五"]}, set(), set()
+    )
+    assert not any("，" in text for text in without)
+    framed = [text for text in with_when if "，" in text]
+    assert framed and len(framed) < len(with_when) / 4
