@@ -329,24 +329,25 @@ def _layered(
     text: str,
     layers: tuple[str, ...],
     rng: Rng,
-    vents: tuple[str, ...] = (),
-    mood_rng: Rng | None = None,
-    context_slots: dict[str, list[str]] | None = None,
+    slots: dict[str, list[str]] | None = None,
+    layer_rng: Rng | None = None,
 ) -> str:
     """Put the family's layers on a styled text, each at its rate.
 
-    The mood and context layers draw from their own generator (``mood_rng``),
-    so adding them left every other example as it was.
+    The mood and context layers need the templates' slots (``vent``; ``when``
+    and ``item``) and draw from their own generator (``layer_rng``), so adding
+    them left every other example as it was.
     """
     slip, dress = rng.random(), rng.random()
     if "typo" in layers and slip < LAYERS["typo"]:
         text = _typo(text, rng) or text
-    if "mood" in layers and vents and mood_rng is not None:
-        if mood_rng.random() < LAYERS["mood"]:
-            text = _mood(text, vents, mood_rng)
-    if "context" in layers and context_slots and mood_rng is not None:
-        if mood_rng.random() < LAYERS["context"]:
-            text = _context(text, context_slots, mood_rng)
+    if slots and layer_rng is not None:
+        if "mood" in layers and slots.get("vent"):
+            if layer_rng.random() < LAYERS["mood"]:
+                text = _mood(text, tuple(slots["vent"]), layer_rng)
+        if "context" in layers and "when" in slots and "item" in slots:
+            if layer_rng.random() < LAYERS["context"]:
+                text = _context(text, slots, layer_rng)
     if "app" in layers and dress < LAYERS["app"]:
         return _app(text, rng)
     weibo_from = LAYERS["app"]
@@ -396,13 +397,7 @@ def generate_family(
         Up to ``family.count`` examples, in generation order.
     """
     rng = random.Random(f"{SEED}:{family.name}")  # noqa: S311 - not security
-    mood_rng = random.Random(f"{SEED}:{family.name}:mood")  # noqa: S311
-    vents = tuple(slots.get("vent", ()))
-    context_slots = (
-        {name: slots[name] for name in ("when", "item")}
-        if "when" in slots and "item" in slots
-        else None
-    )
+    layer_rng = random.Random(f"{SEED}:{family.name}:mood")  # noqa: S311
     kept: list[str] = []
     for attempt in range(family.count * 40):
         if len(kept) >= family.count:
@@ -413,9 +408,7 @@ def generate_family(
         if example is None:
             continue
         example = " ".join(
-            _layered(
-                example, family.layers, rng, vents, mood_rng, context_slots
-            ).split()
+            _layered(example, family.layers, rng, slots, layer_rng).split()
         )
         key = _key(example)
         if not key or key in taken or plain_text(example) in pruned:

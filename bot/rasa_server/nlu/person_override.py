@@ -127,16 +127,16 @@ class PersonRequestOverride(GraphComponent, IntentClassifier):
             >= self._refusal_min_confidence
         ):
             name = str(following[0][INTENT_NAME_KEY])
-        previous = put_intent_first(message, name)
         # The handoff intent leaves the ranking: nothing downstream should
         # read it as the message's second choice.
         message.set(
             INTENT_RANKING_KEY,
             [
                 entry
-                for entry in message.get(INTENT_RANKING_KEY)
+                for entry in message.get(INTENT_RANKING_KEY) or []
                 if entry.get(INTENT_NAME_KEY) != self._intent
             ],
             add_to_output=True,
         )
+        previous = put_intent_first(message, name)
         message.set(PERSON_REFUSAL, {"replaced_intent": previous}, add_to_output=True)

@@ -110,6 +110,10 @@ def test_a_mood_puts_one_vent_before_or_after_the_question(paraphrase):
         assert sum(text.count(vent) for vent in vents) == 1
 
 
+#: 90 distinct questions for a family of 40 examples: none is kept for want of another.
+ITEMS = [f"{n}号商品" for n in range(30)]
+
+
 def _family(paraphrase, layers):
     return paraphrase.Family(
         name="mood-test",
@@ -123,9 +127,7 @@ def _family(paraphrase, layers):
 
 
 def test_the_mood_layer_leaves_the_other_examples_as_they_were(paraphrase):
-    # 90 distinct questions for 40 examples: none is kept for want of another.
-    items = [f"{n}号商品" for n in range(30)]
-    slots = {"item": items, "vent": ["太无语了", "服了"]}
+    slots = {"item": ITEMS, "vent": ["太无语了", "服了"]}
     without = paraphrase.generate_family(_family(paraphrase, ()), slots, set(), set())
     with_mood = paraphrase.generate_family(
         _family(paraphrase, ("mood",)), slots, set(), set()
@@ -157,11 +159,10 @@ def test_a_context_puts_when_or_what_was_bought_before_the_question(paraphrase):
 
 
 def test_the_context_layer_applies_only_with_when_and_item_slots(paraphrase):
-    items = [f"{n}号商品" for n in range(30)]
     family = _family(paraphrase, ("context",))
-    without = paraphrase.generate_family(family, {"item": items}, set(), set())
+    without = paraphrase.generate_family(family, {"item": ITEMS}, set(), set())
     with_when = paraphrase.generate_family(
-        family, {"item": items, "when": ["上周五"]}, set(), set()
+        family, {"item": ITEMS, "when": ["上周五"]}, set(), set()
     )
     assert not any("，" in text for text in without)
     framed = [text for text in with_when if "，" in text]
